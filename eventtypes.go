@@ -1,0 +1,89 @@
+package switchboard
+
+import "encoding/json"
+
+// JSON Schemas of the objects that events carry. They mirror the OpenAPI
+// document's component schemas of the same names.
+const (
+	schemaConversation = `{"type":"object","required":["id","channel_id","contact_id","status","metadata","started_at","last_activity_at"],"properties":{` +
+		`"id":{"type":"string"},"channel_id":{"type":"string"},"bot_id":{"type":["string","null"]},"contact_id":{"type":"string"},` +
+		`"status":{"enum":["active","handoff","ended"]},"assignee":{"type":["string","null"]},"metadata":{"type":"object"},` +
+		`"started_at":{"type":"string","format":"date-time"},"last_activity_at":{"type":"string","format":"date-time"},"ended_at":{"type":["string","null"],"format":"date-time"}}}`
+	schemaMessage = `{"type":"object","required":["id","conversation_id","direction","sender","text","status","created_at"],"properties":{` +
+		`"id":{"type":"string"},"conversation_id":{"type":"string"},"direction":{"enum":["inbound","outbound"]},"sender":{"enum":["user","bot","agent","system"]},` +
+		`"text":{"type":"string"},"status":{"enum":["received","queued","sent","delivered","read","failed"]},"external_id":{"type":["string","null"]},` +
+		`"error":{"type":["string","null"]},"created_at":{"type":"string","format":"date-time"}}}`
+	schemaBot = `{"type":"object","required":["id","name","engine","config","status","version","created_at","updated_at"],"properties":{` +
+		`"id":{"type":"string"},"name":{"type":"string"},"engine":{"enum":["builtin","webhook","llm"]},"config":{"type":"object"},` +
+		`"status":{"enum":["draft","training","trained","deployed","error"]},"version":{"type":"integer"},` +
+		`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}}`
+	schemaIntegration = `{"type":"object","required":["id","type","name","status"],"properties":{"id":{"type":"string"},"type":{"type":"string"},"name":{"type":"string"},"status":{"type":"string"}}}`
+	schemaEndpoint    = `{"type":"object","required":["id","url","status"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"enum":["enabled","disabled"]}}}`
+	schemaChange      = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
+)
+
+func objectSchema(required []string, props map[string]string) json.RawMessage {
+	s := `{"type":"object","required":[`
+	for i, r := range required {
+		if i > 0 {
+			s += ","
+		}
+		s += `"` + r + `"`
+	}
+	s += `],"properties":{`
+	i := 0
+	for _, name := range sortedKeys(props) {
+		if i > 0 {
+			s += ","
+		}
+		s += `"` + name + `":` + props[name]
+		i++
+	}
+	return json.RawMessage(s + `}}`)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+var (
+	conversationData        = objectSchema([]string{"conversation"}, map[string]string{"conversation": schemaConversation})
+	conversationUpdatedData = objectSchema([]string{"conversation", "changes"}, map[string]string{"conversation": schemaConversation,
+		"changes": `{"oneOf":[` + schemaChange + `,{"type":"array","items":` + schemaChange + `}]}`})
+	messageData     = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
+	botData         = objectSchema([]string{"bot"}, map[string]string{"bot": schemaBot})
+	botErrorData    = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
+	integrationData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration, "error": `{"type":"string"}`})
+	endpointData    = objectSchema([]string{"endpoint"}, map[string]string{"endpoint": schemaEndpoint, "reason": `{"type":"string"}`})
+	testData        = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
+)
+
+// EventTypes lists every event type with a description and the JSON Schema
+// of its data, in the order of the contract.
+var EventTypes = []EventType{
+	{EventConversationStarted, "A conversation was created.", conversationData},
+	{EventConversationUpdated, "A conversation's status, assignee or metadata changed; data.changes says how.", conversationUpdatedData},
+	{EventConversationEnded, "A conversation ended, by inactivity timeout or through the API.", conversationData},
+	{EventMessageReceived, "An inbound message was stored.", messageData},
+	{EventMessageSent, "An outbound message was accepted by the platform.", messageData},
+	{EventMessageDelivered, "The platform reported an outbound message delivered.", messageData},
+	{EventMessageRead, "The platform reported an outbound message read.", messageData},
+	{EventMessageFailed, "An outbound message could not be sent.", messageData},
+	{EventBotTrained, "A bot finished training.", botData},
+	{EventBotDeployed, "A bot's trained version went live.", botData},
+	{EventBotError, "A bot failed to train or to answer.", botErrorData},
+	{EventIntegrationConnected, "An integration or channel was connected.", integrationData},
+	{EventIntegrationDisconnected, "An integration was disconnected.", integrationData},
+	{EventIntegrationSyncFailed, "An integration failed to sync.", integrationData},
+	{EventEndpointDisabled, "A webhook endpoint was disabled after failing for too long.", endpointData},
+	{EventWebhookTest, "A test event sent to one endpoint by POST /webhooks/{id}/test.", testData},
+}

@@ -1,0 +1,141 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// Page selects one page of a list, newest first: at most Limit items whose
+// ids sort before After ("" for the first page). Stores return up to Limit+1
+// items so that callers can tell whether a next page exists.
+type Page struct {
+	Limit int
+	After string
+}
+
+// ConversationFilter narrows ListConversations; empty fields match all.
+type ConversationFilter struct {
+	Status    string
+	ChannelID string
+	ContactID string
+	BotID     string
+}
+
+// ContactFilter narrows ListContacts; empty fields match all.
+type ContactFilter struct {
+	ChannelID string
+}
+
+// EventFilter narrows ListEvents; zero fields match all. Type may be an exact
+// type or a prefix filter ending in "*".
+type EventFilter struct {
+	Type  string
+	Since time.Time
+}
+
+// IdempotencyRecord remembers the response to a POST carrying an
+// Idempotency-Key. A record with Status 0 is in progress.
+type IdempotencyRecord struct {
+	Scope       string // the credential (API key id) the key belongs to
+	Key         string
+	RequestHash string // hash of method, path and body
+	Status      int
+	Header      map[string]string
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Sealer encrypts secrets at rest. Stores seal every Secrets map before
+// writing it and open it after reading.
+type Sealer interface {
+	Seal(plaintext []byte) ([]byte, error)
+	Open(ciphertext []byte) ([]byte, error)
+}
+
+// Store persists Switchboard's state. Each method of Queries called on the
+// Store runs on its own; Tx runs a function with a Queries whose methods all
+// share one transaction, committed if fn returns nil and rolled back otherwise.
+//
+// Errors: a missing row is ENotFound; a uniqueness violation is EConflict;
+// anything else is internal.
+type Store interface {
+	Queries
+	Tx(ctx context.Context, fn func(q Queries) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Queries are the operations on stored state. Methods that take a workspace id
+// find nothing in other workspaces. List methods return up to Page.Limit+1
+// items, newest first.
+type Queries interface {
+	CreateWorkspace(ctx context.Context, w *Workspace) error
+	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
+	GetWorkspaceByName(ctx context.Context, name string) (*Workspace, error)
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// GetAPIKeyByHash finds a key by the SHA-256 of its secret, revoked or not.
+	GetAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	GetAPIKey(ctx context.Context, workspaceID, id string) (*APIKey, error)
+	ListAPIKeys(ctx context.Context, workspaceID string, p Page) ([]*APIKey, error)
+	RevokeAPIKey(ctx context.Context, workspaceID, id string, at time.Time) error
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+
+	CreateBot(ctx context.Context, b *Bot) error
+	GetBot(ctx context.Context, workspaceID, id string) (*Bot, error)
+	ListBots(ctx context.Context, workspaceID string, p Page) ([]*Bot, error)
+	UpdateBot(ctx context.Context, b *Bot) error
+	DeleteBot(ctx context.Context, workspaceID, id string) error
+
+	CreateChannel(ctx context.Context, c *Channel) error
+	GetChannel(ctx context.Context, workspaceID, id string) (*Channel, error)
+	// GetChannelByID finds a channel in any workspace (for inbound hooks,
+	// which carry no credentials but the platform's signature).
+	GetChannelByID(ctx context.Context, id string) (*Channel, error)
+	ListChannels(ctx context.Context, workspaceID string, p Page) ([]*Channel, error)
+	UpdateChannel(ctx context.Context, c *Channel) error
+	DeleteChannel(ctx context.Context, workspaceID, id string) error
+
+	// CreateContact fails with EConflict if the channel already has a contact
+	// with the same external id.
+	CreateContact(ctx context.Context, c *Contact) error
+	GetContact(ctx context.Context, workspaceID, id string) (*Contact, error)
+	GetContactByExternalID(ctx context.Context, channelID, externalID string) (*Contact, error)
+	ListContacts(ctx context.Context, workspaceID string, f ContactFilter, p Page) ([]*Contact, error)
+	UpdateContact(ctx context.Context, c *Contact) error
+
+	CreateConversation(ctx context.Context, c *Conversation) error
+	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
+	ListConversations(ctx context.Context, workspaceID string, f ConversationFilter, p Page) ([]*Conversation, error)
+	// FindOpenConversation returns the newest conversation of the contact on
+	// the channel that has not ended.
+	FindOpenConversation(ctx context.Context, channelID, contactID string) (*Conversation, error)
+	// ListIdleConversations returns up to limit open conversations whose last
+	// activity is before the given time, oldest first.
+	ListIdleConversations(ctx context.Context, before time.Time, limit int) ([]*Conversation, error)
+	UpdateConversation(ctx context.Context, c *Conversation) error
+	// DeleteConversation erases the conversation and all its messages.
+	DeleteConversation(ctx context.Context, workspaceID, id string) error
+
+	// CreateMessage fails with EConflict if the message has an external id
+	// and the channel already has a message with the same direction and
+	// external id.
+	CreateMessage(ctx context.Context, m *Message) error
+	GetMessage(ctx context.Context, workspaceID, conversationID, id string) (*Message, error)
+	GetMessageByExternalID(ctx context.Context, channelID, direction, externalID string) (*Message, error)
+	ListMessages(ctx context.Context, workspaceID, conversationID string, p Page) ([]*Message, error)
+	UpdateMessage(ctx context.Context, m *Message) error
+
+	CreateEvent(ctx context.Context, e *Event) error
+	GetEvent(ctx context.Context, workspaceID, id string) (*Event, error)
+	ListEvents(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]*Event, error)
+
+	// CreateIdempotencyRecord fails with EConflict if (scope, key) exists.
+	CreateIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+	GetIdempotencyRecord(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
+	// CompleteIdempotencyRecord stores the response of an in-progress record.
+	CompleteIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+	DeleteIdempotencyRecord(ctx context.Context, scope, key string) error
+	// DeleteIdempotencyRecordsBefore purges records created before t.
+	DeleteIdempotencyRecordsBefore(ctx context.Context, t time.Time) (int64, error)
+}
