@@ -57,13 +57,13 @@ func NewEvent(workspaceID, typ string, data any) *Event {
 	}
 }
 
-// ConversationEvent builds a conversation.* event.
-func ConversationEvent(typ string, c *Conversation, changes []Change) *Event {
+// ConversationEvent builds a conversation.* event. A change is given for
+// conversation.updated only: one event per changed field, so that
+// data.changes is always one object.
+func ConversationEvent(typ string, c *Conversation, change *Change) *Event {
 	data := map[string]any{"conversation": c}
-	if len(changes) == 1 {
-		data["changes"] = changes[0]
-	} else if len(changes) > 1 {
-		data["changes"] = changes
+	if change != nil {
+		data["changes"] = change
 	}
 	return NewEvent(c.WorkspaceID, typ, data)
 }

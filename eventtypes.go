@@ -58,7 +58,7 @@ func sortedKeys(m map[string]string) []string {
 var (
 	conversationData        = objectSchema([]string{"conversation"}, map[string]string{"conversation": schemaConversation})
 	conversationUpdatedData = objectSchema([]string{"conversation", "changes"}, map[string]string{"conversation": schemaConversation,
-		"changes": `{"oneOf":[` + schemaChange + `,{"type":"array","items":` + schemaChange + `}]}`})
+		"changes": schemaChange})
 	messageData     = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
 	botData         = objectSchema([]string{"bot"}, map[string]string{"bot": schemaBot})
 	botErrorData    = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
@@ -71,7 +71,7 @@ var (
 // of its data, in the order of the contract.
 var EventTypes = []EventType{
 	{EventConversationStarted, "A conversation was created.", conversationData},
-	{EventConversationUpdated, "A conversation's status, assignee or metadata changed; data.changes says how.", conversationUpdatedData},
+	{EventConversationUpdated, "A conversation's status, assignee or metadata changed; data.changes names the field with its old and new value (one event per changed field).", conversationUpdatedData},
 	{EventConversationEnded, "A conversation ended, by inactivity timeout or through the API.", conversationData},
 	{EventMessageReceived, "An inbound message was stored.", messageData},
 	{EventMessageSent, "An outbound message was accepted by the platform.", messageData},

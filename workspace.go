@@ -56,7 +56,7 @@ const APIKeyPrefix = "sbk_"
 // person can tell keys apart.
 type APIKey struct {
 	ID          string     `json:"id"`
-	WorkspaceID string     `json:"workspace_id"`
+	WorkspaceID string     `json:"-"`
 	Name        string     `json:"name"`
 	Prefix      string     `json:"prefix"`
 	Scopes      []string   `json:"scopes"`
