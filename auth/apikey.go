@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -157,4 +158,21 @@ func (a *Authenticator) Forget(keyID string) {
 			delete(a.cache, h)
 		}
 	}
+}
+
+// ValidateKey checks the name and scopes of a new API key.
+func ValidateKey(name string, scopes []string) error {
+	var v sb.Validation
+	if name == "" || len(name) > 200 {
+		v.Add("name", "is required, at most 200 characters")
+	}
+	if len(scopes) == 0 {
+		v.Add("scopes", "needs at least one scope")
+	}
+	for i, sc := range scopes {
+		if !sb.ValidScope(sc) {
+			v.Addf("scopes["+strconv.Itoa(i)+"]", "%q is not a scope", sc)
+		}
+	}
+	return v.Err()
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a Switchboard process. Every field
+// has a flag and an environment variable of the same meaning (flag
+// --database-url = env SWITCHBOARD_DATABASE_URL); flags win.
+type Config struct {
+	Addr                string        // listen address
+	DataDir             string        // embedded database and generated keys
+	DatabaseURL         string        // sqlite://PATH or postgres://…; default sqlite://$DATA_DIR/switchboard.db
+	PublicURL           string        // base of inbound webhook URLs; default http://$ADDR
+	BootstrapKey        string        // an admin API key with exactly this value exists after start
+	SecretKey           string        // master key for secrets at rest; default generated into the data dir
+	WebhookAllowPrivate bool          // allow outbound calls to loopback and private addresses
+	LogFormat           string        // text or json
+	LogLevel            string        // debug, info, warn or error
+	RateLimit           float64       // API requests per second per key
+	RateBurst           int           // API request burst per key
+	ShutdownTimeout     time.Duration // how long SIGTERM waits for in-flight work
+}
+
+// setting describes one configuration field for the flag set and the
+// environment.
+type setting struct {
+	name  string // flag name; env is SWITCHBOARD_ + NAME with - as _
+	usage string
+	value flag.Value
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"addr", "listen address", (*stringValue)(&c.Addr)},
+		{"data-dir", "where the embedded database and generated keys live", (*stringValue)(&c.DataDir)},
+		{"database-url", "sqlite://PATH (default: sqlite://$DATA_DIR/switchboard.db) or postgres://…", (*stringValue)(&c.DatabaseURL)},
+		{"public-url", "base URL of the inbound webhook URLs shown to users (default: http://$ADDR)", (*stringValue)(&c.PublicURL)},
+		{"bootstrap-key", "if set, an admin API key with exactly this value exists in the default workspace", (*stringValue)(&c.BootstrapKey)},
+		{"secret-key", "master key encrypting stored secrets (default: generated into the data dir)", (*stringValue)(&c.SecretKey)},
+		{"webhook-allow-private", "allow outbound webhooks and bot/integration calls to loopback and private addresses", (*boolValue)(&c.WebhookAllowPrivate)},
+		{"log-format", "text or json", (*stringValue)(&c.LogFormat)},
+		{"log-level", "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
+		{"rate-limit", "API requests per second per API key", (*floatValue)(&c.RateLimit)},
+		{"rate-burst", "API requests a key may make at once", (*intValue)(&c.RateBurst)},
+		{"shutdown-timeout", "how long SIGTERM waits for in-flight requests", (*durationValue)(&c.ShutdownTimeout)},
+	}
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         "./switchboard-data",
+		LogFormat:       "text",
+		LogLevel:        "info",
+		RateLimit:       100,
+		RateBurst:       200,
+		ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// EnvName is the environment variable of a flag.
+func EnvName(flagName string) string {
+	return "SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// register adds the settings to fs, after applying the environment, so
+// that flags override env which overrides defaults.
+func (c *Config) register(fs *flag.FlagSet, getenv func(string) string) error {
+	for _, s := range c.settings() {
+		if v := getenv(EnvName(s.name)); v != "" {
+			if err := s.value.Set(v); err != nil {
+				return fmt.Errorf("%s: %v", EnvName(s.name), err)
+			}
+		}
+		fs.Var(s.value, s.name, s.usage+" (env "+EnvName(s.name)+")")
+	}
+	return nil
+}
+
+// Finish fills in derived defaults and validates the configuration.
+func (c *Config) Finish() error {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "switchboard.db")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q must be host:port", c.Addr))
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database-url must start with sqlite:// or postgres://"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("public-url %q must be an absolute http(s) URL", c.PublicURL))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format %q must be text or json", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.RateLimit <= 0 || c.RateBurst < 1 {
+		errs = append(errs, errors.New("rate-limit must be positive and rate-burst at least 1"))
+	}
+	if c.BootstrapKey != "" && len(c.BootstrapKey) < 16 {
+		errs = append(errs, errors.New("bootstrap-key must be at least 16 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+type stringValue string
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	*v = boolValue(b)
+	return err
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+type floatValue float64
+
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	*v = floatValue(f)
+	return err
+}
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+
+type intValue int
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	*v = intValue(n)
+	return err
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	*v = durationValue(d)
+	return err
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/secret"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// Main is one Switchboard process: the configuration and everything wired
+// from it.
+type Main struct {
+	Config Config
+	Stdout io.Writer // where the first-start key and the URLs are printed
+	Logger *slog.Logger
+
+	DB       *store.DB
+	Listener net.Listener
+	HTTP     *http.Server
+	Addr     string // the address actually listened on
+}
+
+// Open opens and migrates the database and makes sure the default workspace
+// (and the bootstrap key) exist.
+func (m *Main) Open(ctx context.Context) error {
+	key, err := secret.LoadOrCreateKey(m.Config.SecretKey, m.Config.DataDir)
+	if err != nil {
+		return fmt.Errorf("master key: %w", err)
+	}
+	box, err := secret.New(key)
+	if err != nil {
+		return err
+	}
+	m.DB, err = store.Open(ctx, m.Config.DatabaseURL, box, m.Logger)
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
+	}
+	if err := m.DB.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the migrations and exits.
+func (m *Main) Migrate(ctx context.Context) error {
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.DB.Close()
+	fmt.Fprintln(m.Stdout, "migrations applied to", redactURL(m.Config.DatabaseURL))
+	return nil
+}
+
+// Serve runs until ctx is cancelled, then drains: it stops accepting,
+// finishes in-flight requests (bounded by the shutdown timeout) and returns
+// nil.
+func (m *Main) Serve(ctx context.Context) error {
+	if err := m.Start(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- m.HTTP.Serve(m.Listener) }()
+	select {
+	case err := <-errc:
+		m.Close()
+		return err
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down: draining in-flight requests", "timeout", m.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	err := m.HTTP.Shutdown(sctx)
+	m.Close()
+	if err != nil {
+		return fmt.Errorf("draining: %w", err)
+	}
+	m.Logger.Info("stopped")
+	return nil
+}
+
+// Start opens everything and listens, without serving yet.
+func (m *Main) Start(ctx context.Context) error {
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	created, err := m.bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	m.Listener, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.Addr = m.Listener.Addr().String()
+	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
+		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
+	}
+	m.HTTP = &http.Server{
+		Handler:           m.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go m.purgeLoop(ctx)
+	m.printBanner(created)
+	return nil
+}
+
+func (m *Main) handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerPoolMetrics(reg, "writer", m.DB.Stats)
+	if m.DB.Dialect() == "sqlite" {
+		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
+	}
+	return httpapi.New(httpapi.Config{
+		PublicURL: m.Config.PublicURL,
+		RateLimit: m.Config.RateLimit,
+		RateBurst: m.Config.RateBurst,
+	}, httpapi.Deps{
+		Store:    m.DB,
+		Auth:     auth.New(m.DB, m.Logger),
+		Logger:   m.Logger,
+		Ready:    m.DB.Ready,
+		Registry: reg,
+	})
+}
+
+// bootstrap creates the default workspace, the bootstrap key if one is
+// configured, and otherwise an admin key if the workspace has none. It
+// returns the secret of a key it created and must show, or "".
+func (m *Main) bootstrap(ctx context.Context) (string, error) {
+	ws, err := ensureWorkspace(ctx, m.DB, sb.DefaultWorkspace)
+	if err != nil {
+		return "", err
+	}
+	if k := m.Config.BootstrapKey; k != "" {
+		_, err := m.DB.GetAPIKeyByHash(ctx, auth.Hash(k))
+		if sb.ErrorCode(err) != sb.ENotFound {
+			return "", err
+		}
+		err = m.DB.CreateAPIKey(ctx, auth.NewAPIKey(ws.ID, "bootstrap", []string{sb.ScopeAdmin}, k))
+		if sb.ErrorCode(err) == sb.EConflict { // another process created it
+			err = nil
+		}
+		return "", err
+	}
+	keys, err := m.DB.ListAPIKeys(ctx, ws.ID, sb.Page{Limit: 1})
+	if err != nil || len(keys) > 0 {
+		return "", err
+	}
+	secretValue, _ := auth.NewKey()
+	return secretValue, m.DB.CreateAPIKey(ctx, auth.NewAPIKey(ws.ID, "admin", []string{sb.ScopeAdmin}, secretValue))
+}
+
+// ensureWorkspace finds a workspace by name, creating it if it is missing.
+func ensureWorkspace(ctx context.Context, db sb.Store, name string) (*sb.Workspace, error) {
+	ws, err := db.GetWorkspaceByName(ctx, name)
+	if sb.ErrorCode(err) != sb.ENotFound {
+		return ws, err
+	}
+	ws = &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: name, CreatedAt: time.Now().UTC()}
+	if err := db.CreateWorkspace(ctx, ws); sb.ErrorCode(err) == sb.EConflict {
+		return db.GetWorkspaceByName(ctx, name) // created meanwhile by another process
+	} else if err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+func (m *Main) printBanner(createdKey string) {
+	base := "http://" + m.Addr
+	fmt.Fprintf(m.Stdout, "Switchboard %s is running on %s\n", Version(), redactURL(m.Config.DatabaseURL))
+	fmt.Fprintf(m.Stdout, "  Dashboard:  %s/\n", base)
+	fmt.Fprintf(m.Stdout, "  API:        %s/api/v1  (OpenAPI document: %s/api/v1/openapi.json)\n", base, base)
+	if createdKey != "" {
+		fmt.Fprintf(m.Stdout, "\nAdmin API key for the default workspace (shown once; store it now):\n  %s\n\n", createdKey)
+		fmt.Fprintf(m.Stdout, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/bots\n", createdKey, base)
+	}
+}
+
+// purgeLoop removes expired idempotency records every hour.
+func (m *Main) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := m.DB.DeleteIdempotencyRecordsBefore(ctx, time.Now().Add(-httpapi.IdempotencyTTL))
+		if err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging idempotency records", "error", err)
+		} else if n > 0 {
+			m.Logger.Debug("purged idempotency records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the database.
+func (m *Main) Close() {
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			m.Logger.Warn("closing the database", "error", err)
+		}
+	}
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if user, _, ok := strings.Cut(rest[:at], ":"); ok {
+				return s[:i+3] + user + ":xxxxx" + rest[at:]
+			}
+		}
+	}
+	return s
+}

@@ -1,0 +1,255 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"time"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+type conversationRequest struct {
+	ChannelID string         `json:"channel_id"`
+	ContactID string         `json:"contact_id"`
+	UserID    string         `json:"user_id"`
+	Metadata  map[string]any `json:"metadata"`
+}
+
+type conversationUpdate struct {
+	Status   optional[string]         `json:"status"`
+	Metadata optional[map[string]any] `json:"metadata"`
+	Assignee optional[string]         `json:"assignee"`
+}
+
+func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageParams(r, sb.PrefixConversation)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := sb.ConversationFilter{Status: q.Get("status"), ChannelID: q.Get("channel_id"), ContactID: q.Get("contact_id"), BotID: q.Get("bot_id")}
+	if f.Status != "" && !sb.ValidConversationStatus(f.Status) {
+		return sb.Invalid("status", "must be active, handoff or ended")
+	}
+	convs, err := s.store.ListConversations(r.Context(), principal(r).WorkspaceID, f, p)
+	if err != nil {
+		return err
+	}
+	return respondPage(w, convs, p, func(c *sb.Conversation) string { return c.ID })
+}
+
+// createConversation starts a conversation with a contact, named by its id
+// or by the platform user id (creating the contact if new). A contact has at
+// most one open conversation per channel.
+func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) error {
+	var req conversationRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v sb.Validation
+	if req.ChannelID == "" {
+		v.Add("channel_id", "is required")
+	}
+	if (req.ContactID == "") == (req.UserID == "") {
+		v.Add("contact_id", "give exactly one of contact_id and user_id")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var conv *sb.Conversation
+	err := s.store.Tx(r.Context(), func(q sb.Queries) error {
+		ch, err := s.bodyChannel(r.Context(), q, principal(r).WorkspaceID, req.ChannelID)
+		if err != nil {
+			return err
+		}
+		contact, err := s.bodyContact(r.Context(), q, ch, req.ContactID, req.UserID)
+		if err != nil {
+			return err
+		}
+		if open, err := q.FindOpenConversation(r.Context(), ch.ID, contact.ID); err == nil {
+			return sb.Errorf(sb.EConflict, "The contact already has an open conversation on this channel: %s.", open.ID)
+		} else if sb.ErrorCode(err) != sb.ENotFound {
+			return err
+		}
+		conv, err = startConversation(r.Context(), q, ch, contact, req.Metadata)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusCreated, conv)
+}
+
+// startConversation creates a conversation and its conversation.started event.
+func startConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, metadata map[string]any) (*sb.Conversation, error) {
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	now := time.Now().UTC()
+	conv := &sb.Conversation{
+		ID: sb.NewID(sb.PrefixConversation), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, BotID: ch.BotID,
+		ContactID: contact.ID, Status: sb.ConversationActive, Metadata: metadata, StartedAt: now, LastActivityAt: now,
+	}
+	if err := q.CreateConversation(ctx, conv); err != nil {
+		return nil, err
+	}
+	return conv, q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationStarted, conv, nil))
+}
+
+// bodyChannel finds a channel named in a request body.
+func (s *Server) bodyChannel(ctx context.Context, q sb.Queries, ws, id string) (*sb.Channel, error) {
+	if !sb.HasPrefix(id, sb.PrefixChannel) {
+		return nil, sb.Invalid("channel_id", "is not a channel id")
+	}
+	ch, err := q.GetChannel(ctx, ws, id)
+	if sb.ErrorCode(err) == sb.ENotFound {
+		return nil, sb.Invalid("channel_id", "names no channel of this workspace")
+	}
+	return ch, err
+}
+
+// bodyContact finds the contact named by id, or by the platform user id on
+// the channel, creating it then if it is new.
+func (s *Server) bodyContact(ctx context.Context, q sb.Queries, ch *sb.Channel, contactID, userID string) (*sb.Contact, error) {
+	if contactID != "" {
+		if !sb.HasPrefix(contactID, sb.PrefixContact) {
+			return nil, sb.Invalid("contact_id", "is not a contact id")
+		}
+		c, err := q.GetContact(ctx, ch.WorkspaceID, contactID)
+		if sb.ErrorCode(err) == sb.ENotFound {
+			return nil, sb.Invalid("contact_id", "names no contact of this workspace")
+		} else if err != nil {
+			return nil, err
+		}
+		if c.ChannelID != ch.ID {
+			return nil, sb.Invalid("contact_id", "belongs to another channel")
+		}
+		return c, nil
+	}
+	if len(userID) > 255 {
+		return nil, sb.Invalid("user_id", "must be at most 255 characters")
+	}
+	c, err := q.GetContactByExternalID(ctx, ch.ID, userID)
+	if sb.ErrorCode(err) != sb.ENotFound {
+		return c, err
+	}
+	now := time.Now().UTC()
+	c = &sb.Contact{ID: sb.NewID(sb.PrefixContact), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, ExternalID: userID,
+		Attributes: map[string]any{}, CreatedAt: now, UpdatedAt: now}
+	return c, q.CreateContact(ctx, c)
+}
+
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", sb.PrefixConversation, "conversation")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.GetConversation(r.Context(), principal(r).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusOK, c)
+}
+
+// putConversation changes status, metadata or assignee. Each changed field
+// yields one conversation.updated event; ending also yields
+// conversation.ended. Ended conversations cannot change status.
+func (s *Server) putConversation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", sb.PrefixConversation, "conversation")
+	if err != nil {
+		return err
+	}
+	var req conversationUpdate
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Status.Set && (req.Status.Null || !sb.ValidConversationStatus(req.Status.Value)) {
+		return sb.Invalid("status", "must be active, handoff or ended")
+	}
+	if len(req.Assignee.Value) > 200 {
+		return sb.Invalid("assignee", "must be at most 200 characters")
+	}
+	var conv *sb.Conversation
+	err = s.store.Tx(r.Context(), func(q sb.Queries) error {
+		conv, err = q.GetConversation(r.Context(), principal(r).WorkspaceID, id)
+		if err != nil {
+			return err
+		}
+		return updateConversation(r.Context(), q, conv, &req)
+	})
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusOK, conv)
+}
+
+func updateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, req *conversationUpdate) error {
+	now := time.Now().UTC()
+	var changes []sb.Change
+	if req.Status.Set && req.Status.Value != conv.Status {
+		if !sb.CanTransition(conv.Status, req.Status.Value) {
+			return sb.Errorf(sb.EConflict, "The conversation has ended; its status cannot change. The contact's next message starts a new one.")
+		}
+		changes = append(changes, sb.Change{Field: "status", OldValue: conv.Status, NewValue: req.Status.Value})
+		conv.Status = req.Status.Value
+		if conv.Status == sb.ConversationEnded {
+			conv.EndedAt = &now
+		}
+	}
+	if req.Metadata.Set {
+		m := req.Metadata.Value
+		if m == nil {
+			m = map[string]any{}
+		}
+		if !reflect.DeepEqual(m, conv.Metadata) {
+			changes = append(changes, sb.Change{Field: "metadata", OldValue: conv.Metadata, NewValue: m})
+			conv.Metadata = m
+		}
+	}
+	if req.Assignee.Set {
+		var a *string
+		if !req.Assignee.Null && req.Assignee.Value != "" {
+			a = &req.Assignee.Value
+		}
+		if !equalPtr(a, conv.Assignee) {
+			changes = append(changes, sb.Change{Field: "assignee", OldValue: conv.Assignee, NewValue: a})
+			conv.Assignee = a
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	conv.LastActivityAt = now
+	if err := q.UpdateConversation(ctx, conv); err != nil {
+		return err
+	}
+	for i := range changes {
+		if err := q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationUpdated, conv, &changes[i])); err != nil {
+			return err
+		}
+	}
+	if conv.EndedAt != nil && conv.EndedAt.Equal(now) {
+		return q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationEnded, conv, nil))
+	}
+	return nil
+}
+
+func equalPtr(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", sb.PrefixConversation, "conversation")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteConversation(r.Context(), principal(r).WorkspaceID, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

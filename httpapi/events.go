@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageParams(r, sb.PrefixEvent)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := sb.EventFilter{Type: q.Get("type")}
+	if f.Type != "" && !sb.ValidEventFilter(f.Type) {
+		return sb.Invalid("type", "must be an event type or a prefix like message.*")
+	}
+	if since := q.Get("since"); since != "" {
+		t, err := time.Parse(time.RFC3339, since)
+		if err != nil {
+			return sb.Invalid("since", "must be an RFC 3339 time, like 2026-01-15T10:30:00Z")
+		}
+		f.Since = t.UTC()
+	}
+	events, err := s.store.ListEvents(r.Context(), principal(r).WorkspaceID, f, p)
+	if err != nil {
+		return err
+	}
+	return respondPage(w, events, p, func(e *sb.Event) string { return e.ID })
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", sb.PrefixEvent, "event")
+	if err != nil {
+		return err
+	}
+	e, err := s.store.GetEvent(r.Context(), principal(r).WorkspaceID, id)
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusOK, e)
+}
+
+func (s *Server) listEventTypes(w http.ResponseWriter, r *http.Request) error {
+	return respond(w, http.StatusOK, list{Data: sb.EventTypes})
+}

@@ -1,0 +1,127 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// handlerFunc is a /api/v1 handler; a returned error is answered as problem+json.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// decode reads the JSON body into v strictly: unknown fields, wrong types and
+// trailing data are invalid_request errors naming the field.
+func decode(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return sb.DecodeStrict(body, v, "")
+}
+
+// readBody reads a request body whole. The body must be JSON whatever the
+// Content-Type says (curl -d sends a form type by default).
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if len(body) == 0 {
+		return nil, sb.Invalid("body", "is required: send a JSON object")
+	}
+	return body, nil
+}
+
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return sb.Errorf(sb.EPayloadTooLarge, "The body is larger than %d bytes.", tooBig.Limit)
+	}
+	return sb.Invalid("body", "could not be read: "+err.Error())
+}
+
+// respond writes v as JSON with the given status.
+func respond(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+// list is the envelope of every list response.
+type list struct {
+	Data       any     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// pageParams reads limit and cursor. The cursor is the opaque form of the
+// last id of the previous page, which must have the given prefix.
+func pageParams(r *http.Request, prefix string) (sb.Page, error) {
+	q := r.URL.Query()
+	p := sb.Page{Limit: 50}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			return p, sb.Invalid("limit", "must be an integer from 1 to 200")
+		}
+		p.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		id, err := base64.RawURLEncoding.DecodeString(c)
+		if err != nil || !sb.HasPrefix(string(id), prefix) {
+			return p, sb.Invalid("cursor", "is not a cursor this list returned")
+		}
+		p.After = string(id)
+	}
+	return p, nil
+}
+
+// respondPage answers one page of items (the store returned up to
+// Limit+1 of them) with the cursor of the next page.
+func respondPage[T any](w http.ResponseWriter, items []T, p sb.Page, id func(T) string) error {
+	out := list{Data: items}
+	if len(items) > p.Limit {
+		items = items[:p.Limit]
+		c := base64.RawURLEncoding.EncodeToString([]byte(id(items[len(items)-1])))
+		out.Data, out.NextCursor = items, &c
+	}
+	if len(items) == 0 {
+		out.Data = []T{}
+	}
+	return respond(w, http.StatusOK, out)
+}
+
+// optional is a field of a partial update: absent, null, or a value.
+type optional[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// pathID returns the named path parameter if it has the resource's prefix;
+// an id of the wrong shape cannot exist, so it is not found.
+func pathID(r *http.Request, name, prefix, kind string) (string, error) {
+	id := r.PathValue(name)
+	if !sb.HasPrefix(id, prefix) {
+		return "", sb.ErrNotFound(kind)
+	}
+	return id, nil
+}

@@ -1,0 +1,168 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// MaxTextLength bounds the text of a message sent through the API.
+const MaxTextLength = 4096
+
+type conversationMessageRequest struct {
+	Text   string `json:"text"`
+	Sender string `json:"sender"`
+}
+
+type messageRequest struct {
+	ChannelID string `json:"channel_id"`
+	UserID    string `json:"user_id"`
+	Text      string `json:"text"`
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	convID, err := pathID(r, "id", sb.PrefixConversation, "conversation")
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(r, sb.PrefixMessage)
+	if err != nil {
+		return err
+	}
+	ws := principal(r).WorkspaceID
+	if _, err := s.store.GetConversation(r.Context(), ws, convID); err != nil {
+		return err
+	}
+	msgs, err := s.store.ListMessages(r.Context(), ws, convID, p)
+	if err != nil {
+		return err
+	}
+	return respondPage(w, msgs, p, func(m *sb.Message) string { return m.ID })
+}
+
+func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) error {
+	convID, err := pathID(r, "id", sb.PrefixConversation, "conversation")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "message_id", sb.PrefixMessage, "message")
+	if err != nil {
+		return err
+	}
+	m, err := s.store.GetMessage(r.Context(), principal(r).WorkspaceID, convID, id)
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusOK, m)
+}
+
+// postConversationMessage queues a message from an agent or the bot to the
+// contact of a conversation. It answers 202: the message is stored as
+// queued and sent through the channel afterwards.
+func (s *Server) postConversationMessage(w http.ResponseWriter, r *http.Request) error {
+	convID, err := pathID(r, "id", sb.PrefixConversation, "conversation")
+	if err != nil {
+		return err
+	}
+	var req conversationMessageRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v sb.Validation
+	checkText(&v, req.Text)
+	if req.Sender != sb.SenderAgent && req.Sender != sb.SenderBot {
+		v.Add("sender", "must be agent or bot")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var msg *sb.Message
+	err = s.store.Tx(r.Context(), func(q sb.Queries) error {
+		conv, err := q.GetConversation(r.Context(), principal(r).WorkspaceID, convID)
+		if err != nil {
+			return err
+		}
+		if conv.Status == sb.ConversationEnded {
+			return sb.Errorf(sb.EConflict, "The conversation has ended; start a new one to write to the contact.")
+		}
+		msg, err = queueMessage(r.Context(), q, conv, req.Sender, req.Text)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusAccepted, msg)
+}
+
+// postMessage sends a proactive message to a platform user: it reuses the
+// user's open conversation on the channel or starts one.
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
+	var req messageRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v sb.Validation
+	if req.ChannelID == "" {
+		v.Add("channel_id", "is required")
+	}
+	if req.UserID == "" {
+		v.Add("user_id", "is required")
+	}
+	checkText(&v, req.Text)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var msg *sb.Message
+	err := s.store.Tx(r.Context(), func(q sb.Queries) error {
+		ch, err := s.bodyChannel(r.Context(), q, principal(r).WorkspaceID, req.ChannelID)
+		if err != nil {
+			return err
+		}
+		contact, err := s.bodyContact(r.Context(), q, ch, "", req.UserID)
+		if err != nil {
+			return err
+		}
+		conv, err := q.FindOpenConversation(r.Context(), ch.ID, contact.ID)
+		if sb.ErrorCode(err) == sb.ENotFound {
+			conv, err = startConversation(r.Context(), q, ch, contact, nil)
+		}
+		if err != nil {
+			return err
+		}
+		msg, err = queueMessage(r.Context(), q, conv, sb.SenderAgent, req.Text)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusAccepted, msg)
+}
+
+func checkText(v *sb.Validation, text string) {
+	switch {
+	case text == "":
+		v.Add("text", "is required")
+	case !utf8.ValidString(text):
+		v.Add("text", "must be valid UTF-8")
+	case utf8.RuneCountInString(text) > MaxTextLength:
+		v.Addf("text", "must be at most %d characters", MaxTextLength)
+	}
+}
+
+// queueMessage stores an outbound message in status queued and marks the
+// conversation active now.
+func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text string) (*sb.Message, error) {
+	now := time.Now().UTC()
+	msg := &sb.Message{
+		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID, ChannelID: conv.ChannelID,
+		Direction: sb.DirectionOutbound, Sender: sender, Text: text, Status: sb.MessageQueued, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := q.CreateMessage(ctx, msg); err != nil {
+		return nil, err
+	}
+	conv.LastActivityAt = now
+	return msg, q.UpdateConversation(ctx, conv)
+}

@@ -1,0 +1,192 @@
+// Package httpapi serves Switchboard over HTTP: the REST API under /api/v1,
+// the operational endpoints, and (later) the inbound hooks. It maps error
+// codes to statuses and logs only internal errors.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/api"
+)
+
+// Config is what the HTTP layer needs to know of the configuration.
+type Config struct {
+	PublicURL string  // base of the inbound webhook URLs shown to users
+	RateLimit float64 // requests per second per API key (and per IP without one)
+	RateBurst int     // bucket size
+}
+
+// Server is the HTTP face of Switchboard.
+type Server struct {
+	store   sb.Store
+	auth    *auth.Authenticator
+	cfg     Config
+	log     *slog.Logger
+	ready   func(context.Context) error
+	metrics *metrics
+	limits  *limiters
+	gather  prometheus.Gatherer
+	routes  []Route
+	mux     *http.ServeMux
+}
+
+// Route is one registered operation.
+type Route struct {
+	Method string
+	Path   string
+	Scope  string // "" for routes that need no credentials
+}
+
+// Deps are the collaborators of the server.
+type Deps struct {
+	Store    sb.Store
+	Auth     *auth.Authenticator
+	Logger   *slog.Logger
+	Ready    func(context.Context) error // nil: always ready
+	Registry *prometheus.Registry        // metrics are registered here and served at /metrics
+}
+
+// New builds the server and its routes.
+func New(cfg Config, d Deps) *Server {
+	if d.Ready == nil {
+		d.Ready = func(context.Context) error { return nil }
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = 100
+	}
+	s := &Server{
+		store: d.Store, auth: d.Auth, cfg: cfg, log: d.Logger, ready: d.Ready,
+		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
+		gather: d.Registry, mux: http.NewServeMux(),
+	}
+	s.registerRoutes()
+	return s
+}
+
+// Routes lists every operation the server answers.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// ServeHTTP answers a request; unknown paths and methods get problem+json.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) registerRoutes() {
+	s.handle("GET /healthz", "", s.healthz)
+	s.handle("GET /readyz", "", s.readyz)
+	s.raw("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
+	s.handle("GET /api/v1/openapi.json", "", s.openapi)
+
+	s.api1("GET /api/v1/api-keys", sb.ScopeAdmin, s.listAPIKeys)
+	s.api1("POST /api/v1/api-keys", sb.ScopeAdmin, s.createAPIKey)
+	s.api1("GET /api/v1/api-keys/{id}", sb.ScopeAdmin, s.getAPIKey)
+	s.api1("DELETE /api/v1/api-keys/{id}", sb.ScopeAdmin, s.revokeAPIKey)
+
+	s.api1("GET /api/v1/bots", sb.ScopeReadBots, s.listBots)
+	s.api1("POST /api/v1/bots", sb.ScopeWriteBots, s.createBot)
+	s.api1("GET /api/v1/bots/{id}", sb.ScopeReadBots, s.getBot)
+	s.api1("DELETE /api/v1/bots/{id}", sb.ScopeWriteBots, s.deleteBot)
+	s.api1("PUT /api/v1/bots/{id}/config", sb.ScopeWriteBots, s.putBotConfig)
+
+	s.api1("GET /api/v1/channels", sb.ScopeReadChannels, s.listChannels)
+	s.api1("POST /api/v1/channels", sb.ScopeWriteChannels, s.createChannel)
+	s.api1("GET /api/v1/channels/{id}", sb.ScopeReadChannels, s.getChannel)
+	s.api1("PATCH /api/v1/channels/{id}", sb.ScopeWriteChannels, s.patchChannel)
+	s.api1("DELETE /api/v1/channels/{id}", sb.ScopeWriteChannels, s.deleteChannel)
+
+	s.api1("GET /api/v1/contacts", sb.ScopeReadConversations, s.listContacts)
+	s.api1("GET /api/v1/contacts/{id}", sb.ScopeReadConversations, s.getContact)
+	s.api1("PATCH /api/v1/contacts/{id}", sb.ScopeWriteConversations, s.patchContact)
+
+	s.api1("GET /api/v1/conversations", sb.ScopeReadConversations, s.listConversations)
+	s.api1("POST /api/v1/conversations", sb.ScopeWriteConversations, s.createConversation)
+	s.api1("GET /api/v1/conversations/{id}", sb.ScopeReadConversations, s.getConversation)
+	s.api1("PUT /api/v1/conversations/{id}", sb.ScopeWriteConversations, s.putConversation)
+	s.api1("DELETE /api/v1/conversations/{id}", sb.ScopeWriteConversations, s.deleteConversation)
+
+	s.api1("GET /api/v1/conversations/{id}/messages", sb.ScopeReadMessages, s.listMessages)
+	s.api1("POST /api/v1/conversations/{id}/messages", sb.ScopeWriteMessages, s.postConversationMessage)
+	s.api1("GET /api/v1/conversations/{id}/messages/{message_id}", sb.ScopeReadMessages, s.getMessage)
+	s.api1("POST /api/v1/messages", sb.ScopeWriteMessages, s.postMessage)
+
+	s.api1("GET /api/v1/events", sb.ScopeReadWebhooks, s.listEvents)
+	s.api1("GET /api/v1/events/{id}", sb.ScopeReadWebhooks, s.getEvent)
+	s.api1("GET /api/v1/event-types", sb.ScopeReadWebhooks, s.listEventTypes)
+
+	s.mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
+}
+
+// api1 registers an authenticated /api/v1 operation.
+func (s *Server) api1(pattern, scope string, h handlerFunc) {
+	s.add(pattern, scope)
+	s.mux.Handle(pattern, s.observe(pattern, s.api(scope, h)))
+}
+
+// handle registers an operation that needs no credentials.
+func (s *Server) handle(pattern, scope string, h handlerFunc) {
+	s.add(pattern, scope)
+	s.mux.Handle(pattern, s.observe(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})))
+}
+
+func (s *Server) raw(pattern string, h http.Handler) {
+	s.add(pattern, "")
+	s.mux.Handle(pattern, s.observe(pattern, h))
+}
+
+func (s *Server) add(pattern, scope string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Path: path, Scope: scope})
+}
+
+// unmatched answers paths no route has (404) and methods a path does not
+// allow (405 with Allow), as problem+json.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		s.fail(w, r, sb.Errorf(sb.ENotFound, "No such path: %s.", r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_ = writeJSONProblem(w, r, http.StatusMethodNotAllowed, "Method not allowed",
+		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allowed, ", ")+".")
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return respond(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.ready(r.Context()); err != nil {
+		s.log.Warn("not ready", "error", err)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return writeJSONProblem(w, r, http.StatusServiceUnavailable, "Not ready", err.Error())
+	}
+	return respond(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, err := w.Write(api.Document)
+	return err
+}
