@@ -1,0 +1,193 @@
+// Command sbbench runs a named load scenario against a server on this
+// machine and prints what it measured as one aligned line (or JSON).
+//
+//	sbbench -scenario ceiling|api-write|api-read [-url URL] [-key KEY]
+//	        [-c N] [-rate R] [-d DURATION] [-n COUNT] [-json]
+//
+// Without -rate the load is closed loop (-c workers back to back); with
+// -rate it is open loop at R requests per second, -c bounding the requests
+// in flight, and latency counts from each request's scheduled send time.
+// Every run stops by itself after -d (or -n requests), and only loopback
+// URLs are accepted. See bench/README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/switchboardhq/switchboard/bench/loadgen"
+)
+
+// defaultURL is where Switchboard listens by default.
+const defaultURL = "http://127.0.0.1:8080"
+
+// options are the command-line settings shared by all scenarios.
+type options struct {
+	scenario    string
+	url         string
+	urlSet      bool // -url was given explicitly
+	key         string
+	concurrency int
+	rate        float64
+	duration    time.Duration
+	requests    int
+	timeout     time.Duration
+	json        bool
+	convs       int
+	messages    int
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sbbench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sbbench:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line into options.
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("sbbench", flag.ContinueOnError)
+	fs.StringVar(&o.scenario, "scenario", "", "scenario to run: "+strings.Join(scenarioNames(), ", "))
+	fs.StringVar(&o.url, "url", defaultURL, "base `URL` of the server under test (loopback only)")
+	fs.StringVar(&o.key, "key", os.Getenv("SWITCHBOARD_API_KEY"), "API `key` (default $SWITCHBOARD_API_KEY)")
+	fs.IntVar(&o.concurrency, "c", 16, "concurrency: workers (closed loop) or max in flight (open loop)")
+	fs.Float64Var(&o.rate, "rate", 0, "open loop at this many requests per second (0: closed loop)")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "stop after this long (at most 10m)")
+	fs.IntVar(&o.requests, "n", 0, "stop after this many requests (0: no count limit)")
+	fs.DurationVar(&o.timeout, "timeout", loadgen.DefaultTimeout, "timeout of each request")
+	fs.BoolVar(&o.json, "json", false, "print the result as JSON instead of a text line")
+	fs.IntVar(&o.convs, "convs", 8, "api-write: conversations the messages are spread over")
+	fs.IntVar(&o.messages, "messages", 100, "api-read: messages written to the conversation before the run")
+	fs.Usage = func() { usage(fs) }
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.settle(fs)
+}
+
+// settle applies the rules between flags once they are parsed.
+func (o *options) settle(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.urlSet = set["url"]
+	o.url = strings.TrimRight(o.url, "/")
+	if o.requests > 0 && !set["d"] {
+		o.duration = 0 // the count ends the run, bounded by loadgen.MaxDuration
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if _, ok := scenarios[o.scenario]; !ok {
+		return fmt.Errorf("unknown scenario %q (want one of %s)", o.scenario, strings.Join(scenarioNames(), ", "))
+	}
+	return loadgen.CheckURL(o.url)
+}
+
+// usage prints the command's help.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "usage: sbbench -scenario NAME [flags]")
+	fmt.Fprintln(w, "\nscenarios:")
+	for _, name := range scenarioNames() {
+		fmt.Fprintf(w, "  %-10s %s\n", name, scenarios[name].about)
+	}
+	fmt.Fprintln(w, "\nflags:")
+	fs.PrintDefaults()
+}
+
+// run prepares the scenario, loads the server and prints the result.
+func run(ctx context.Context, o options, out, log io.Writer) error {
+	sc := scenarios[o.scenario]
+	cfg, cleanup, err := sc.prepare(ctx, o, log)
+	if err != nil {
+		return fmt.Errorf("%s: setup: %w", o.scenario, err)
+	}
+	defer cleanup()
+	cfg.Name = o.scenario
+	cfg.Concurrency = o.concurrency
+	cfg.Rate = o.rate
+	cfg.Duration = o.duration
+	cfg.Requests = o.requests
+	cfg.Timeout = o.timeout
+	res, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.scenario, err)
+	}
+	return report(res, o.json, out, log)
+}
+
+// report prints res as a text line (error samples to log) or as JSON.
+func report(res *loadgen.Result, asJSON bool, out, log io.Writer) error {
+	if asJSON {
+		js, err := res.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(out, "%s\n", js)
+		return err
+	}
+	if _, err := fmt.Fprintln(out, res); err != nil {
+		return err
+	}
+	for _, s := range res.ErrorSamples {
+		fmt.Fprintf(log, "  %s error: %s\n", res.Name, s)
+	}
+	return nil
+}
+
+// scenario is one named load.
+type scenario struct {
+	about string
+	// prepare sets the scenario up and returns the load to run (without
+	// the shared settings) and a function that tears the setup down.
+	prepare func(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error)
+}
+
+// scenarios is the registry of scenarios, by name.
+var scenarios = map[string]scenario{
+	"ceiling": {
+		about:   "GET / on a trivial Go handler (in-process unless -url is given)",
+		prepare: prepareCeiling,
+	},
+	"api-write": {
+		about:   "POST /api/v1/conversations/{id}/messages over -convs conversations (expects 202)",
+		prepare: prepareAPIWrite,
+	},
+	"api-read": {
+		about:   "GET a conversation's messages and the conversation list, alternately (expects 200)",
+		prepare: prepareAPIRead,
+	},
+}
+
+// scenarioNames lists the scenarios in order.
+func scenarioNames() []string {
+	names := make([]string, 0, len(scenarios))
+	for name := range scenarios {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// errNoKey is returned by API scenarios run without a key.
+var errNoKey = errors.New("an API key is required: -key or SWITCHBOARD_API_KEY")
