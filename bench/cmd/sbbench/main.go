@@ -41,7 +41,9 @@ type options struct {
 	duration    time.Duration
 	requests    int
 	timeout     time.Duration
+	warmup      time.Duration
 	json        bool
+	out         string
 	convs       int
 	messages    int
 }
@@ -75,7 +77,9 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "stop after this long (at most 10m)")
 	fs.IntVar(&o.requests, "n", 0, "stop after this many requests (0: no count limit)")
 	fs.DurationVar(&o.timeout, "timeout", loadgen.DefaultTimeout, "timeout of each request")
+	fs.DurationVar(&o.warmup, "warmup", 0, "load this long first, unmeasured (fills connection pools and caches)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON instead of a text line")
+	fs.StringVar(&o.out, "out", "", "also append the result as a JSON line to this `file`")
 	fs.IntVar(&o.convs, "convs", 8, "api-write: conversations the messages are spread over")
 	fs.IntVar(&o.messages, "messages", 100, "api-read: messages written to the conversation before the run")
 	fs.Usage = func() { usage(fs) }
@@ -126,14 +130,47 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	cfg.Name = o.scenario
 	cfg.Concurrency = o.concurrency
 	cfg.Rate = o.rate
+	cfg.Timeout = o.timeout
+	if err := warmUp(ctx, cfg, o.warmup); err != nil {
+		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
+	}
 	cfg.Duration = o.duration
 	cfg.Requests = o.requests
-	cfg.Timeout = o.timeout
 	res, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.scenario, err)
 	}
+	if err := appendJSON(o.out, res); err != nil {
+		return err
+	}
 	return report(res, o.json, out, log)
+}
+
+// appendJSON appends res as one JSON line to the file at path, if any.
+func appendJSON(path string, res *loadgen.Result) error {
+	if path == "" {
+		return nil
+	}
+	js, err := res.JSON()
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(js, '\n'))
+	return errors.Join(err, f.Close())
+}
+
+// warmUp runs cfg for d, if d is positive, and forgets the result.
+func warmUp(ctx context.Context, cfg loadgen.Config, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	cfg.Duration = d
+	_, err := loadgen.Run(ctx, cfg)
+	return err
 }
 
 // report prints res as a text line (error samples to log) or as JSON.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -176,5 +177,28 @@ func TestFlagChecks(t *testing.T) {
 	o, err := parseFlags([]string{"-scenario", "api-read", "-n", "5", "-url", "http://localhost:1/"})
 	if err != nil || o.duration != 0 || o.url != "http://localhost:1" || !o.urlSet {
 		t.Errorf("parseFlags = %+v, %v", o, err)
+	}
+}
+
+// TestOutAppendsJSON checks that -out appends one JSON line per run.
+func TestOutAppendsJSON(t *testing.T) {
+	path := t.TempDir() + "/results.jsonl"
+	for range 2 {
+		o, err := parseFlags([]string{"-scenario", "ceiling", "-n", "5", "-out", path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run(context.Background(), o, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	var res loadgen.Result
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &res) != nil || res.OK != 5 {
+		t.Errorf("results file %q", raw)
 	}
 }

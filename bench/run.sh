@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# bench/run.sh — build the benchmark binaries, start a ceiling server and a
+# Switchboard server on loopback (temp data dir, bootstrap key), run the
+# scenarios for a bounded time each, print the figures, stop the servers.
+#
+#   bench/run.sh                      # from the module root, or: make bench
+#   BENCH_DURATION=10s BENCH_CONCURRENCY=32 bench/run.sh
+#   BENCH_RATE=500 bench/run.sh       # open loop at 500 req/s instead
+#
+# Environment (all optional):
+#   BENCH_SCENARIOS     scenarios to run         (default: ceiling api-write api-read)
+#   BENCH_DURATION      measured time per scenario (default: 5s; at most 10m)
+#   BENCH_WARMUP        unmeasured load first     (default: 1s)
+#   BENCH_CONCURRENCY   -c of sbbench             (default: 16)
+#   BENCH_RATE          open-loop req/s; 0 = closed loop (default: 0)
+#   BENCH_PORT          Switchboard's loopback port (default: 18080)
+#   BENCH_DATABASE_URL  SWITCHBOARD_DATABASE_URL (default: SQLite in the temp dir)
+#   BENCH_RATE_LIMIT    SWITCHBOARD_RATE_LIMIT and _BURST, so the per-key
+#                       limiter does not cap the run (default: 1000000;
+#                       empty keeps the server's defaults)
+#   BENCH_JSON          1: also append JSON results to bench/results/
+#   BENCH_KEEP          1: keep the temp dir (logs, database)
+#
+# Exit status: 0 if every scenario ran (errors inside a run are printed, not
+# fatal), 1 if a build, a server or a scenario failed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+SCENARIOS=${BENCH_SCENARIOS:-ceiling api-write api-read}
+DURATION=${BENCH_DURATION:-5s}
+WARMUP=${BENCH_WARMUP:-1s}
+CONCURRENCY=${BENCH_CONCURRENCY:-16}
+RATE=${BENCH_RATE:-0}
+PORT=${BENCH_PORT:-18080}
+RATE_LIMIT=${BENCH_RATE_LIMIT-1000000}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sbbench.XXXXXX")
+BIN=$TMP/bin
+PIDS=()
+STATUS=0
+RESULTS=
+
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+
+# stop_pid sends SIGTERM to a process we started, waits up to 15 s for it
+# to drain, then kills it, and forgets it so that cleanup cannot signal a
+# later process that reuses its id.
+stop_pid() {
+	local pid=$1 p kept=()
+	if kill -TERM "$pid" 2>/dev/null; then
+		for _ in $(seq 75); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	for p in "${PIDS[@]}"; do
+		[[ $p == "$pid" ]] || kept+=("$p")
+	done
+	PIDS=("${kept[@]}")
+}
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	if [[ ${BENCH_KEEP:-} == 1 ]]; then
+		log "kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wants reports whether scenario $1 was asked for.
+wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
+# needs_switchboard reports whether an API scenario was asked for.
+needs_switchboard() { [[ " $SCENARIOS " == *" api-"* ]]; }
+
+build() {
+	log "building sbbench and ceiling"
+	go build -o "$BIN/" ./bench/cmd/sbbench ./bench/cmd/ceiling
+	if needs_switchboard; then
+		log "building ./cmd/switchboard"
+		if ! go build -o "$BIN/switchboard" ./cmd/switchboard; then
+			log "cannot build ./cmd/switchboard: skipping the API scenarios"
+			SCENARIOS=${SCENARIOS//api-write/}
+			SCENARIOS=${SCENARIOS//api-read/}
+			STATUS=1
+		fi
+	fi
+}
+
+# sbbench runs one scenario with the shared settings; extra flags follow.
+sbbench() {
+	local name=$1
+	shift
+	local args=(-scenario "$name" -c "$CONCURRENCY" -d "$DURATION" -warmup "$WARMUP" "$@")
+	if [[ $RATE != 0 ]]; then
+		args+=(-rate "$RATE")
+	fi
+	if [[ -n $RESULTS ]]; then
+		args+=(-out "$RESULTS")
+	fi
+	if ! "$BIN/sbbench" "${args[@]}"; then
+		log "scenario $name failed"
+		STATUS=1
+	fi
+}
+
+# wait_for_line waits up to 10 s for file $1 to contain a line matching $2
+# and prints its last field.
+wait_for_line() {
+	local line
+	for _ in $(seq 50); do
+		line=$(grep -m1 "$2" "$1" 2>/dev/null || true)
+		if [[ -n $line ]]; then
+			echo "${line##* }"
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+run_ceiling() {
+	"$BIN/ceiling" -addr 127.0.0.1:0 -lifetime 15m >"$TMP/ceiling.log" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	local url
+	if ! url=$(wait_for_line "$TMP/ceiling.log" "listening on"); then
+		log "ceiling server did not start:"
+		cat "$TMP/ceiling.log" >&2
+		STATUS=1
+		return
+	fi
+	sbbench ceiling -url "$url"
+	stop_pid "$pid"
+}
+
+# port_is_free reports whether nothing answers on 127.0.0.1:$PORT.
+port_is_free() {
+	local rc=0
+	curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/" || rc=$?
+	[[ $rc == 7 ]]
+}
+
+# wait_ready waits up to 60 s for GET /readyz to answer 200 while the
+# server (pid $1) is alive.
+wait_ready() {
+	for _ in $(seq 300); do
+		if ! kill -0 "$1" 2>/dev/null; then
+			return 1
+		fi
+		if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/readyz"; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+start_switchboard() {
+	if ! port_is_free; then
+		log "something already listens on 127.0.0.1:$PORT (set BENCH_PORT)"
+		return 1
+	fi
+	KEY=sbk_bench_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	local env=(
+		SWITCHBOARD_ADDR="127.0.0.1:$PORT"
+		SWITCHBOARD_DATA_DIR="$TMP/data"
+		SWITCHBOARD_BOOTSTRAP_KEY="$KEY"
+	)
+	if [[ -n ${BENCH_DATABASE_URL:-} ]]; then
+		env+=(SWITCHBOARD_DATABASE_URL="$BENCH_DATABASE_URL")
+	fi
+	if [[ -n $RATE_LIMIT ]]; then
+		env+=(SWITCHBOARD_RATE_LIMIT="$RATE_LIMIT" SWITCHBOARD_RATE_BURST="$RATE_LIMIT")
+	fi
+	mkdir -p "$TMP/data"
+	env "${env[@]}" "$BIN/switchboard" serve >"$TMP/switchboard.log" 2>&1 &
+	SB_PID=$!
+	PIDS+=("$SB_PID")
+	if ! wait_ready "$SB_PID"; then
+		log "switchboard did not become ready; its log:"
+		tail -n 40 "$TMP/switchboard.log" >&2
+		return 1
+	fi
+}
+
+run_api() {
+	if ! start_switchboard; then
+		STATUS=1
+		return
+	fi
+	local name
+	for name in api-write api-read; do
+		if wants "$name"; then
+			SWITCHBOARD_API_KEY=$KEY sbbench "$name" -url "http://127.0.0.1:$PORT"
+		fi
+	done
+	stop_pid "$SB_PID"
+}
+
+main() {
+	build
+	if [[ ${BENCH_JSON:-} == 1 ]]; then
+		mkdir -p bench/results
+		RESULTS=bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl
+		log "JSON results go to $RESULTS"
+	fi
+	log "scenarios: $SCENARIOS; -c $CONCURRENCY -d $DURATION -rate $RATE on $(nproc) cores"
+	if wants ceiling; then
+		run_ceiling
+	fi
+	if needs_switchboard; then
+		run_api
+	fi
+	exit "$STATUS"
+}
+
+main
