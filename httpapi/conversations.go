@@ -187,6 +187,7 @@ func (s *Server) putConversation(w http.ResponseWriter, r *http.Request) error {
 func updateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, req *conversationUpdate) error {
 	now := time.Now().UTC()
 	var changes []sb.Change
+	ended := false
 	if req.Status.Set && req.Status.Value != conv.Status {
 		if !sb.CanTransition(conv.Status, req.Status.Value) {
 			return sb.Errorf(sb.EConflict, "The conversation has ended; its status cannot change. The contact's next message starts a new one.")
@@ -194,7 +195,7 @@ func updateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation
 		changes = append(changes, sb.Change{Field: "status", OldValue: conv.Status, NewValue: req.Status.Value})
 		conv.Status = req.Status.Value
 		if conv.Status == sb.ConversationEnded {
-			conv.EndedAt = &now
+			conv.EndedAt, ended = &now, true
 		}
 	}
 	if req.Metadata.Set {
@@ -229,7 +230,7 @@ func updateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation
 			return err
 		}
 	}
-	if conv.EndedAt != nil && conv.EndedAt.Equal(now) {
+	if ended {
 		return q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationEnded, conv, nil))
 	}
 	return nil

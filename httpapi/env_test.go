@@ -1,0 +1,225 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/secret"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// databases runs fn once on SQLite and once on PostgreSQL.
+func databases(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, pgtest.URL(t))
+	})
+}
+
+// env is a real server on loopback over a real database, with keys of two
+// workspaces.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	db     *store.DB
+	api    *httpapi.Server
+	ws     *sb.Workspace
+	admin  string // admin key of the workspace under test
+	other  string // admin key of another workspace
+	reader string // key with read scopes only
+	spec   *specChecker
+}
+
+type envOptions struct {
+	rate  float64
+	burst int
+}
+
+func newEnv(t *testing.T, url string, opts ...envOptions) *env {
+	t.Helper()
+	o := envOptions{rate: 10000, burst: 10000}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	ctx := context.Background()
+	key, _ := secret.ParseKey("test master key, not secret")
+	box, _ := secret.New(key)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(ctx, url, box, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, db: db, spec: loadSpec(t)}
+	e.ws = e.workspace("default")
+	e.admin = e.key(e.ws, sb.ScopeAdmin)
+	e.other = e.key(e.workspace("other"), sb.ScopeAdmin)
+	e.reader = e.key(e.ws, sb.ScopeReadBots, sb.ScopeReadChannels, sb.ScopeReadConversations, sb.ScopeReadMessages, sb.ScopeReadWebhooks)
+	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
+		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
+	e.srv = httptest.NewServer(e.api)
+	t.Cleanup(func() {
+		e.srv.Close()
+		db.Close()
+	})
+	return e
+}
+
+func (e *env) workspace(name string) *sb.Workspace {
+	ws := &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: name, CreatedAt: time.Now().UTC()}
+	if err := e.db.CreateWorkspace(context.Background(), ws); err != nil {
+		e.t.Fatal(err)
+	}
+	return ws
+}
+
+func (e *env) key(ws *sb.Workspace, scopes ...string) string {
+	secretValue, _ := auth.NewKey()
+	if err := e.db.CreateAPIKey(context.Background(), auth.NewAPIKey(ws.ID, "test", scopes, secretValue)); err != nil {
+		e.t.Fatal(err)
+	}
+	return secretValue
+}
+
+// response is an answer of the server, already checked against the
+// OpenAPI document.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// obj decodes the body as a JSON object.
+func (r *response) obj(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+func (r *response) str(t *testing.T, field string) string {
+	t.Helper()
+	s, _ := r.obj(t)[field].(string)
+	return s
+}
+
+// data returns the items of a list response.
+func (r *response) data(t *testing.T) []map[string]any {
+	t.Helper()
+	var l struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &l); err != nil {
+		t.Fatalf("not a list: %v\n%s", err, r.body)
+	}
+	return l.Data
+}
+
+// call sends a request. body is sent as is if it is a string or []byte,
+// else marshalled. headers are name, value pairs.
+func (e *env) call(method, path, key string, body any, headers ...string) *response {
+	e.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		raw, _ = json.Marshal(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	r := &response{status: res.StatusCode, header: res.Header, body: out}
+	req.Body = io.NopCloser(bytes.NewReader(raw))
+	e.spec.check(e.t, req, r)
+	return r
+}
+
+// must sends a request and fails the test unless the status is want.
+func (e *env) must(want int, method, path, key string, body any, headers ...string) *response {
+	e.t.Helper()
+	r := e.call(method, path, key, body, headers...)
+	if r.status != want {
+		e.t.Fatalf("%s %s = %d, want %d\n%s", method, path, r.status, want, r.body)
+	}
+	return r
+}
+
+// problem checks that r is a problem+json answer with the status and code,
+// naming field if field is not empty.
+func (r *response) problem(t *testing.T, status int, code, field string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d\n%s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	var p struct {
+		Code      string          `json:"code"`
+		Status    int             `json:"status"`
+		RequestID string          `json:"request_id"`
+		Errors    []sb.FieldError `json:"errors"`
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Code != code || p.Status != status || p.RequestID == "" || p.RequestID != r.header.Get("X-Request-Id") {
+		t.Fatalf("problem %+v, want code %s status %d and the request id\n%s", p, code, status, r.body)
+	}
+	if field == "" {
+		return
+	}
+	for _, f := range p.Errors {
+		if f.Field == field || strings.HasPrefix(f.Field, field+".") || strings.HasPrefix(f.Field, field+"[") {
+			return
+		}
+	}
+	t.Fatalf("errors %+v do not name %q", p.Errors, field)
+}
+
+func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
