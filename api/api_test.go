@@ -744,7 +744,7 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 	validate(t, doc, "APIKey", key)
 	validate(t, doc, "APIKeyWithSecret", withField(t, key, "key", "sbk_abcdefghijklmnop"))
 
-	problem := map[string]any{"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "The request is invalid.",
+	problem := map[string]any{"type": "urn:switchboard:error:invalid_request", "title": "Invalid request", "status": 400, "detail": "The request is invalid.",
 		"code": switchboard.EInvalid, "request_id": "r1", "errors": []switchboard.FieldError{{Field: "name", Message: "is required"}}}
 	validate(t, doc, "Problem", problem)
 	validate(t, doc, "EventTypeList", map[string]any{"data": switchboard.EventTypes})
