@@ -1,0 +1,56 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/switchboardhq/switchboard"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// translate maps a database error to the domain's codes: no row is
+// not_found, a uniqueness violation conflict, a dangling reference
+// invalid_request; anything else is wrapped as an internal error that names
+// the operation and the kind of resource.
+func translate(err error, op, kind string) error {
+	var domain *switchboard.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &domain):
+		return err
+	case errors.Is(err, sql.ErrNoRows):
+		return switchboard.ErrNotFound(kind)
+	case isUniqueViolation(err):
+		return conflict(kind)
+	case isForeignKeyViolation(err):
+		return switchboard.Errorf(switchboard.EInvalid, "The %s refers to a resource that does not exist.", kind)
+	}
+	return fmt.Errorf("store: %s %s: %w", op, kind, err)
+}
+
+// conflict is the error of a uniqueness violation.
+func conflict(kind string) error {
+	return switchboard.Errorf(switchboard.EConflict, "The %s already exists.", kind)
+}
+
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+func isForeignKeyViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}

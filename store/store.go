@@ -1,0 +1,159 @@
+// Package store implements switchboard.Store on SQLite (the embedded default)
+// and PostgreSQL (for several processes sharing one database).
+//
+// Both dialects share one set of SQL statements, written with "?"
+// placeholders that are rebound to "$n" for PostgreSQL; only the schema
+// (migrations/sqlite and migrations/postgres, with the same version numbers)
+// and the encoding of times differ.
+//
+// On SQLite a DB holds two pools on the same file: a single writer connection
+// that runs every write and every transaction (transactions begin IMMEDIATE,
+// so they queue for the write lock instead of failing to upgrade a read lock),
+// and a pool of read-only connections for the reads made outside
+// transactions. WAL journaling lets those reads run while a write is in
+// progress.
+//
+// Conventions of the Queries methods:
+//
+//   - Create methods fill in a missing ID (switchboard.NewID) and missing
+//     creation times (now), and normalise the times of the struct they are
+//     given to UTC microseconds, the precision stored; Update methods stamp
+//     UpdatedAt with the current time where the type has one.
+//   - A row that does not exist, or exists in another workspace, is
+//     switchboard.ENotFound; a uniqueness violation is switchboard.EConflict;
+//     a reference to a row that does not exist is switchboard.EInvalid;
+//     anything else is a plain (internal) error.
+//   - Secrets maps are JSON-encoded and sealed with the Sealer given to Open;
+//     they are never written in plaintext. Reads return non-nil maps.
+//   - Inside Store.Tx, use only the Queries passed to the function: on SQLite
+//     the transaction holds the only writer connection, and a write through
+//     the DB itself would wait for it forever.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+// Dialect names, as returned by DB.Dialect.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+var _ switchboard.Store = (*DB)(nil)
+
+// DB is a switchboard.Store on SQLite or PostgreSQL. It is safe for
+// concurrent use.
+type DB struct {
+	queries
+	writer *sql.DB // the single SQLite writer, or the PostgreSQL pool
+	reader *sql.DB // the SQLite read-only pool, or the PostgreSQL pool
+	logger *slog.Logger
+}
+
+// Open connects to the database named by databaseURL: "sqlite://PATH" (a
+// relative or absolute file path; its directory is created if missing) or
+// "postgres://…" / "postgresql://…". It does not migrate: call Migrate, or
+// Ready to check. sealer protects the Secrets of bots and channels; it may be
+// nil for uses that never touch secrets (a nil sealer fails when it is
+// needed). logger may be nil.
+func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var (
+		writer, reader *sql.DB
+		dialect        string
+		err            error
+	)
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		dialect = DialectSQLite
+		writer, reader, err = openSQLite(ctx, databaseURL)
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		dialect = DialectPostgres
+		writer, err = openPostgres(ctx, databaseURL)
+		reader = writer
+	default:
+		return nil, errors.New("store: unsupported database URL: want sqlite://PATH or postgres://…")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &core{dialect: dialect, sealer: sealer}
+	return &DB{
+		queries: queries{core: c, r: reader, w: writer},
+		writer:  writer,
+		reader:  reader,
+		logger:  logger,
+	}, nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect }
+
+// Stats returns the statistics of the main connection pool: on PostgreSQL the
+// only pool; on SQLite the writer's, whose waits measure write contention.
+func (db *DB) Stats() sql.DBStats { return db.writer.Stats() }
+
+// ReaderStats returns the statistics of the pool used for reads outside
+// transactions (the same pool as Stats on PostgreSQL).
+func (db *DB) ReaderStats() sql.DBStats { return db.reader.Stats() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if db.reader != db.writer {
+		if err := db.reader.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: ping readers: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.writer.Close()
+	if db.reader != db.writer {
+		err = errors.Join(err, db.reader.Close())
+	}
+	return err
+}
+
+// Tx runs fn in one transaction: committed if fn returns nil, rolled back if
+// it returns an error (which Tx returns) or panics (which Tx re-raises). On
+// SQLite transactions are serialised on the writer connection; on PostgreSQL
+// they run at READ COMMITTED.
+func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback() // fn panicked
+		}
+	}()
+	err = fn(&queries{core: db.core, r: tx, w: tx})
+	done = true
+	if err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			db.logger.WarnContext(ctx, "store: rollback failed", "error", rbErr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}

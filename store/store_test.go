@@ -1,0 +1,282 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
+	"github.com/switchboardhq/switchboard/store/storetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// sealer is AES-256-GCM with a fixed key and a random nonce before the
+// ciphertext: enough to prove that stores never write secrets in the clear.
+type sealer struct{ aead cipher.AEAD }
+
+func newSealer() *sealer {
+	key := sha256.Sum256([]byte("switchboard store tests"))
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		panic(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return &sealer{aead}
+}
+
+func (s *sealer) Seal(plain []byte) ([]byte, error) {
+	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return s.aead.Seal(nonce, nonce, plain, nil), nil
+}
+
+func (s *sealer) Open(sealed []byte) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("sealed value too short")
+	}
+	return s.aead.Open(nil, sealed[:n], sealed[n:], nil)
+}
+
+// openURL opens and migrates the database at url, closed when t ends.
+func openURL(t testing.TB, url string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, url, newSealer(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func sqliteURL(t testing.TB) string {
+	return "sqlite://" + filepath.Join(t.TempDir(), "data", "switchboard.db")
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) switchboard.Store { return openURL(t, sqliteURL(t)) })
+}
+
+func TestPostgres(t *testing.T) {
+	pgtest.URL(t) // skips the whole suite at once when there is no server
+	storetest.Run(t, func(t *testing.T) switchboard.Store { return openURL(t, pgtest.URL(t)) })
+}
+
+// dbs opens one migrated database of each dialect.
+func dbs(t *testing.T) map[string]func(t *testing.T) (*store.DB, string) {
+	return map[string]func(t *testing.T) (*store.DB, string){
+		"sqlite": func(t *testing.T) (*store.DB, string) {
+			u := sqliteURL(t)
+			return openURL(t, u), u
+		},
+		"postgres": func(t *testing.T) (*store.DB, string) {
+			u := pgtest.URL(t)
+			return openURL(t, u), u
+		},
+	}
+}
+
+// TestSecretsSealed looks at the stored bytes: no secret is there in the
+// clear, in the SQLite file (and its WAL) or in the PostgreSQL columns.
+func TestSecretsSealed(t *testing.T) {
+	const botSecret, channelSecret = "sk-PLAINTEXT-BOT-SECRET", "PLAINTEXT-CHANNEL-TOKEN"
+	for name, open := range dbs(t) {
+		t.Run(name, func(t *testing.T) {
+			db, url := open(t)
+			ctx := context.Background()
+			ws := &switchboard.Workspace{Name: "w"}
+			must(t, db.CreateWorkspace(ctx, ws))
+			bot := &switchboard.Bot{WorkspaceID: ws.ID, Name: "b", Engine: "llm", Secrets: map[string]string{"PLAIN_KEY_NAME_1": botSecret}}
+			must(t, db.CreateBot(ctx, bot))
+			ch := &switchboard.Channel{WorkspaceID: ws.ID, Type: "telegram", Name: "c", Status: "connected",
+				Secrets: map[string]string{"PLAIN_KEY_NAME_2": channelSecret}}
+			must(t, db.CreateChannel(ctx, ch))
+
+			var stored [][]byte
+			if name == "sqlite" {
+				path := strings.TrimPrefix(url, "sqlite://")
+				for _, p := range []string{path, path + "-wal"} {
+					b, err := os.ReadFile(p)
+					if err != nil && !os.IsNotExist(err) {
+						t.Fatal(err)
+					}
+					stored = append(stored, b)
+				}
+			} else {
+				stored = pgColumns(t, url, `SELECT secrets FROM bots UNION ALL SELECT secrets FROM channels`)
+			}
+			for _, b := range stored {
+				for _, secret := range []string{botSecret, channelSecret, "PLAIN_KEY_NAME"} {
+					if bytes.Contains(b, []byte(secret)) {
+						t.Fatalf("%q is stored in plaintext", secret)
+					}
+				}
+			}
+			got, err := db.GetChannelByID(ctx, ch.ID)
+			must(t, err)
+			if got.Secrets["PLAIN_KEY_NAME_2"] != channelSecret {
+				t.Fatalf("secrets read back as %v", got.Secrets)
+			}
+		})
+	}
+}
+
+// pgColumns reads the single byte column of every row of query.
+func pgColumns(t *testing.T, url, query string) [][]byte {
+	db, err := store.Open(context.Background(), url, nil, nil)
+	must(t, err)
+	defer db.Close()
+	return store.RawColumn(t, db, query)
+}
+
+func TestReadyAndMigrate(t *testing.T) {
+	for name := range dbs(t) {
+		t.Run(name, func(t *testing.T) {
+			url := sqliteURL(t)
+			if name == "postgres" {
+				url = emptyPostgres(t)
+			}
+			ctx := context.Background()
+			db, err := store.Open(ctx, url, nil, nil)
+			must(t, err)
+			defer db.Close()
+			if db.Dialect() != name {
+				t.Fatalf("Dialect() = %q, want %q", db.Dialect(), name)
+			}
+			err = db.Ready(ctx)
+			if err == nil || !strings.Contains(err.Error(), "pending") {
+				t.Fatalf("Ready before Migrate = %v, want an error naming the pending migrations", err)
+			}
+			must(t, db.Migrate(ctx))
+			must(t, db.Ready(ctx))
+			must(t, db.Migrate(ctx)) // idempotent
+			must(t, db.Ping(ctx))
+			if db.Stats().MaxOpenConnections < 1 {
+				t.Fatalf("Stats: %+v", db.Stats())
+			}
+		})
+	}
+}
+
+// emptyPostgres returns the URL of a database with no schema at all.
+func emptyPostgres(t *testing.T) string {
+	url := pgtest.URL(t)
+	db, err := store.Open(context.Background(), url, nil, nil)
+	must(t, err)
+	defer db.Close()
+	store.ExecSQL(t, db, `DROP SCHEMA public CASCADE`, `CREATE SCHEMA public`)
+	return url
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	url := emptyPostgres(t)
+	ctx := context.Background()
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			db, err := store.Open(ctx, url, nil, nil)
+			if err == nil {
+				err = db.Migrate(ctx)
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		must(t, <-errs)
+	}
+}
+
+func TestOpenSQLiteURLs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, url := range []string{"sqlite://rel/a.db", "sqlite:rel/b.db", "sqlite://" + filepath.Join(dir, "abs", "c.db")} {
+		db, err := store.Open(ctx, url, nil, nil)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", url, err)
+		}
+		db.Close()
+	}
+	for _, p := range []string{"rel/a.db", "rel/b.db", "abs/c.db"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Fatalf("Open did not create %s: %v", p, err)
+		}
+	}
+	for _, url := range []string{"sqlite://", "sqlite://:memory:", "sqlite://a.db?mode=ro", "mysql://x", ""} {
+		if db, err := store.Open(ctx, url, nil, nil); err == nil {
+			db.Close()
+			t.Fatalf("Open(%q) succeeded, want an error", url)
+		}
+	}
+}
+
+func TestSQLiteSettings(t *testing.T) {
+	db := openURL(t, sqliteURL(t))
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "10000"} {
+		got := string(store.RawColumn(t, db, "PRAGMA "+pragma)[0])
+		if got != want {
+			t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
+		}
+	}
+	if s := db.Stats(); s.MaxOpenConnections != 1 {
+		t.Errorf("writer pool allows %d connections, want 1", s.MaxOpenConnections)
+	}
+}
+
+// TestNilSealer: a store opened without a sealer refuses to store secrets
+// rather than storing them in the clear.
+func TestNilSealer(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, sqliteURL(t), nil, nil)
+	must(t, err)
+	defer db.Close()
+	must(t, db.Migrate(ctx))
+	ws := &switchboard.Workspace{Name: "w"}
+	must(t, db.CreateWorkspace(ctx, ws))
+	err = db.CreateBot(ctx, &switchboard.Bot{WorkspaceID: ws.ID, Secrets: map[string]string{"k": "v"}})
+	if err == nil {
+		t.Fatal("CreateBot with secrets and no sealer succeeded")
+	}
+	must(t, db.CreateBot(ctx, &switchboard.Bot{WorkspaceID: ws.ID, Name: "no secrets"}))
+}
+
+// TestForeignKeys: a reference to a missing row is invalid_request.
+func TestForeignKeys(t *testing.T) {
+	for name, open := range dbs(t) {
+		t.Run(name, func(t *testing.T) {
+			db, _ := open(t)
+			err := db.CreateBot(context.Background(), &switchboard.Bot{WorkspaceID: "ws_missing", Name: "b"})
+			if code := switchboard.ErrorCode(err); code != switchboard.EInvalid {
+				t.Fatalf("CreateBot in a missing workspace: %v (code %q), want invalid_request", err, code)
+			}
+		})
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
