@@ -40,6 +40,12 @@ type Result struct {
 	Throughput float64 `json:"throughput"`
 	// Latency summarises the latency of answered and failed requests.
 	Latency Latency `json:"latency"`
+	// SendLag, in open loop only, summarises how late requests were sent
+	// after their scheduled time: the load generator's own delay (a busy
+	// machine, too few workers, a slow target). Latency includes it. A
+	// large lag with small server-side times means the machine, not the
+	// target, was the bottleneck.
+	SendLag *Latency `json:"send_lag,omitempty"`
 	// ErrorSamples holds the first few distinct error messages.
 	ErrorSamples []string `json:"error_samples,omitempty"`
 }
@@ -95,6 +101,9 @@ func (r Result) String() string {
 	l := r.Latency
 	fmt.Fprintf(&b, " p50=%s p90=%s p99=%s p99.9=%s max=%s",
 		ms(l.P50), ms(l.P90), ms(l.P99), ms(l.P999), ms(l.Max))
+	if r.SendLag != nil {
+		fmt.Fprintf(&b, " lag.p99=%s", ms(r.SendLag.P99))
+	}
 	return b.String()
 }
 

@@ -65,6 +65,7 @@ type runner struct {
 	cancel context.CancelFunc
 
 	hist   *Histogram
+	lag    *Histogram
 	ok     atomic.Int64
 	errs   atomic.Int64
 	missed atomic.Int64
@@ -80,7 +81,7 @@ type runner struct {
 
 // newRunner prepares a run of cfg under the caller's ctx.
 func newRunner(ctx context.Context, cfg Config) *runner {
-	r := &runner{cfg: cfg, hist: NewHistogram()}
+	r := &runner{cfg: cfg, hist: NewHistogram(), lag: NewHistogram()}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	return r
 }
@@ -159,15 +160,22 @@ func (r *runner) schedule(stop context.Context, start time.Time, jobs chan<- job
 }
 
 // sendAt waits until j is due, then hands it to a worker. It reports false
-// if stop ended first.
+// if the run was cancelled, or if stop ended while every worker was busy.
+// A job due before the deadline but handed over late because the scheduler
+// itself woke late is still sent: only a busy target makes a miss.
 func (r *runner) sendAt(stop context.Context, timer *time.Timer, jobs chan<- job, j job) bool {
 	if wait := time.Until(j.due); wait > 0 {
 		timer.Reset(wait)
 		select {
 		case <-timer.C:
-		case <-stop.Done():
+		case <-r.ctx.Done():
 			return false
 		}
+	}
+	select {
+	case jobs <- j:
+		return true
+	default:
 	}
 	select {
 	case jobs <- j:
@@ -206,6 +214,8 @@ func (r *runner) do(i int, due time.Time) {
 	start := due
 	if start.IsZero() {
 		start = time.Now()
+	} else {
+		r.lag.Record(time.Since(due))
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.Timeout)
 	defer cancel()
@@ -324,6 +334,10 @@ func (r *runner) result(elapsed time.Duration) *Result {
 		},
 	}
 	res.Requests = res.OK + res.Errors
+	if res.Mode == ModeOpen {
+		lag := summarize(r.lag)
+		res.SendLag = &lag
+	}
 	if elapsed > 0 {
 		res.Throughput = float64(res.Requests) / elapsed.Seconds()
 	}

@@ -91,7 +91,7 @@ func TestClosedLoopStopsAtDuration(t *testing.T) {
 	if res.Requests == 0 || res.OK != res.Requests || res.Requests != srv.hits.Load() {
 		t.Errorf("requests=%d ok=%d server=%d", res.Requests, res.OK, srv.hits.Load())
 	}
-	if res.Latency.Max < res.Latency.P50 || res.Latency.P50 <= 0 {
+	if res.Latency.Max < res.Latency.P50 || res.Latency.P50 <= 0 || res.SendLag != nil {
 		t.Errorf("latency %+v", res.Latency)
 	}
 }
@@ -137,6 +137,11 @@ func TestOpenLoopCountsQueueing(t *testing.T) {
 	}
 	if res.Latency.Max < 300*time.Millisecond {
 		t.Errorf("max latency %s, want ≥ 300ms (queueing counted from the schedule)", res.Latency.Max)
+	}
+	// The last request was sent after the 19 before it, ≥ 19×20 ms from
+	// the start, though due at 19×5 ms: a send lag of at least 285 ms.
+	if res.SendLag == nil || res.SendLag.Max < 280*time.Millisecond {
+		t.Errorf("send lag %+v, want a max ≥ 280ms", res.SendLag)
 	}
 }
 
