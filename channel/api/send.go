@@ -1,0 +1,127 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/webhook/signature"
+)
+
+// maxErrorBody bounds how much of a refusal is quoted in the error.
+const maxErrorBody = 512
+
+// callbackBody is what the callback URL receives for each reply.
+type callbackBody struct {
+	MessageID string `json:"message_id"`
+	UserID    string `json:"user_id"`
+	Text      string `json:"text"`
+	Thread    string `json:"thread,omitempty"`
+}
+
+// Send POSTs msg, signed, to the channel's callback_url.
+func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (string, error) {
+	req, err := a.newRequest(ctx, ch, msg)
+	if err != nil {
+		return "", err
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return "", &switchboard.SendError{Retryable: true, Message: "api: " + err.Error()}
+	}
+	defer resp.Body.Close()
+	if err := a.check(resp); err != nil {
+		return "", err
+	}
+	return msg.MessageID, nil
+}
+
+// newRequest builds the signed callback; its errors are not retryable.
+func (a *Adapter) newRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (*http.Request, error) {
+	target := ch.Setting("callback_url")
+	if target == "" {
+		return nil, &switchboard.SendError{Message: "api: the channel has no callback_url, so replies cannot be delivered"}
+	}
+	if msg.MessageID == "" {
+		return nil, &switchboard.SendError{Message: "api: the message has no id"}
+	}
+	key, err := signature.Key(ch.Setting("secret"))
+	if err != nil {
+		return nil, &switchboard.SendError{Message: "api: the channel secret is not a whsec_ secret"}
+	}
+	body, err := encode(callbackBody{MessageID: msg.MessageID, UserID: msg.To, Text: msg.Text, Thread: msg.Thread})
+	if err != nil {
+		return nil, &switchboard.SendError{Message: "api: " + err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, &switchboard.SendError{Message: "api: " + err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Switchboard")
+	signature.SetHeaders(req.Header, [][]byte{key}, msg.MessageID, a.now(), body)
+	req.Header.Set("X-Signature", signature.BodySignature(key, body))
+	return req, nil
+}
+
+// encode is json.Marshal without escaping <, > and & (receivers read the
+// text as is).
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// check classifies the receiver's answer: 2xx is success, 429 and 5xx are
+// retryable, anything else is final.
+func (a *Adapter) check(resp *http.Response) error {
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+	code := resp.StatusCode
+	if code >= 200 && code < 300 {
+		return nil
+	}
+	e := &switchboard.SendError{StatusCode: code, Message: describe(resp, head)}
+	if code == http.StatusTooManyRequests || code >= 500 {
+		e.Retryable = true
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), a.now())
+	}
+	return e
+}
+
+// describe is the status text with the start of the body, or a note that
+// a redirect was not followed.
+func describe(resp *http.Response, head []byte) string {
+	msg := http.StatusText(resp.StatusCode)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return msg + ": redirects are not followed (to " + resp.Header.Get("Location") + ")"
+	}
+	if s := strings.TrimSpace(strings.ToValidUTF8(string(head), "")); s != "" {
+		msg += ": " + s
+	}
+	return msg
+}
+
+// retryAfter reads Retry-After as seconds or as an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(secs, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
