@@ -1,0 +1,186 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// fixtures are real resources of the workspace under test, to put in paths.
+type fixtures map[string]string
+
+func (e *env) fixtures(t *testing.T) fixtures {
+	botID := e.must(201, "POST", "/api/v1/bots", e.admin, builtinBot).str(t, "id")
+	channelID, convID, contactID := e.conversationFixture(t)
+	msgID := e.must(202, "POST", "/api/v1/conversations/"+convID+"/messages", e.admin, map[string]any{"text": "hi", "sender": "agent"}).str(t, "id")
+	keyID := e.must(201, "POST", "/api/v1/api-keys", e.admin, map[string]any{"name": "k", "scopes": []string{"read:bots"}}).str(t, "id")
+	evID := e.must(200, "GET", "/api/v1/events?limit=1", e.admin, nil).data(t)[0]["id"].(string)
+	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
+		"messages": msgID, "api-keys": keyID, "events": evID}
+}
+
+// path fills the parameters of a route pattern with fixture ids.
+func (f fixtures) path(pattern string) string {
+	parts := strings.Split(pattern, "/")
+	for i, p := range parts {
+		switch p {
+		case "{id}":
+			parts[i] = f[parts[i-1]]
+		case "{message_id}":
+			parts[i] = f["messages"]
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// snapshot lists everything a workspace holds, to prove bad requests
+// change nothing.
+func (e *env) snapshot(t *testing.T) string {
+	var b strings.Builder
+	for _, p := range []string{"/api/v1/bots", "/api/v1/channels", "/api/v1/contacts", "/api/v1/conversations", "/api/v1/events"} {
+		b.Write(e.must(200, "GET", p+"?limit=200", e.admin, nil).body)
+	}
+	keys := e.must(200, "GET", "/api/v1/api-keys?limit=200", e.admin, nil).data(t)
+	for _, k := range keys {
+		delete(k, "last_used_at")
+	}
+	out, _ := json.Marshal(keys)
+	b.Write(out)
+	return b.String()
+}
+
+// TestAuthEveryRoute sends every authenticated route no token, a bad
+// token, a token lacking the scope, and (for routes naming a resource) a
+// token of another workspace.
+func TestAuthEveryRoute(t *testing.T) {
+	databases(t, func(t *testing.T, dbURL string) {
+		e := newEnv(t, dbURL)
+		f := e.fixtures(t)
+		unrelated := e.key(e.ws, sb.ScopeReadIntegrations)
+		before := e.snapshot(t)
+		for _, r := range e.api.Routes() {
+			if r.Scope == "" {
+				continue
+			}
+			path := f.path(r.Path)
+			body := goodBodies[r.Method+" "+r.Path]
+			e.call(r.Method, path, "", body).problem(t, 401, sb.EUnauthorized, "")
+			e.call(r.Method, path, "sbk_not-a-real-key", body).problem(t, 401, sb.EUnauthorized, "")
+			e.call(r.Method, path, e.admin, body, "Authorization", "Basic abc").problem(t, 401, sb.EUnauthorized, "")
+			e.call(r.Method, path, unrelated, body).problem(t, 403, sb.EForbidden, "")
+			if strings.Contains(r.Path, "{id}") {
+				e.call(r.Method, path, e.other, body).problem(t, 404, sb.ENotFound, "")
+			}
+		}
+		if after := e.snapshot(t); after != before {
+			t.Fatalf("refused requests changed stored data:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}
+
+// goodBodies are valid bodies, so that a refusal is for the credentials.
+var goodBodies = map[string]string{
+	"POST /api/v1/api-keys":                    `{"name":"k","scopes":["admin"]}`,
+	"POST /api/v1/bots":                        `{"name":"b","engine":"builtin"}`,
+	"PUT /api/v1/bots/{id}/config":             `{"fallback":"?"}`,
+	"POST /api/v1/channels":                    `{"type":"api","name":"a"}`,
+	"PATCH /api/v1/channels/{id}":              `{"name":"n"}`,
+	"PATCH /api/v1/contacts/{id}":              `{"name":"n"}`,
+	"POST /api/v1/conversations":               `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u"}`,
+	"PUT /api/v1/conversations/{id}":           `{"status":"handoff"}`,
+	"POST /api/v1/conversations/{id}/messages": `{"text":"hi","sender":"agent"}`,
+	"POST /api/v1/messages":                    `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u","text":"hi"}`,
+}
+
+// badBodies lists, per route with a body, a body with a wrong type and a
+// body missing a required field, with the field each must name.
+var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField string }{
+	"POST /api/v1/api-keys":                    {`{"name":5}`, "name", `{"scopes":["admin"]}`, "name"},
+	"POST /api/v1/bots":                        {`{"name":5}`, "name", `{"engine":"builtin"}`, "name"},
+	"PUT /api/v1/bots/{id}/config":             {`{"intents":5}`, "config.intents", `{"intents":[{"name":"x"}]}`, "config.intents[0].examples"},
+	"POST /api/v1/channels":                    {`{"type":5}`, "type", `{"name":"x"}`, "type"},
+	"PATCH /api/v1/channels/{id}":              {`{"name":5}`, "name", `{"name":""}`, "name"},
+	"PATCH /api/v1/contacts/{id}":              {`{"email":5}`, "email", `{"email":"nope"}`, "email"},
+	"POST /api/v1/conversations":               {`{"channel_id":5}`, "channel_id", `{}`, "channel_id"},
+	"PUT /api/v1/conversations/{id}":           {`{"status":5}`, "status", `{"status":"paused"}`, "status"},
+	"POST /api/v1/conversations/{id}/messages": {`{"text":5}`, "text", `{"sender":"agent"}`, "text"},
+	"POST /api/v1/messages":                    {`{"text":5}`, "text", `{"text":"x"}`, "channel_id"},
+}
+
+// TestBadBodies sends every route with a body malformed JSON, wrong types,
+// unknown fields, missing fields, no body and an oversized body; each gets a
+// problem naming the field, and nothing changes.
+func TestBadBodies(t *testing.T) {
+	databases(t, func(t *testing.T, dbURL string) {
+		e := newEnv(t, dbURL)
+		f := e.fixtures(t)
+		before := e.snapshot(t)
+		seen := map[string]bool{}
+		for _, r := range e.api.Routes() {
+			if r.Method != "POST" && r.Method != "PUT" && r.Method != "PATCH" {
+				continue
+			}
+			name := r.Method + " " + r.Path
+			bad, ok := badBodies[name]
+			if !ok {
+				t.Errorf("no bad-body cases for %s", name)
+				continue
+			}
+			seen[name] = true
+			path := f.path(r.Path)
+			t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
+				e.call(r.Method, path, e.admin, `{"name": `).problem(t, 400, sb.EInvalid, "body")
+				e.call(r.Method, path, e.admin, `[1,2]`).problem(t, 400, sb.EInvalid, "")
+				e.call(r.Method, path, e.admin, `{} {}`).problem(t, 400, sb.EInvalid, "body")
+				e.call(r.Method, path, e.admin, "").problem(t, 400, sb.EInvalid, "body")
+				e.call(r.Method, path, e.admin, `{"zzz_unknown":1}`).problem(t, 400, sb.EInvalid, unknownField(name))
+				e.call(r.Method, path, e.admin, bad.wrongType).problem(t, 400, sb.EInvalid, bad.wrongField)
+				e.call(r.Method, path, e.admin, bad.missing).problem(t, 400, sb.EInvalid, bad.missingField)
+				huge := `{"name":"` + strings.Repeat("x", 1<<20) + `"}`
+				e.call(r.Method, path, e.admin, huge).problem(t, 413, sb.EPayloadTooLarge, "")
+			})
+		}
+		for name := range badBodies {
+			if !seen[name] {
+				t.Errorf("bad-body cases for a route that does not exist: %s", name)
+			}
+		}
+		if after := e.snapshot(t); after != before {
+			t.Fatalf("bad requests changed stored data:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}
+
+// unknownField is the field an unknown top-level field is reported as: the
+// bot config PUT takes the config itself as its body.
+func unknownField(route string) string {
+	if strings.HasSuffix(route, "/config") {
+		return "config.zzz_unknown"
+	}
+	return "zzz_unknown"
+}
+
+// TestBadQueries checks list parameters.
+func TestBadQueries(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	var lists []string
+	for _, r := range e.api.Routes() {
+		if r.Method == "GET" && r.Scope != "" && !strings.Contains(r.Path, "{") && r.Path != "/api/v1/event-types" {
+			lists = append(lists, r.Path)
+		}
+	}
+	sort.Strings(lists)
+	for _, p := range lists {
+		for _, q := range []string{"limit=0", "limit=201", "limit=x", "cursor=!!!", "cursor=Ym90XzE"} {
+			field := strings.SplitN(q, "=", 2)[0]
+			e.call("GET", p+"?"+q, e.admin, nil).problem(t, 400, sb.EInvalid, field)
+		}
+	}
+	e.call("GET", "/api/v1/events?type=nope.*", e.admin, nil).problem(t, 400, sb.EInvalid, "type")
+	e.call("GET", "/api/v1/events?since=yesterday", e.admin, nil).problem(t, 400, sb.EInvalid, "since")
+	e.call("GET", "/api/v1/conversations?status=open", e.admin, nil).problem(t, 400, sb.EInvalid, "status")
+	e.call("GET", "/api/v1/bots/not-an-id", e.admin, nil).problem(t, 404, sb.ENotFound, "")
+}
