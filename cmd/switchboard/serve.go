@@ -191,8 +191,9 @@ func (m *Main) printBanner(createdKey string) {
 	fmt.Fprintf(m.Stdout, "  API:        %s/api/v1  (OpenAPI document: %s/api/v1/openapi.json)\n", base, base)
 	if createdKey != "" {
 		fmt.Fprintf(m.Stdout, "\nAdmin API key for the default workspace (shown once; store it now):\n  %s\n\n", createdKey)
-		fmt.Fprintf(m.Stdout, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/bots\n", createdKey, base)
+		fmt.Fprintf(m.Stdout, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/bots\n\n", createdKey, base)
 	}
+	fmt.Fprintln(m.Stdout, "Press Ctrl+C to stop.")
 }
 
 // purgeLoop removes expired idempotency records every hour.
