@@ -1,0 +1,42 @@
+# Switchboard's everyday commands. `make help` lists them.
+
+GO ?= go
+PKGS ?= ./...
+
+.PHONY: help run test test-short lint fuzz bench bench-go build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+run: ## run Switchboard on the embedded SQLite database in ./switchboard-data
+	$(GO) run ./cmd/switchboard serve
+
+build: ## build the switchboard binary into ./switchboard
+	$(GO) build -o switchboard ./cmd/switchboard
+
+test: ## run every test with the race detector, on SQLite and PostgreSQL
+	$(GO) test -race -count=1 $(PKGS)
+
+test-short: ## run the tests without the race detector
+	$(GO) test -count=1 $(PKGS)
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+FUZZTIME ?= 10s
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench-go: ## run the Go benchmarks (store operations on SQLite and PostgreSQL)
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+bench: ## run the load scenarios of bench/ against a real server
+	bench/run.sh
