@@ -37,7 +37,7 @@ func JSONError(err error, prefix string) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return Invalid(fieldPath(prefix, ""), "must be a JSON "+jsonKind(typ.Type.Kind().String()))
+			return Invalid(fieldPath(prefix, ""), "must be "+jsonKind(typ.Type.Kind().String()))
 		}
 		return Invalid(fieldPath(prefix, field), "must be "+jsonKind(typ.Type.Kind().String())+", not "+typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
