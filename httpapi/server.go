@@ -78,6 +78,7 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) registerRoutes() {
+	s.handle("GET /{$}", "", s.home)
 	s.handle("GET /healthz", "", s.healthz)
 	s.handle("GET /readyz", "", s.readyz)
 	s.raw("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
@@ -145,6 +146,7 @@ func (s *Server) raw(pattern string, h http.Handler) {
 
 func (s *Server) add(pattern, scope string) {
 	method, path, _ := strings.Cut(pattern, " ")
+	path = strings.TrimSuffix(path, "{$}") // "/{$}" is the exact path "/"
 	s.routes = append(s.routes, Route{Method: method, Path: path, Scope: scope})
 }
 
