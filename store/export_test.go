@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// RawColumn runs query on the writer and returns the first column of every
-// row as bytes, for tests that inspect what is stored.
+// RawColumn runs query on the writer and returns every row as bytes (the
+// columns joined by " | "), for tests that inspect what is stored.
 func RawColumn(t testing.TB, db *DB, query string) [][]byte {
 	t.Helper()
 	rows, err := db.writer.QueryContext(context.Background(), query)
@@ -15,18 +15,32 @@ func RawColumn(t testing.TB, db *DB, query string) [][]byte {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out [][]byte
 	for rows.Next() {
-		var v any
-		if err := rows.Scan(&v); err != nil {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		switch x := v.(type) {
-		case []byte:
-			out = append(out, x)
-		default:
-			out = append(out, []byte(fmt.Sprint(x)))
+		var row []byte
+		for i, v := range vals {
+			if i > 0 {
+				row = append(row, " | "...)
+			}
+			if b, ok := v.([]byte); ok {
+				row = append(row, b...)
+			} else {
+				row = append(row, fmt.Sprint(v)...)
+			}
 		}
+		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

@@ -56,6 +56,8 @@ type DB struct {
 	writer *sql.DB // the single SQLite writer, or the PostgreSQL pool
 	reader *sql.DB // the SQLite read-only pool, or the PostgreSQL pool
 	logger *slog.Logger
+	// On SQLite, the prepared statements of each pool.
+	writerStmts, readerStmts *stmtCache
 }
 
 // Open connects to the database named by databaseURL: "sqlite://PATH" (a
@@ -87,13 +89,13 @@ func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, lo
 	if err != nil {
 		return nil, err
 	}
-	c := &core{dialect: dialect, sealer: sealer}
-	return &DB{
-		queries: queries{core: c, r: reader, w: writer},
-		writer:  writer,
-		reader:  reader,
-		logger:  logger,
-	}, nil
+	db := &DB{writer: writer, reader: reader, logger: logger}
+	db.queries = queries{core: &core{dialect: dialect, sealer: sealer}, r: reader, w: writer}
+	if dialect == DialectSQLite {
+		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
+		db.queries.r, db.queries.w = db.readerStmts, db.writerStmts
+	}
+	return db, nil
 }
 
 // Dialect returns "sqlite" or "postgres".
@@ -122,6 +124,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.writerStmts != nil {
+		db.writerStmts.close()
+		db.readerStmts.close()
+	}
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -138,13 +144,19 @@ func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	q := &queries{core: db.core, r: tx, w: tx}
+	if db.writerStmts != nil {
+		ctq := &cachedTx{tx: tx, cache: db.writerStmts}
+		defer ctq.prepareMissed(ctx) // runs after the rollback below
+		q.r, q.w = ctq, ctq
+	}
 	done := false
 	defer func() {
 		if !done {
 			_ = tx.Rollback() // fn panicked
 		}
 	}()
-	err = fn(&queries{core: db.core, r: tx, w: tx})
+	err = fn(q)
 	done = true
 	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {

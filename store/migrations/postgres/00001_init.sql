@@ -12,6 +12,12 @@
 --   * deleting a conversation erases its messages;
 --   * deleting a bot detaches it from its channels and conversations;
 --   * events are a log: they go only with their workspace.
+--
+-- Indexes serve the list filters and lookups of the store. messages has no
+-- index of its own on workspace_id: messages are always reached through
+-- their conversation, and one more index would cost every inbound message a
+-- page write (and tempt the PostgreSQL planner away from the conversation
+-- index); deleting a workspace, which is rare, scans messages instead.
 
 -- +goose Up
 CREATE TABLE workspaces (
@@ -115,7 +121,6 @@ CREATE TABLE messages (
     updated_at      TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX messages_conversation_id ON messages (conversation_id, id);
-CREATE INDEX messages_workspace_id ON messages (workspace_id);
 CREATE UNIQUE INDEX messages_external_id ON messages (channel_id, direction, external_id)
     WHERE external_id IS NOT NULL;
 
