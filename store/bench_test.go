@@ -12,47 +12,63 @@ import (
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
-// benchEnv is a database with one conversation holding 200 messages and one
-// API key.
+// benchEnv is a database with an API key, 500 conversations of 4 messages
+// that receive the inbound messages of the write benchmarks in turn, and one
+// conversation of 200 messages that the read benchmarks list. Statistics are
+// up to date, as autovacuum keeps them in production.
 type benchEnv struct {
 	db      *store.DB
 	ws      *switchboard.Workspace
 	ch      *switchboard.Channel
-	conv    *switchboard.Conversation
+	convs   []*switchboard.Conversation
+	read    *switchboard.Conversation
 	keyHash []byte
 	seq     atomic.Int64
 }
 
 func newBenchEnv(b *testing.B, url string) *benchEnv {
-	return newBenchEnvT(b, openURL(b, url))
-}
-
-func newBenchEnvT(b testing.TB, db *store.DB) *benchEnv {
 	ctx := context.Background()
-	e := &benchEnv{db: db}
+	e := &benchEnv{db: openURL(b, url)}
 	e.ws = &switchboard.Workspace{Name: "bench"}
 	must(b, e.db.CreateWorkspace(ctx, e.ws))
 	e.ch = &switchboard.Channel{WorkspaceID: e.ws.ID, Type: "api", Name: "bench", Status: "connected"}
 	must(b, e.db.CreateChannel(ctx, e.ch))
 	ct := &switchboard.Contact{WorkspaceID: e.ws.ID, ChannelID: e.ch.ID, ExternalID: "bench-user"}
 	must(b, e.db.CreateContact(ctx, ct))
-	e.conv = &switchboard.Conversation{WorkspaceID: e.ws.ID, ChannelID: e.ch.ID, ContactID: ct.ID, Status: "active"}
-	must(b, e.db.CreateConversation(ctx, e.conv))
+	e.read = e.conversation(b, ct)
 	for range 200 {
+		must(b, e.store(ctx, e.read))
+	}
+	for range 500 {
+		e.convs = append(e.convs, e.conversation(b, ct))
+	}
+	for range 4 * len(e.convs) {
 		must(b, e.inbound(ctx))
 	}
 	sum := sha256.Sum256([]byte("sbk_bench"))
 	e.keyHash = sum[:]
 	must(b, e.db.CreateAPIKey(ctx, &switchboard.APIKey{WorkspaceID: e.ws.ID, Name: "bench", Prefix: "sbk_benc",
 		Scopes: []string{switchboard.ScopeAdmin}, Hash: e.keyHash}))
+	store.ExecSQL(b, e.db, "ANALYZE")
 	return e
 }
 
-// inbound stores what an inbound message stores: the message and its
-// message.received event, in one transaction.
+func (e *benchEnv) conversation(b *testing.B, ct *switchboard.Contact) *switchboard.Conversation {
+	c := &switchboard.Conversation{WorkspaceID: e.ws.ID, ChannelID: e.ch.ID, ContactID: ct.ID, Status: "active"}
+	must(b, e.db.CreateConversation(context.Background(), c))
+	return c
+}
+
+// inbound stores an inbound message in the next conversation.
 func (e *benchEnv) inbound(ctx context.Context) error {
+	return e.store(ctx, e.convs[e.seq.Load()%int64(len(e.convs))])
+}
+
+// store stores what an inbound message stores: the message and its
+// message.received event, in one transaction.
+func (e *benchEnv) store(ctx context.Context, conv *switchboard.Conversation) error {
 	n := e.seq.Add(1)
-	m := &switchboard.Message{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, ChannelID: e.ch.ID,
+	m := &switchboard.Message{WorkspaceID: e.ws.ID, ConversationID: conv.ID, ChannelID: e.ch.ID,
 		Direction: switchboard.DirectionInbound, Sender: switchboard.SenderUser,
 		Text: "Hello, I would like to know where my order is.", Status: switchboard.MessageReceived,
 		ExternalID: ptr(fmt.Sprint("ext-", n)), Raw: []byte(`{"message_id":"x","user_id":"u","text":"Hello"}`)}
@@ -88,7 +104,7 @@ func (e *benchEnv) getKey(ctx context.Context) error {
 }
 
 func (e *benchEnv) listMessages(ctx context.Context) error {
-	list, err := e.db.ListMessages(ctx, e.ws.ID, e.conv.ID, switchboard.Page{Limit: 50})
+	list, err := e.db.ListMessages(ctx, e.ws.ID, e.read.ID, switchboard.Page{Limit: 50})
 	if err == nil && len(list) != 51 {
 		err = fmt.Errorf("listed %d messages, want 51", len(list))
 	}
