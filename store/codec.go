@@ -54,13 +54,37 @@ func parseTime(v any) (time.Time, error) {
 }
 
 func parseTimeText(s string) (time.Time, error) {
-	t, err := time.Parse(sqliteTimeLayout, s)
+	if t, ok := parseStoredTime(s); ok {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
-			return time.Time{}, fmt.Errorf("store: bad stored time %q", s)
-		}
+		return time.Time{}, fmt.Errorf("store: bad stored time %q", s)
 	}
 	return t.UTC(), nil
+}
+
+// parseStoredTime parses sqliteTimeLayout quickly: reading a list parses
+// two or three times per row.
+func parseStoredTime(s string) (time.Time, bool) {
+	// 2006-01-02T15:04:05.000000Z
+	if len(s) != len(sqliteTimeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	var n [7]int
+	for i, f := range [7][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}, {20, 26}} {
+		for _, c := range []byte(s[f[0]:f[1]]) {
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			n[i] = n[i]*10 + int(c-'0')
+		}
+	}
+	if n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > 31 || n[3] > 23 || n[4] > 59 || n[5] > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], n[6]*1000, time.UTC), true
 }
 
 // jsonCol scans a stored JSON document (TEXT or JSONB) into dst with

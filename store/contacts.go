@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
@@ -149,7 +150,7 @@ func (q *queries) ListIdleConversations(ctx context.Context, before time.Time, n
 	return getMany(ctx, q, "conversation", scanConversation,
 		`SELECT `+conversationCols+` FROM conversations
 		 WHERE status IN `+openStatuses+` AND last_activity_at < ?
-		 ORDER BY last_activity_at, id LIMIT ?`, q.bound(before), n)
+		 ORDER BY last_activity_at, id LIMIT `+strconv.Itoa(n), q.bound(before))
 }
 
 // UpdateConversation replaces a conversation's bot, status, assignee,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/switchboardhq/switchboard"
@@ -100,11 +101,13 @@ func (w *where) eq(col, v string) {
 
 // page finishes a list query over rows of cols from table: newest first,
 // after the cursor, Limit+1 rows.
+//
+// The limit is written into the query rather than bound: SQLite re-prepares
+// a statement whose LIMIT is a parameter every time it is bound.
 func (w *where) page(cols, table string, p switchboard.Page) string {
 	if p.After != "" {
 		w.and("id < ?", p.After)
 	}
-	w.args = append(w.args, limit(p))
 	return "SELECT " + cols + " FROM " + table + " WHERE " + strings.Join(w.conds, " AND ") +
-		" ORDER BY id DESC LIMIT ?"
+		" ORDER BY id DESC LIMIT " + strconv.Itoa(limit(p))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache runs queries on a pool as prepared statements, preparing each
@@ -13,8 +14,13 @@ import (
 // statements by itself.)
 type stmtCache struct {
 	db    *sql.DB
-	stmts sync.Map // query → *sql.Stmt
+	stmts sync.Map     // query → *sql.Stmt
+	count atomic.Int64 // of stmts
 }
+
+// maxCachedStmts bounds the statements a cache prepares. List queries vary
+// with their filters and page size; past the bound, queries run unprepared.
+const maxCachedStmts = 500
 
 // stmt returns the prepared statement of query, or nil if it is not
 // prepared yet.
@@ -25,11 +31,12 @@ func (c *stmtCache) stmt(query string) *sql.Stmt {
 	return nil
 }
 
-// prepare returns the prepared statement of query, preparing it if needed.
-// It takes a connection of the pool: never call it while holding the only
-// connection of a pool (in a transaction on the SQLite writer).
+// prepare returns the prepared statement of query, preparing it if needed,
+// or nil if the cache is full. It takes a connection of the pool: never call
+// it while holding the only connection of a pool (in a transaction on the
+// SQLite writer).
 func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s := c.stmt(query); s != nil {
+	if s := c.stmt(query); s != nil || c.count.Load() >= maxCachedStmts {
 		return s, nil
 	}
 	s, err := c.db.PrepareContext(ctx, query)
@@ -40,6 +47,7 @@ func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error
 		s.Close()
 		return prev.(*sql.Stmt), nil
 	}
+	c.count.Add(1)
 	return s, nil
 }
 
@@ -56,6 +64,9 @@ func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) 
 	if err != nil {
 		return nil, err
 	}
+	if s == nil {
+		return c.db.ExecContext(ctx, query, args...)
+	}
 	return s.ExecContext(ctx, args...)
 }
 
@@ -64,13 +75,16 @@ func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any)
 	if err != nil {
 		return nil, err
 	}
+	if s == nil {
+		return c.db.QueryContext(ctx, query, args...)
+	}
 	return s.QueryContext(ctx, args...)
 }
 
 func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := c.prepare(ctx, query)
-	if err != nil {
-		return c.db.QueryRowContext(ctx, query, args...) // fails the same way, in the Row
+	if err != nil || s == nil {
+		return c.db.QueryRowContext(ctx, query, args...) // an error fails the same way, in the Row
 	}
 	return s.QueryRowContext(ctx, args...)
 }
