@@ -1,9 +1,18 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/store/storetest"
 )
 
 func TestParseStoredTime(t *testing.T) {
@@ -72,3 +81,101 @@ func TestStmtCacheFull(t *testing.T) {
 	}
 	rows.Close()
 }
+
+// queryLog collects the queries run through recording execers, with the
+// arguments of one run of each.
+type queryLog struct {
+	mu      sync.Mutex
+	queries map[string][]any
+}
+
+func (l *queryLog) record(query string, args []any) {
+	l.mu.Lock()
+	l.queries[query] = args
+	l.mu.Unlock()
+}
+
+// recording is an execer that logs its queries.
+type recording struct {
+	log *queryLog
+	execer
+}
+
+func (r recording) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r.log.record(query, args)
+	return r.execer.ExecContext(ctx, query, args...)
+}
+
+func (r recording) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r.log.record(query, args)
+	return r.execer.QueryContext(ctx, query, args...)
+}
+
+func (r recording) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	r.log.record(query, args)
+	return r.execer.QueryRowContext(ctx, query, args...)
+}
+
+// TestQueryPlans runs the conformance suite on SQLite, logging every query
+// made outside transactions, and checks that none scans a whole table.
+func TestQueryPlans(t *testing.T) {
+	log := &queryLog{queries: map[string][]any{}}
+	dir := t.TempDir()
+	var n atomic.Int64
+	t.Run("suite", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) switchboard.Store {
+			db := openMigrated(t, fmt.Sprintf("sqlite://%s/%d.db", dir, n.Add(1)))
+			db.r, db.w = recording{log, db.r}, recording{log, db.w}
+			return db
+		})
+	})
+	db := openMigrated(t, "sqlite://"+dir+"/plans.db")
+	fullScan := regexp.MustCompile(`^SCAN \w+$`)
+	for query, args := range log.queries {
+		for _, detail := range queryPlan(t, db, query, args) {
+			if fullScan.MatchString(detail) {
+				t.Errorf("full table scan (%s) in\n%s", detail, query)
+			}
+		}
+	}
+	if len(log.queries) < 40 {
+		t.Fatalf("logged only %d queries", len(log.queries))
+	}
+}
+
+// queryPlan returns the details of SQLite's plan for query.
+func queryPlan(t *testing.T, db *DB, query string, args []any) []string {
+	rows, err := db.writer.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var details []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		details = append(details, detail)
+	}
+	return details
+}
+
+func openMigrated(t *testing.T, url string) *DB {
+	db, err := Open(t.Context(), url, plainSealer{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// plainSealer does not encrypt: TestQueryPlans looks at queries only.
+type plainSealer struct{}
+
+func (plainSealer) Seal(b []byte) ([]byte, error) { return append([]byte(nil), b...), nil }
+func (plainSealer) Open(b []byte) ([]byte, error) { return append([]byte(nil), b...), nil }

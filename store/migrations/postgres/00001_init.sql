@@ -121,8 +121,10 @@ CREATE TABLE messages (
     updated_at      TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX messages_conversation_id ON messages (conversation_id, id);
-CREATE UNIQUE INDEX messages_external_id ON messages (channel_id, direction, external_id)
-    WHERE external_id IS NOT NULL;
+-- Unique among the messages that have an external id: NULLs are distinct in a
+-- unique index, so any number of messages may have none. Not partial, so
+-- that it also serves the channel_id lookups of deleting a channel.
+CREATE UNIQUE INDEX messages_external_id ON messages (channel_id, direction, external_id);
 
 CREATE TABLE events (
     id           TEXT PRIMARY KEY,
