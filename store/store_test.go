@@ -280,3 +280,43 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSchemasMatch: the two dialects' migrations create the same tables,
+// columns and indexes.
+func TestSchemasMatch(t *testing.T) {
+	queries := map[string][2]string{
+		"sqlite": {
+			`SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
+			 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version' ORDER BY 1`,
+			`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY 1`,
+		},
+		"postgres": {
+			`SELECT table_name || '.' || column_name FROM information_schema.columns
+			 WHERE table_schema = 'public' AND table_name <> 'goose_db_version' ORDER BY 1`,
+			`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'
+			 AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' AND tablename <> 'goose_db_version' ORDER BY 1`,
+		},
+	}
+	got := map[string][2]string{}
+	for name, open := range dbs(t) {
+		db, _ := open(t)
+		for i, q := range queries[name] {
+			var rows []string
+			for _, r := range store.RawColumn(t, db, q) {
+				rows = append(rows, string(r))
+			}
+			v := got[name]
+			v[i] = strings.Join(rows, "\n")
+			got[name] = v
+		}
+	}
+	if !strings.Contains(got["sqlite"][0], "messages.external_id") || !strings.Contains(got["sqlite"][1], "messages_external_id") {
+		t.Fatalf("the schema queries found nothing: %q", got["sqlite"])
+	}
+	if got["sqlite"][0] != got["postgres"][0] {
+		t.Errorf("columns differ:\nsqlite:\n%s\n\npostgres:\n%s", got["sqlite"][0], got["postgres"][0])
+	}
+	if got["sqlite"][1] != got["postgres"][1] {
+		t.Errorf("indexes differ:\nsqlite:\n%s\n\npostgres:\n%s", got["sqlite"][1], got["postgres"][1])
+	}
+}
