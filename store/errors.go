@@ -12,9 +12,9 @@ import (
 )
 
 // translate maps a database error to the domain's codes: no row is
-// not_found, a uniqueness violation conflict, a dangling reference
-// invalid_request; anything else is wrapped as an internal error that names
-// the operation and the kind of resource.
+// not_found, a uniqueness violation conflict, a dangling reference or text
+// the database cannot store invalid_request; anything else is wrapped as an
+// internal error that names the operation and the kind of resource.
 func translate(err error, op, kind string) error {
 	var domain *switchboard.Error
 	switch {
@@ -28,6 +28,8 @@ func translate(err error, op, kind string) error {
 		return conflict(kind)
 	case isForeignKeyViolation(err):
 		return switchboard.Errorf(switchboard.EInvalid, "The %s refers to a resource that does not exist.", kind)
+	case isUnstorableText(err):
+		return switchboard.Errorf(switchboard.EInvalid, "The %s contains a NUL character, which cannot be stored.", kind)
 	}
 	return fmt.Errorf("store: %s %s: %w", op, kind, err)
 }
@@ -44,6 +46,13 @@ func isUniqueViolation(err error) bool {
 	}
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// isUnstorableText reports PostgreSQL's refusal of a NUL character in text
+// (22021) or of \u0000 in JSONB (22P05). SQLite stores both.
+func isUnstorableText(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
 }
 
 func isForeignKeyViolation(err error) bool {

@@ -320,3 +320,31 @@ func TestSchemasMatch(t *testing.T) {
 		t.Errorf("indexes differ:\nsqlite:\n%s\n\npostgres:\n%s", got["sqlite"][1], got["postgres"][1])
 	}
 }
+
+// TestNULCharacters: SQLite stores NUL characters; PostgreSQL refuses them,
+// as invalid_request rather than an internal error.
+func TestNULCharacters(t *testing.T) {
+	for name, open := range dbs(t) {
+		t.Run(name, func(t *testing.T) {
+			db, _ := open(t)
+			ctx := context.Background()
+			ws := &switchboard.Workspace{Name: "a\x00b"}
+			bot := &switchboard.Bot{Name: "b", Config: []byte(`{"a":"\u0000"}`)}
+			errs := []error{db.CreateWorkspace(ctx, ws), db.CreateWorkspace(ctx, &switchboard.Workspace{Name: "w"})}
+			bot.WorkspaceID = ws.ID
+			if name == "postgres" {
+				w, err := db.GetWorkspaceByName(ctx, "w")
+				must(t, err)
+				bot.WorkspaceID = w.ID
+			}
+			errs = append(errs, db.CreateBot(ctx, bot))
+			for i, err := range []error{errs[0], errs[2]} {
+				code := switchboard.ErrorCode(err)
+				if name == "sqlite" && err != nil || name == "postgres" && code != switchboard.EInvalid {
+					t.Errorf("value %d: %v (code %q)", i, err, code)
+				}
+			}
+			must(t, errs[1])
+		})
+	}
+}
