@@ -138,4 +138,10 @@ type Queries interface {
 	DeleteIdempotencyRecord(ctx context.Context, scope, key string) error
 	// DeleteIdempotencyRecordsBefore purges records created before t.
 	DeleteIdempotencyRecordsBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// AfterCommit runs fn after the transaction of these Queries commits
+	// (at once outside a transaction; never if it rolls back). Work that
+	// must start only once its rows are visible, like handing new deliveries
+	// to the dispatcher, registers here.
+	AfterCommit(fn func())
 }

@@ -32,6 +32,19 @@ type execer interface {
 type queries struct {
 	*core
 	r, w execer
+	// committed collects the functions to run after the transaction
+	// commits; nil outside a transaction, where they run at once.
+	committed *[]func()
+}
+
+// AfterCommit runs fn once the current transaction has committed, or at once
+// outside a transaction. A rolled-back transaction never runs it.
+func (q *queries) AfterCommit(fn func()) {
+	if q.committed == nil {
+		fn()
+		return
+	}
+	*q.committed = append(*q.committed, fn)
 }
 
 // sql returns query with its placeholders in the dialect's form.

@@ -144,7 +144,8 @@ func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	q := &queries{core: db.core, r: tx, w: tx}
+	var committed []func()
+	q := &queries{core: db.core, r: tx, w: tx, committed: &committed}
 	if db.writerStmts != nil {
 		ctq := &cachedTx{tx: tx, cache: db.writerStmts}
 		defer ctq.prepareMissed(ctx) // runs after the rollback below
@@ -166,6 +167,9 @@ func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	for _, fn := range committed {
+		fn()
 	}
 	return nil
 }

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"TxPanic", testTxPanic},
 		{"TxConflictKeepsTxUsable", testTxConflictKeepsTxUsable},
 		{"TxConcurrent", testTxConcurrent},
+		{"AfterCommit", testAfterCommit},
 		{"ConcurrentReadsAndWrites", testConcurrentReadsAndWrites},
 	}
 	for _, tc := range tests {

@@ -200,3 +200,30 @@ func readsAndWrites(f *fixture, g, n int) error {
 	}
 	return nil
 }
+
+func testAfterCommit(t *testing.T, f *fixture) {
+	var ran []string
+	must(t, f.s.Tx(f.ctx, func(q switchboard.Queries) error {
+		q.AfterCommit(func() { ran = append(ran, "first") })
+		q.AfterCommit(func() { ran = append(ran, "second") })
+		if len(ran) != 0 {
+			t.Fatal("AfterCommit ran before the commit")
+		}
+		return nil
+	}))
+	if fmt.Sprint(ran) != "[first second]" {
+		t.Fatalf("after commit: %v", ran)
+	}
+	ran = nil
+	err := f.s.Tx(f.ctx, func(q switchboard.Queries) error {
+		q.AfterCommit(func() { ran = append(ran, "rolled back") })
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) || len(ran) != 0 {
+		t.Fatalf("a rolled-back transaction ran %v (err %v)", ran, err)
+	}
+	f.s.AfterCommit(func() { ran = append(ran, "now") })
+	if fmt.Sprint(ran) != "[now]" {
+		t.Fatalf("outside a transaction: %v", ran)
+	}
+}
