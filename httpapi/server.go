@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/auth"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.

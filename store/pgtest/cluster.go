@@ -95,13 +95,11 @@ func serverCredential(dir string) (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
 }
 
+// command builds a command run as cred in the cluster's directory; the
+// server itself is started with context.Background, as it must outlive any
+// one call.
 func (c *cluster) command(ctx context.Context, cred *syscall.Credential, name string, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
-	if ctx != nil {
-		cmd = exec.CommandContext(ctx, name, args...)
-	} else {
-		cmd = exec.Command(name, args...)
-	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -123,7 +121,7 @@ func (c *cluster) initdb(ctx context.Context, bin string, cred *syscall.Credenti
 // run starts the postmaster, listening on a Unix socket in the cluster's
 // directory only, with durability off. It dies with the test binary.
 func (c *cluster) run(bin string, cred *syscall.Credential) error {
-	cmd := c.command(nil, cred, filepath.Join(bin, "postgres"),
+	cmd := c.command(context.Background(), cred, filepath.Join(bin, "postgres"),
 		"-D", filepath.Join(c.dir, "data"), "-k", c.dir,
 		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "log_min_messages=FATAL")
