@@ -40,7 +40,7 @@ func databases(t *testing.T, fn func(t *testing.T, url string)) {
 // env is a real server on loopback over a real database, with keys of two
 // workspaces.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	db     *store.DB
 	api    *httpapi.Server
@@ -56,7 +56,7 @@ type envOptions struct {
 	burst int
 }
 
-func newEnv(t *testing.T, url string, opts ...envOptions) *env {
+func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	t.Helper()
 	o := envOptions{rate: 10000, burst: 10000}
 	if len(opts) > 0 {
@@ -113,7 +113,7 @@ type response struct {
 }
 
 // obj decodes the body as a JSON object.
-func (r *response) obj(t *testing.T) map[string]any {
+func (r *response) obj(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -122,14 +122,14 @@ func (r *response) obj(t *testing.T) map[string]any {
 	return m
 }
 
-func (r *response) str(t *testing.T, field string) string {
+func (r *response) str(t testing.TB, field string) string {
 	t.Helper()
 	s, _ := r.obj(t)[field].(string)
 	return s
 }
 
 // data returns the items of a list response.
-func (r *response) data(t *testing.T) []map[string]any {
+func (r *response) data(t testing.TB) []map[string]any {
 	t.Helper()
 	var l struct {
 		Data []map[string]any `json:"data"`
@@ -191,7 +191,7 @@ func (e *env) must(want int, method, path, key string, body any, headers ...stri
 
 // problem checks that r is a problem+json answer with the status and code,
 // naming field if field is not empty.
-func (r *response) problem(t *testing.T, status int, code, field string) {
+func (r *response) problem(t testing.TB, status int, code, field string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d\n%s", r.status, status, r.body)

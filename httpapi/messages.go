@@ -33,12 +33,14 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ws := principal(r).WorkspaceID
-	if _, err := s.store.GetConversation(r.Context(), ws, convID); err != nil {
-		return err
-	}
 	msgs, err := s.store.ListMessages(r.Context(), ws, convID, p)
 	if err != nil {
 		return err
+	}
+	if len(msgs) == 0 { // messages name their conversation; only an empty page must check it exists
+		if _, err := s.store.GetConversation(r.Context(), ws, convID); err != nil {
+			return err
+		}
 	}
 	return respondPage(w, msgs, p, func(m *sb.Message) string { return m.ID })
 }

@@ -114,7 +114,7 @@ func TestChannels(t *testing.T) {
 }
 
 // conversationFixture makes an api channel and a conversation with user u1.
-func (e *env) conversationFixture(t *testing.T) (channelID, convID, contactID string) {
+func (e *env) conversationFixture(t testing.TB) (channelID, convID, contactID string) {
 	channelID = e.must(201, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "api", "name": "App"}).str(t, "id")
 	conv := e.must(201, "POST", "/api/v1/conversations", e.admin, map[string]any{"channel_id": channelID, "user_id": "u1", "metadata": map[string]any{"plan": "pro"}}).obj(t)
 	return channelID, conv["id"].(string), conv["contact_id"].(string)

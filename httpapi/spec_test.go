@@ -32,7 +32,7 @@ var (
 	specErr  error
 )
 
-func loadSpec(t *testing.T) *specChecker {
+func loadSpec(t testing.TB) *specChecker {
 	t.Helper()
 	specOnce.Do(func() {
 		loader := openapi3.NewLoader()
@@ -58,7 +58,7 @@ func loadSpec(t *testing.T) *specChecker {
 // check validates a response against the operation of its request. Paths
 // that the document does not describe (404s by design) are skipped: the
 // route test below proves every real route is described.
-func (c *specChecker) check(t *testing.T, req *http.Request, r *response) {
+func (c *specChecker) check(t testing.TB, req *http.Request, r *response) {
 	t.Helper()
 	probe := req.Clone(context.Background())
 	probe.URL.Host = "127.0.0.1"
