@@ -98,6 +98,7 @@ type Message struct {
 	ExternalID     *string         `json:"external_id"`
 	Error          *string         `json:"error"`
 	Raw            json.RawMessage `json:"-"`
+	Thread         string          `json:"-"` // where replies go on the platform (InboundMessage.Thread)
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"-"`
 }

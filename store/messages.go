@@ -8,12 +8,12 @@ import (
 )
 
 const messageCols = "id, workspace_id, conversation_id, channel_id, direction, sender, text, status, " +
-	"external_id, error, raw, created_at, updated_at"
+	"external_id, error, raw, created_at, updated_at, thread"
 
 func scanMessage(s scanner) (*switchboard.Message, error) {
 	m := new(switchboard.Message)
 	err := s.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.ChannelID, &m.Direction, &m.Sender, &m.Text,
-		&m.Status, &m.ExternalID, &m.Error, rawCol{&m.Raw}, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt})
+		&m.Status, &m.ExternalID, &m.Error, rawCol{&m.Raw}, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt}, &m.Thread)
 	if err != nil {
 		return nil, err
 	}
@@ -36,9 +36,9 @@ func (q *queries) CreateMessage(ctx context.Context, m *switchboard.Message) err
 		return err
 	}
 	return q.insert(ctx, "message",
-		`INSERT INTO messages (`+messageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		`INSERT INTO messages (`+messageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		m.ID, m.WorkspaceID, m.ConversationID, m.ChannelID, m.Direction, m.Sender, m.Text, m.Status,
-		m.ExternalID, m.Error, raw, q.t(m.CreatedAt), q.t(m.UpdatedAt))
+		m.ExternalID, m.Error, raw, q.t(m.CreatedAt), q.t(m.UpdatedAt), m.Thread)
 }
 
 // GetMessage finds a message of a conversation of a workspace.

@@ -53,6 +53,13 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"TxConcurrent", testTxConcurrent},
 		{"AfterCommit", testAfterCommit},
 		{"ConcurrentReadsAndWrites", testConcurrentReadsAndWrites},
+		{"Jobs", testJobs},
+		{"JobLeases", testJobLeases},
+		{"JobClaimOrder", testJobClaimOrder},
+		{"JobConcurrentClaims", testJobConcurrentClaims},
+		{"JobsInTx", testJobsInTx},
+		{"LastInboundMessage", testLastInboundMessage},
+		{"LockContact", testLockContact},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,90 @@
+package switchboard
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Job kinds: the durable steps of the message pipeline that run after the
+// transaction that asked for them.
+const (
+	JobBotTurn = "bot_turn" // run the conversation's bot on one inbound message
+	JobSend    = "send"     // send one outbound message through its channel
+)
+
+// Job is one durable unit of background work. It is written in the same
+// transaction as the change that needs it, claimed with a lease, and
+// deleted in the transaction that records its outcome, so that a crash at
+// any point leaves either the job (to run again) or its outcome, never both
+// and never neither.
+//
+// A job is due when RunAt has passed and nobody holds it, or when the lease
+// of whoever holds it has expired (the holder died or stalled). Claiming it
+// gives it a new Lease token and LeasedUntil; only the holder of the current
+// token may complete or release it.
+type Job struct {
+	ID          string
+	WorkspaceID string
+	Kind        string
+	// Key groups jobs that must not run at the same time and should run in
+	// order (the conversation id): one process runs one job of a key at a
+	// time, oldest first.
+	Key     string
+	Payload json.RawMessage
+	// Attempts counts the claims of the job (the runs started).
+	Attempts int
+	RunAt    time.Time
+	// Lease is the token of the current holder, "" when nobody holds the
+	// job; LeasedUntil is when the holder's claim expires.
+	Lease       string
+	LeasedUntil *time.Time
+	// Interrupted is set by a claim that took the job from a holder whose
+	// lease had expired: the previous run may have done part of its work.
+	Interrupted bool
+	LastError   string
+	CreatedAt   time.Time
+}
+
+// JobQueries are the operations on jobs, and the few reads the pipeline
+// needs beyond the resource operations.
+//
+// Errors: CompleteJob, RetryJob and ReleaseJob answer ENotFound when the job
+// is gone or its lease token is no longer the caller's (another process took
+// it over after the lease expired).
+type JobQueries interface {
+	// CreateJob stores a new job. A job created with a Lease is held from
+	// the start, by the process that created it, until LeasedUntil: that
+	// process runs it without claiming it (its first run is counted in
+	// Attempts by the creator).
+	CreateJob(ctx context.Context, j *Job) error
+	// ClaimJobs leases up to limit jobs that are due at now, oldest due
+	// first, until now+lease, each with a new token and one more attempt.
+	// On PostgreSQL concurrent claims skip each other's rows.
+	ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Job, error)
+	// ClaimJob leases one job by id, as ClaimJobs does, if it is due at
+	// now; ENotFound otherwise.
+	ClaimJob(ctx context.Context, id string, now time.Time, lease time.Duration) (*Job, error)
+	// CompleteJob deletes a job whose lease the caller holds.
+	CompleteJob(ctx context.Context, id, lease string) error
+	// RetryJob gives a held job back, to run again at runAt, remembering
+	// the error.
+	RetryJob(ctx context.Context, id, lease string, runAt time.Time, lastError string) error
+	// ReleaseJob gives a held job back to run at once, as if it had never
+	// been claimed (its attempt is not counted as interrupted); used when a
+	// process stops before starting work it holds.
+	ReleaseJob(ctx context.Context, id, lease string) error
+	// NextJobDue returns when the next job falls due (its run time or the
+	// expiry of its lease), or the zero time if there is no job.
+	NextJobDue(ctx context.Context) (time.Time, error)
+
+	// LockContact holds the contact until the transaction ends, so that
+	// concurrent transactions about one contact (finding or starting its
+	// open conversation) take turns. It does nothing outside a transaction,
+	// and nothing on SQLite, whose write transactions already take turns.
+	LockContact(ctx context.Context, workspaceID, id string) error
+
+	// LastInboundMessage returns the newest inbound message of a
+	// conversation (the one whose Thread replies follow).
+	LastInboundMessage(ctx context.Context, workspaceID, conversationID string) (*Message, error)
+}
