@@ -39,6 +39,9 @@ type Event struct {
 	Version     string          `json:"version"`
 	WorkspaceID string          `json:"workspace_id"`
 	Data        json.RawMessage `json:"data"`
+	// TargetEndpointID, when set, delivers the event to that endpoint only,
+	// whatever its event types (webhook.test). It is not stored.
+	TargetEndpointID string `json:"-"`
 }
 
 // NewEvent builds an event of type typ whose data is data marshalled to JSON.

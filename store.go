@@ -69,6 +69,7 @@ type Store interface {
 // find nothing in other workspaces. List methods return up to Page.Limit+1
 // items, newest first.
 type Queries interface {
+	WebhookQueries
 	JobQueries
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	GetWorkspace(ctx context.Context, id string) (*Workspace, error)

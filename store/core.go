@@ -14,9 +14,10 @@ import (
 // core is what every Queries value of one DB shares: the dialect and the
 // sealer.
 type core struct {
-	dialect string
-	sealer  switchboard.Sealer
-	rebound sync.Map // query with ? placeholders → query with $n placeholders
+	dialect  string
+	sealer   switchboard.Sealer
+	rebound  sync.Map     // query with ? placeholders → query with $n placeholders
+	webhooks webhookHooks // webhooks.go
 }
 
 // execer is what *sql.DB and *sql.Tx have in common.
