@@ -15,8 +15,8 @@ const objectWABA = "whatsapp_business_account"
 
 // notification is the body of every webhook POST.
 type notification struct {
-	Object string  `json:"object"`
-	Entry  []entry `json:"entry"`
+	Object string          `json:"object"`
+	Entry  json.RawMessage `json:"entry"` // read only for the expected object
 }
 
 type entry struct {
@@ -130,10 +130,14 @@ func parseNotification(body []byte, phoneNumberID string) (*switchboard.HookResu
 		return nil, switchboard.Invalid("object", "is required")
 	}
 	res := &switchboard.HookResult{}
-	if n.Object != objectWABA {
+	if n.Object != objectWABA || len(n.Entry) == 0 {
 		return res, nil
 	}
-	for i, e := range n.Entry {
+	var entries []entry
+	if err := json.Unmarshal(n.Entry, &entries); err != nil {
+		return nil, switchboard.JSONError(err, "entry")
+	}
+	for i, e := range entries {
 		for j, c := range e.Changes {
 			if c.Field != "messages" {
 				continue

@@ -18,11 +18,15 @@ import (
 // maxResponse bounds how much of a Graph API answer is read.
 const maxResponse = 1 << 20
 
-// throttleCodes are the Graph API error codes of rate limits, worth trying
-// again later: application (4), user (17), page (32), custom (613),
-// WhatsApp Business Account (80007), Cloud API throughput (130429) and the
-// per-recipient pair limit (131056).
-var throttleCodes = map[int]bool{4: true, 17: true, 32: true, 613: true, 80007: true, 130429: true, 131056: true}
+// retryCodes are the Graph API error codes worth trying again later: the
+// temporary outages (1, 2, 131000 "something went wrong", 131016 "service
+// unavailable") and the rate limits: application (4), user (17), page (32),
+// custom (613), WhatsApp Business Account (80007), Cloud API throughput
+// (130429) and the per-recipient pair limit (131056).
+var retryCodes = map[int]bool{
+	1: true, 2: true, 131000: true, 131016: true,
+	4: true, 17: true, 32: true, 613: true, 80007: true, 130429: true, 131056: true,
+}
 
 type sendRequest struct {
 	MessagingProduct string   `json:"messaging_product"`
@@ -128,7 +132,7 @@ func (a *Adapter) apiError(resp *http.Response, g *graphError) *switchboard.Send
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || g.IsTransient || throttleCodes[g.Code] {
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || g.IsTransient || retryCodes[g.Code] {
 		e.Retryable = true
 		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), a.now())
 	}

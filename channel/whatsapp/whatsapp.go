@@ -76,9 +76,10 @@
 // message; outside that window Meta refuses it (code 131047) and the
 // error is final. Errors are Graph API errors, {"error": {"message",
 // "code", "error_data": {"details"}, "is_transient"}}: HTTP 429 and 5xx,
-// is_transient, and the throttling codes (4, 17, 32, 613, 80007, 130429,
-// 131056) are retryable, honouring Retry-After when Meta sends one; the
-// rest are final and carry Meta's message and details.
+// is_transient, the rate-limit codes (4, 17, 32, 613, 80007, 130429,
+// 131056) and the temporary-outage codes (1, 2, 131000, 131016) are
+// retryable, honouring Retry-After when Meta sends one; the rest are final
+// and carry Meta's message and details.
 package whatsapp
 
 import (

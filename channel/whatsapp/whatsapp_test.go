@@ -335,6 +335,7 @@ func TestHandleHookNothingToStore(t *testing.T) {
 		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"account_update","value":{"messages":"not ours to read"}}]}]}`,
 		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"w","status":"sent"},{"id":"w","status":"deleted"},{"id":"w","status":"warning"}]}}]}]}`,
 		`{"object":"instagram","entry":[{"changes":[{"field":"messages","value":null}]}]}`,
+		`{"object":"page","entry":[{"changes":"not read"}]}`,
 	} {
 		res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed([]byte(body)))
 		if err != nil || res.Response != nil || len(res.Messages) != 0 || len(res.Statuses) != 0 {
