@@ -1,0 +1,149 @@
+package twilio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+// maxResponse bounds how much of a REST API answer is read.
+const maxResponse = 1 << 20
+
+// whatsAppPrefix marks a WhatsApp address.
+const whatsAppPrefix = "whatsapp:"
+
+type messageResource struct {
+	Sid string `json:"sid"`
+}
+
+// apiError is the body of every REST API refusal.
+type apiError struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+}
+
+// Send creates a Message and returns its sid.
+func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (string, error) {
+	req, err := newSendRequest(ctx, ch, msg)
+	if err != nil {
+		return "", err
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return "", networkError(err)
+	}
+	defer resp.Body.Close()
+	return a.readSid(resp)
+}
+
+// newSendRequest builds the call; its errors are not retryable.
+func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (*http.Request, error) {
+	sid, token, from := ch.Setting("account_sid"), ch.Setting("auth_token"), ch.Setting("from")
+	switch {
+	case sid == "":
+		return nil, &switchboard.SendError{Message: "twilio: the channel has no account_sid"}
+	case token == "":
+		return nil, &switchboard.SendError{Message: "twilio: the channel has no auth_token"}
+	case from == "":
+		return nil, &switchboard.SendError{Message: "twilio: the channel has no from number"}
+	case msg.To == "":
+		return nil, &switchboard.SendError{Message: "twilio: the message has no recipient"}
+	}
+	fields := url.Values{"To": {msg.To}, "Body": {msg.Text}}
+	switch {
+	case isMessagingService(from):
+		fields.Set("MessagingServiceSid", from)
+	case strings.HasPrefix(msg.To, whatsAppPrefix) && !strings.Contains(from, ":"):
+		fields.Set("From", whatsAppPrefix+from)
+	default:
+		fields.Set("From", from)
+	}
+	endpoint := strings.TrimRight(ch.APIBaseURL(DefaultBaseURL), "/") + "/2010-04-01/Accounts/" + url.PathEscape(sid) + "/Messages.json"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(fields.Encode()))
+	if err != nil {
+		return nil, &switchboard.SendError{Message: "twilio: the api_base_url is not a valid URL"}
+	}
+	req.SetBasicAuth(sid, token)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// isMessagingService reports whether from is a Messaging Service SID
+// (MG and 32 hex digits) rather than an address.
+func isMessagingService(from string) bool {
+	hex, ok := strings.CutPrefix(from, "MG")
+	return ok && len(hex) == 32 && strings.Trim(strings.ToLower(hex), "0123456789abcdef") == ""
+}
+
+// readSid reads the answer: the Message's sid on success, else a
+// *switchboard.SendError.
+func (a *Adapter) readSid(resp *http.Response) (string, error) {
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return "", networkError(err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		var m messageResource
+		if json.Unmarshal(raw, &m) != nil || m.Sid == "" {
+			// Twilio may have queued it: not retryable.
+			return "", &switchboard.SendError{StatusCode: resp.StatusCode, Message: "twilio: the answer has no message sid"}
+		}
+		return m.Sid, nil
+	}
+	var e apiError
+	json.Unmarshal(raw, &e)
+	se := &switchboard.SendError{StatusCode: resp.StatusCode, Message: e.text(resp.StatusCode)}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		se.Retryable = true
+		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), a.now())
+	}
+	return "", se
+}
+
+// text is Twilio's message with its error code, or the HTTP status text.
+func (e *apiError) text(status int) string {
+	msg := strings.TrimSpace(e.Message)
+	switch {
+	case msg == "" && e.Code == 0:
+		return http.StatusText(status)
+	case msg == "":
+		return "Twilio error " + strconv.Itoa(e.Code)
+	case e.Code == 0:
+		return msg
+	}
+	return msg + " (Twilio error " + strconv.Itoa(e.Code) + ")"
+}
+
+// retryAfter reads Retry-After as seconds or as an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(secs, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// networkError is a retryable error without the request URL.
+func networkError(err error) *switchboard.SendError {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return &switchboard.SendError{Retryable: true, Message: "twilio: " + err.Error()}
+}
