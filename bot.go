@@ -1,8 +1,10 @@
 package switchboard
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -54,9 +56,12 @@ type Intent struct {
 	Responses []string `json:"responses"`
 }
 
-// WebhookBotConfig is the configuration of the webhook engine.
+// WebhookBotConfig is the configuration of the webhook engine. Secret (the
+// whsec_ key that signs the calls) is secret; Switchboard generates one on
+// create when none is given.
 type WebhookBotConfig struct {
-	URL string `json:"url"`
+	URL    string `json:"url"`
+	Secret string `json:"secret,omitempty"`
 }
 
 // LLMConfig is the configuration of the llm engine. APIKey is secret.
@@ -125,11 +130,19 @@ func ParseBotConfig(engine string, raw json.RawMessage) (json.RawMessage, map[st
 		if msg := checkHTTPURL(c.URL); msg != "" {
 			v.Add("config.url", msg)
 		}
+		if c.Secret != "" && !validWebhookSecret(c.Secret) {
+			v.Add("config.secret", "must be whsec_ followed by base64")
+		}
 		if err := v.Err(); err != nil {
 			return nil, nil, err
 		}
+		var secrets map[string]string
+		if c.Secret != "" {
+			secrets = map[string]string{"secret": c.Secret}
+		}
+		c.Secret = ""
 		out, _ := json.Marshal(c)
-		return out, nil, nil
+		return out, secrets, nil
 	case EngineLLM:
 		var c LLMConfig
 		if err := DecodeStrict(raw, &c, "config"); err != nil {
@@ -156,6 +169,14 @@ func ParseBotConfig(engine string, raw json.RawMessage) (json.RawMessage, map[st
 		return out, secrets, nil
 	}
 	return nil, nil, Invalid("engine", "must be one of builtin, webhook, llm")
+}
+
+// validWebhookSecret reports whether s is "whsec_" followed by non-empty
+// standard base64.
+func validWebhookSecret(s string) bool {
+	key, ok := strings.CutPrefix(s, "whsec_")
+	b, err := base64.StdEncoding.DecodeString(key)
+	return ok && err == nil && len(b) > 0
 }
 
 // checkHTTPURL returns "" if s is an absolute http(s) URL, or what is wrong.

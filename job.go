@@ -74,6 +74,11 @@ type JobQueries interface {
 	// been claimed (its attempt is not counted as interrupted); used when a
 	// process stops before starting work it holds.
 	ReleaseJob(ctx context.Context, id, lease string) error
+	// ExpireJobLeases makes every held job due at now, as if its holder's
+	// lease had expired: for a process that knows it is alone on the
+	// database (SQLite) and so that every lease it finds is a dead
+	// process's. It returns the number of jobs.
+	ExpireJobLeases(ctx context.Context, now time.Time) (int64, error)
 	// NextJobDue returns when the next job falls due (its run time or the
 	// expiry of its lease), or the zero time if there is no job.
 	NextJobDue(ctx context.Context) (time.Time, error)

@@ -14,12 +14,16 @@ type ConversationPatch struct {
 	Assignee    *string // nil or "" clears it
 	SetMetadata bool
 	Metadata    map[string]any // nil is the empty object
+	// Idle says the change is not activity (the inactivity timeout ending
+	// the conversation): LastActivityAt keeps the last real activity.
+	Idle bool
 }
 
 // Apply changes c as p says, at now, and returns the events the change
 // causes, to be written in the same transaction as the conversation: one
 // conversation.updated per changed field (data.changes names it), then
-// conversation.ended if it ended. A patch that changes nothing returns no
+// conversation.ended if it ended. A change is activity: LastActivityAt
+// becomes now (unless the patch says Idle). A patch that changes nothing returns no
 // events and leaves c as it was. An ended conversation cannot change status
 // (EConflict).
 func (c *Conversation) Apply(p ConversationPatch, now time.Time) ([]*Event, error) {
@@ -62,7 +66,9 @@ func (c *Conversation) Apply(p ConversationPatch, now time.Time) ([]*Event, erro
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	c.LastActivityAt = now
+	if !p.Idle {
+		c.LastActivityAt = now
+	}
 	events := make([]*Event, 0, len(changes)+1)
 	for i := range changes {
 		events = append(events, ConversationEvent(EventConversationUpdated, c, &changes[i]))
@@ -73,10 +79,10 @@ func (c *Conversation) Apply(p ConversationPatch, now time.Time) ([]*Event, erro
 	return events, nil
 }
 
-// Idle reports whether an open conversation has had no activity for at
-// least timeout at now, and so is over.
+// Idle reports whether an open conversation has had no activity for more
+// than timeout at now, and so is over.
 func (c *Conversation) Idle(now time.Time, timeout time.Duration) bool {
-	return c.Status != ConversationEnded && timeout > 0 && !now.Before(c.LastActivityAt.Add(timeout))
+	return c.Status != ConversationEnded && timeout > 0 && now.After(c.LastActivityAt.Add(timeout))
 }
 
 func equalStringPtr(a, b *string) bool {

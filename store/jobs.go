@@ -124,6 +124,14 @@ func (q *queries) ReleaseJob(ctx context.Context, id, lease string) error {
 		false, id, lease)
 }
 
+// ExpireJobLeases makes every held job due at now (those whose lease
+// already expired are due already).
+func (q *queries) ExpireJobLeases(ctx context.Context, now time.Time) (int64, error) {
+	now = norm(now)
+	return q.changeN(ctx, "expire", "job", `UPDATE jobs SET due_at = ? WHERE due_at > ? AND lease IS NOT NULL`,
+		q.t(now), q.t(now))
+}
+
 // NextJobDue returns the earliest due time of any job, or zero.
 func (q *queries) NextJobDue(ctx context.Context) (time.Time, error) {
 	var due *time.Time

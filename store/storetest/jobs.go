@@ -132,6 +132,29 @@ func testJobLeases(t *testing.T, f *fixture) {
 		t.Fatalf("released job: %+v", got)
 	}
 	wantNotFound(t, f.s.ReleaseJob(f.ctx, held.ID, "creator-lease"))
+
+	// A process alone on its database takes over every lease it finds.
+	must(t, f.s.CompleteJob(f.ctx, got[0].ID, got[0].Lease))
+	for _, k := range []string{"a", "b"} {
+		j := &switchboard.Job{WorkspaceID: f.ws.ID, Kind: switchboard.JobSend, Key: k, RunAt: now}
+		must(t, f.s.CreateJob(f.ctx, j))
+	}
+	f.newJob(t, switchboard.JobSend, now.Add(time.Hour)) // due later: not taken
+	held2, err := f.s.ClaimJobs(f.ctx, now, lease, 2)
+	must(t, err)
+	n, err := f.s.ExpireJobLeases(f.ctx, now)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("ExpireJobLeases expired %d leases, want 2", n)
+	}
+	taken2, err := f.s.ClaimJobs(f.ctx, now, lease, 10)
+	must(t, err)
+	same(t, jobIDs(taken2), jobIDs(held2)) // not the future one
+	for _, j := range taken2 {
+		if !j.Interrupted {
+			t.Fatalf("a job taken from an expired lease is interrupted: %+v", j)
+		}
+	}
 	wantCode(t, f.s.CreateJob(f.ctx, &switchboard.Job{WorkspaceID: f.ws.ID, Kind: "x", Lease: "l"}), switchboard.EInvalid)
 }
 

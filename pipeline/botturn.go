@@ -1,0 +1,182 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// maxReplies bounds the replies of one turn; maxReplyLength the length of
+// each (longer ones are cut), as for messages sent through the API.
+const (
+	maxReplies     = 10
+	maxReplyLength = 4096
+)
+
+// turnInput is what a bot turn reads before asking the engine.
+type turnInput struct {
+	conv    *sb.Conversation
+	msg     *sb.Message
+	ch      *sb.Channel
+	contact *sb.Contact
+	bot     *sb.Bot
+}
+
+// botTurn runs the conversation's bot on one inbound message: asks the
+// engine, then, in one transaction with the job's deletion, queues the
+// replies and hands the conversation off if the bot said so. A conversation
+// that is no longer active (an agent took over, it ended) gets no answer.
+// A retryable engine failure is retried on the bot schedule; a final one
+// emits bot.error.
+func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job) {
+	var pl botTurnPayload
+	if err := json.Unmarshal(j.Payload, &pl); err != nil {
+		p.log.Error("pipeline: bad bot-turn payload; dropping the job", "job", j.ID, "error", err)
+		p.finish(ctx, j, nil)
+		return
+	}
+	in, err := p.readTurn(ctx, j.WorkspaceID, &pl)
+	if err != nil {
+		if sb.ErrorCode(err) == sb.ENotFound { // erased meanwhile: nothing to answer
+			p.finish(ctx, j, nil)
+			return
+		}
+		p.log.Error("pipeline: reading a bot turn; retrying", "job", j.ID, "error", err)
+		p.retry(ctx, j, p.now().Add(p.cfg.PollInterval), err.Error())
+		return
+	}
+	if in == nil || in.conv.Status != sb.ConversationActive {
+		p.finish(ctx, j, nil)
+		return
+	}
+	engine, ok := p.engines[in.bot.Engine]
+	if !ok {
+		p.botFailed(ctx, j, in.bot, "the "+in.bot.Engine+" engine is not available in this version of Switchboard")
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
+	answer, err := engine.Reply(cctx, &sb.BotTurn{Bot: in.bot, Channel: in.ch, Conversation: in.conv, Contact: in.contact,
+		Message: in.msg, Attempt: j.Attempts})
+	cancel()
+	if err != nil {
+		p.replyFailed(ctx, j, in.bot, err)
+		return
+	}
+	p.finish(ctx, j, func(q sb.Queries) error {
+		return p.answer(ctx, q, j, in, answer)
+	})
+}
+
+// readTurn loads what a turn needs; nil (and no error) if the conversation
+// has no bot any more.
+func (p *Pipeline) readTurn(ctx context.Context, ws string, pl *botTurnPayload) (*turnInput, error) {
+	in := &turnInput{}
+	var err error
+	if in.conv, err = p.store.GetConversation(ctx, ws, pl.ConversationID); err != nil {
+		return nil, err
+	}
+	if in.conv.BotID == nil {
+		return nil, nil
+	}
+	if in.msg, err = p.store.GetMessage(ctx, ws, pl.ConversationID, pl.MessageID); err != nil {
+		return nil, err
+	}
+	if in.ch, err = p.store.GetChannel(ctx, ws, in.conv.ChannelID); err != nil {
+		return nil, err
+	}
+	if in.contact, err = p.store.GetContact(ctx, ws, in.conv.ContactID); err != nil {
+		return nil, err
+	}
+	if in.bot, err = p.store.GetBot(ctx, ws, *in.conv.BotID); err != nil {
+		if sb.ErrorCode(err) == sb.ENotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return in, nil
+}
+
+// answer writes a turn's outcome: the replies, queued with their send jobs,
+// and the handoff. It reads the conversation again first: if an agent took
+// it over or it ended while the engine was thinking, the bot stays silent.
+func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turnInput, a *sb.BotAnswer) error {
+	conv, err := q.GetConversation(ctx, in.conv.WorkspaceID, in.conv.ID)
+	if sb.ErrorCode(err) == sb.ENotFound {
+		return nil
+	}
+	if err != nil || conv.Status != sb.ConversationActive || a == nil {
+		return err
+	}
+	now := p.now()
+	var jobs []*sb.Job
+	for i, text := range a.Replies {
+		if i == maxReplies {
+			break
+		}
+		text = strings.TrimSpace(strings.ToValidUTF8(clean(text), "\uFFFD"))
+		if text == "" {
+			continue
+		}
+		if utf8.RuneCountInString(text) > maxReplyLength {
+			text = string([]rune(text)[:maxReplyLength])
+		}
+		_, job, err := queueMessage(ctx, q, conv, sb.SenderBot, text, in.msg.Thread, now)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, job)
+	}
+	if a.Handoff {
+		if err := UpdateConversation(ctx, q, conv, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
+			return err
+		}
+	}
+	if len(jobs) > 0 {
+		conv.LastActivityAt = now
+		if err := q.UpdateConversation(ctx, conv); err != nil {
+			return err
+		}
+		q.AfterCommit(func() { p.run.submit(jobs...) })
+	}
+	return nil
+}
+
+// replyFailed retries a retryable engine failure, or ends the turn with
+// bot.error.
+func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, err error) {
+	var re *sb.ReplyError
+	retryable := errors.As(err, &re) && re.Retryable
+	var after time.Duration
+	if re != nil {
+		after = re.RetryAfter
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		retryable = true
+	}
+	if retryable {
+		if d, ok := p.retryDelay(p.cfg.BotRetry, j.Attempts, after); ok {
+			p.log.Info("pipeline: bot failed to answer; retrying", "bot", bot.ID, "attempt", j.Attempts, "in", d, "error", err)
+			p.retry(ctx, j, p.now().Add(d), err.Error())
+			return
+		}
+	}
+	msg := err.Error()
+	if retryable {
+		msg = "the bot did not answer after " + strconv.Itoa(j.Attempts) + " attempts: " + msg
+	}
+	p.botFailed(ctx, j, bot, msg)
+}
+
+// botFailed ends a turn without an answer and emits bot.error.
+func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, msg string) {
+	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "job", j.ID, "error", msg)
+	p.finish(ctx, j, func(q sb.Queries) error {
+		return q.CreateEvent(ctx, sb.BotEvent(sb.EventBotError, bot, msg))
+	})
+}

@@ -1,0 +1,317 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// IngestResult says what Ingest did with a request's messages.
+type IngestResult struct {
+	Stored     int // new messages stored
+	Duplicates int // messages received before, dropped
+	Statuses   int // delivery receipts applied
+}
+
+// botTurnPayload is the payload of a bot_turn job.
+type botTurnPayload struct {
+	MessageID      string `json:"message_id"`
+	ConversationID string `json:"conversation_id"`
+}
+
+// errDuplicateRace reports that another transaction stored the same
+// platform message between the duplicate check and the insert (several
+// processes on PostgreSQL): the transaction is rolled back and tried again,
+// and the check then sees the other's message.
+var errDuplicateRace = errors.New("pipeline: message stored concurrently")
+
+// Ingest stores what an adapter made of one verified inbound request, in
+// one transaction, and returns once it has committed: for each message, the
+// contact (created or refreshed), its open conversation (an idle one is
+// ended and a new one started), the message with message.received (and
+// conversation.started, conversation.updated, conversation.ended as they
+// happen), and the bot turn when the conversation's bot should answer. A
+// message already received (same platform id on the channel) is dropped.
+// Delivery receipts update their outbound message and emit message.delivered,
+// message.read or message.failed.
+func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResult) (IngestResult, error) {
+	var out IngestResult
+	if res == nil || (len(res.Messages) == 0 && len(res.Statuses) == 0) {
+		return out, nil
+	}
+	var err error
+	for try := 0; try < 3; try++ {
+		err = p.commit.do(ctx, func(q sb.Queries) error {
+			out = IngestResult{}
+			now := p.now()
+			var jobs []*sb.Job
+			for i := range res.Messages {
+				job, dup, err := p.receive(ctx, q, ch, &res.Messages[i], now)
+				if err != nil {
+					return err
+				}
+				if dup {
+					out.Duplicates++
+					continue
+				}
+				out.Stored++
+				if job != nil {
+					jobs = append(jobs, job)
+				}
+			}
+			for i := range res.Statuses {
+				applied, err := p.applyStatus(ctx, q, ch, &res.Statuses[i])
+				if err != nil {
+					return err
+				}
+				if applied {
+					out.Statuses++
+				}
+			}
+			if len(jobs) > 0 {
+				q.AfterCommit(func() { p.run.submit(jobs...) })
+			}
+			return nil
+		})
+		if !errors.Is(err, errDuplicateRace) {
+			break
+		}
+	}
+	return out, err
+}
+
+// receive stores one inbound message; dup reports a repeat.
+func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time) (job *sb.Job, dup bool, err error) {
+	var ext *string
+	if in.ExternalID != "" {
+		ext = &in.ExternalID
+		_, err := q.GetMessageByExternalID(ctx, ch.ID, sb.DirectionInbound, in.ExternalID)
+		if err == nil {
+			return nil, true, nil
+		}
+		if sb.ErrorCode(err) != sb.ENotFound {
+			return nil, false, err
+		}
+	}
+	contact, err := upsertContact(ctx, q, ch, &in.Contact, now)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := q.LockContact(ctx, contact.WorkspaceID, contact.ID); err != nil {
+		return nil, false, err
+	}
+	conv, err := p.openConversation(ctx, q, ch, contact, now)
+	if err != nil {
+		return nil, false, err
+	}
+	m := &sb.Message{
+		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: ch.WorkspaceID, ConversationID: conv.ID, ChannelID: ch.ID,
+		Direction: sb.DirectionInbound, Sender: sb.SenderUser, Text: clean(in.Text), Status: sb.MessageReceived,
+		ExternalID: ext, Raw: cleanRaw(in.Raw), Thread: in.Thread, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := q.CreateMessage(ctx, m); err != nil {
+		if sb.ErrorCode(err) == sb.EConflict {
+			return nil, false, errDuplicateRace
+		}
+		return nil, false, err
+	}
+	if conv.BotID == nil && ch.BotID != nil && conv.Status == sb.ConversationActive {
+		conv.BotID = ch.BotID // a bot attached to the channel since the conversation started
+	}
+	conv.LastActivityAt = now
+	if err := q.UpdateConversation(ctx, conv); err != nil {
+		return nil, false, err
+	}
+	if err := q.CreateEvent(ctx, sb.MessageEvent(sb.EventMessageReceived, m)); err != nil {
+		return nil, false, err
+	}
+	if !p.botAnswers(ch, conv, in) {
+		return nil, false, nil
+	}
+	job, err = p.newBotTurn(ctx, q, conv, m, now)
+	return job, false, err
+}
+
+// botAnswers says whether the conversation's bot answers a message: text,
+// in an active conversation with a bot, on a connected channel.
+func (p *Pipeline) botAnswers(ch *sb.Channel, conv *sb.Conversation, in *sb.InboundMessage) bool {
+	return conv.Status == sb.ConversationActive && conv.BotID != nil && ch.Status != sb.ChannelDisconnected &&
+		in.Kind == "text" && strings.TrimSpace(in.Text) != ""
+}
+
+// newBotTurn writes the bot-turn job of a message, held by this process
+// from the start: it runs here right after the commit, without being
+// claimed; if this process dies first, its lease expires and another run
+// takes it.
+func (p *Pipeline) newBotTurn(ctx context.Context, q sb.Queries, conv *sb.Conversation, m *sb.Message, now time.Time) (*sb.Job, error) {
+	payload, _ := json.Marshal(botTurnPayload{MessageID: m.ID, ConversationID: conv.ID})
+	until := now.Add(p.cfg.Lease)
+	j := &sb.Job{
+		ID: sb.NewID(sb.PrefixJob), WorkspaceID: conv.WorkspaceID, Kind: sb.JobBotTurn, Key: conv.ID,
+		Payload: payload, Attempts: 1, RunAt: now, Lease: newLease(), LeasedUntil: &until, CreatedAt: now,
+	}
+	return j, q.CreateJob(ctx, j)
+}
+
+// upsertContact finds the sender's contact on the channel, creating it, or
+// refreshing what the platform says about it.
+func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.ContactInfo, now time.Time) (*sb.Contact, error) {
+	c, err := q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
+	if sb.ErrorCode(err) == sb.ENotFound {
+		c = &sb.Contact{
+			ID: sb.NewID(sb.PrefixContact), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, ExternalID: info.ExternalID,
+			Name: clean(info.Name), Email: clean(info.Email), Phone: clean(info.Phone), Attributes: map[string]any{},
+			CreatedAt: now, UpdatedAt: now,
+		}
+		err = q.CreateContact(ctx, c)
+		if sb.ErrorCode(err) == sb.EConflict { // created meanwhile by another process
+			return q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
+		}
+		return c, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	changed := false
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&c.Name, info.Name}, {&c.Email, info.Email}, {&c.Phone, info.Phone}} {
+		if v := clean(f.v); v != "" && v != *f.dst {
+			*f.dst, changed = v, true
+		}
+	}
+	if changed {
+		err = q.UpdateContact(ctx, c)
+	}
+	return c, err
+}
+
+// openConversation returns the contact's open conversation on the channel,
+// ending it first if it has been idle past the timeout, and starting a new
+// one if there is none.
+func (p *Pipeline) openConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, now time.Time) (*sb.Conversation, error) {
+	conv, err := q.FindOpenConversation(ctx, ch.ID, contact.ID)
+	switch {
+	case sb.ErrorCode(err) == sb.ENotFound:
+	case err != nil:
+		return nil, err
+	case conv.Idle(now, p.cfg.InactivityTimeout):
+		if err := endConversation(ctx, q, conv, now); err != nil {
+			return nil, err
+		}
+	default:
+		return conv, nil
+	}
+	return StartConversation(ctx, q, ch, contact, nil, now)
+}
+
+// StartConversation creates an active conversation of a contact on a
+// channel, with the channel's bot, and its conversation.started event.
+func StartConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, metadata map[string]any, now time.Time) (*sb.Conversation, error) {
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	now = now.UTC()
+	conv := &sb.Conversation{
+		ID: sb.NewID(sb.PrefixConversation), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, BotID: ch.BotID,
+		ContactID: contact.ID, Status: sb.ConversationActive, Metadata: metadata, StartedAt: now, LastActivityAt: now,
+	}
+	if err := q.CreateConversation(ctx, conv); err != nil {
+		return nil, err
+	}
+	return conv, q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationStarted, conv, nil))
+}
+
+// UpdateConversation applies a patch to a conversation and writes it with
+// the events the change causes (conversation.updated per changed field,
+// conversation.ended).
+func UpdateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, patch sb.ConversationPatch, now time.Time) error {
+	events, err := conv.Apply(patch, now)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	if err := q.UpdateConversation(ctx, conv); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := q.CreateEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endConversation ends an idle conversation.
+func endConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, now time.Time) error {
+	return UpdateConversation(ctx, q, conv, sb.ConversationPatch{Status: sb.ConversationEnded, Idle: true}, now)
+}
+
+// statusRank orders the statuses an outbound message moves through.
+var statusRank = map[string]int{sb.MessageQueued: 0, sb.MessageSent: 1, sb.MessageDelivered: 2, sb.MessageRead: 3}
+
+// statusEvents are the events of delivery receipts.
+var statusEvents = map[string]string{
+	sb.MessageDelivered: sb.EventMessageDelivered,
+	sb.MessageRead:      sb.EventMessageRead,
+	sb.MessageFailed:    sb.EventMessageFailed,
+}
+
+// applyStatus moves an outbound message forward by a platform's receipt.
+// Receipts for unknown messages, and those that would move a message back
+// (a late "delivered" after "read"), change nothing.
+func (p *Pipeline) applyStatus(ctx context.Context, q sb.Queries, ch *sb.Channel, st *sb.StatusUpdate) (bool, error) {
+	typ, ok := statusEvents[st.Status]
+	if !ok || st.ExternalID == "" {
+		return false, nil
+	}
+	m, err := q.GetMessageByExternalID(ctx, ch.ID, sb.DirectionOutbound, st.ExternalID)
+	if sb.ErrorCode(err) == sb.ENotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if st.Status == m.Status || m.Status == sb.MessageFailed ||
+		(st.Status != sb.MessageFailed && statusRank[st.Status] <= statusRank[m.Status]) {
+		return false, nil
+	}
+	m.Status = st.Status
+	if st.Status == sb.MessageFailed {
+		e := clean(st.Error)
+		if e == "" {
+			e = "the platform reported the message failed"
+		}
+		m.Error = &e
+	}
+	if err := q.UpdateMessage(ctx, m); err != nil {
+		return false, err
+	}
+	return true, q.CreateEvent(ctx, sb.MessageEvent(typ, m))
+}
+
+// clean removes NUL characters, which PostgreSQL cannot store in text.
+func clean(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// cleanRaw replaces the JSON escape of NUL, which PostgreSQL cannot store
+// in JSONB, with the replacement character; a raw body that is not JSON is
+// not kept.
+func cleanRaw(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || !json.Valid(raw) {
+		return nil
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		raw = bytes.ReplaceAll(raw, []byte(`\u0000`), []byte(`\ufffd`))
+	}
+	return raw
+}

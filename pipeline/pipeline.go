@@ -1,0 +1,261 @@
+// Package pipeline is the conversation flow of Switchboard: what happens to
+// a message between a platform's inbound hook and the bot's reply arriving
+// on the platform.
+//
+//	hook ─► Ingest ─────────────► bot turn ───────────► send
+//	        one transaction:      (a job)               (a job)
+//	        contact, conversation engine.Reply;         adapter.Send, with
+//	        (started/ended),      one transaction:      retries; one
+//	        message, events,      replies queued,       transaction: sent or
+//	        the bot-turn job      send jobs, handoff    failed, event
+//
+// Every arrow is a durable job (switchboard.Job) written in the transaction
+// of the step before it and deleted in the transaction that records its
+// outcome, so a crash between any two steps leaves the job to be run again
+// and never runs a finished step twice. After a transaction commits, its
+// jobs are handed to the in-process runner at once (no polling delay); a
+// poller claims, with leases, whatever is due and not held: jobs of a
+// process that died, retries whose time has come, jobs written by other
+// processes sharing a PostgreSQL database.
+//
+// Exactly once, where it can be had: the bot turn stores its replies and
+// deletes its job in one transaction that fails if another process took the
+// job over, so a reply is queued once even if the engine had to be asked
+// twice. A send is claimed (one more attempt, written down) immediately
+// before the platform is called and recorded immediately after. A send whose
+// holder vanished in between (the one window where Switchboard cannot know
+// whether the platform got the message) is not repeated on platforms that
+// cannot drop repeats: it ends failed with an explicit error, so no contact
+// ever receives a reply twice. The api channel, whose receivers drop
+// repeats by webhook-id, is retried instead.
+//
+// Writes of the pipeline go through a group committer: concurrent ingests,
+// claims and outcomes are written in one transaction when they arrive
+// together, which is what lets SQLite's single writer keep up.
+//
+// Jobs of one conversation run one at a time and in order within a
+// process, so replies leave in the order of the messages they answer
+// (unless a send has to wait for a retry).
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/webhook"
+)
+
+// Defaults of Config.
+const (
+	DefaultLease         = time.Minute
+	DefaultConcurrency   = 64
+	DefaultPollInterval  = time.Second
+	DefaultSweepInterval = time.Minute
+	DefaultMaxBatch      = 256
+	// DefaultCallTimeout bounds one bot or platform call.
+	DefaultCallTimeout = 20 * time.Second
+)
+
+// DefaultSendRetry is the schedule of outbound sends: retries after 1 s,
+// 5 s, 30 s, 2 min and 10 min (6 attempts), unless the platform asks for a
+// longer wait.
+var DefaultSendRetry = webhook.Schedule{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+
+// DefaultBotRetry is the schedule of calls to a bot's own service (the
+// webhook engine): retries after 1 s, 5 s, 30 s and 2 min (5 attempts).
+var DefaultBotRetry = webhook.Schedule{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
+
+// maxRetryAfter caps a platform's request to wait before a retry.
+const maxRetryAfter = time.Hour
+
+// Config tunes the pipeline. Zero fields take the defaults.
+type Config struct {
+	// InactivityTimeout ends a conversation nobody wrote in for this long
+	// (default 24 h).
+	InactivityTimeout time.Duration
+	SendRetry         webhook.Schedule
+	BotRetry          webhook.Schedule
+	// Lease is how long a claimed job is held before another process may
+	// take it over; it must exceed CallTimeout.
+	Lease       time.Duration
+	CallTimeout time.Duration
+	// Concurrency bounds the jobs running at once in this process.
+	Concurrency   int
+	PollInterval  time.Duration
+	SweepInterval time.Duration
+	// SingleProcess says that no other process uses the database (SQLite):
+	// leases held when the pipeline starts belong to a process that is
+	// gone, and are taken over at once instead of after they expire.
+	SingleProcess bool
+	// Committers is the number of concurrent group-commit writers (1 on
+	// SQLite, which has one writer; more on PostgreSQL).
+	Committers int
+	MaxBatch   int
+}
+
+func (c *Config) fill() {
+	if c.InactivityTimeout <= 0 {
+		c.InactivityTimeout = sb.DefaultInactivityTimeout
+	}
+	if len(c.SendRetry) == 0 {
+		c.SendRetry = DefaultSendRetry
+	}
+	if len(c.BotRetry) == 0 {
+		c.BotRetry = DefaultBotRetry
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultLease
+	}
+	if c.Lease < 2*c.CallTimeout {
+		c.Lease = 2 * c.CallTimeout
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = DefaultSweepInterval
+	}
+	if c.Committers <= 0 {
+		c.Committers = 1
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+}
+
+// Deps are the pipeline's collaborators.
+type Deps struct {
+	Store sb.Store
+	// Adapters by channel type; a channel whose type has none can neither
+	// receive nor send.
+	Adapters Adapters
+	// Engines by bot engine name; a bot whose engine has none fails its
+	// turns with bot.error.
+	Engines map[string]sb.BotEngine
+	Logger  *slog.Logger
+	// Now is the clock (default time.Now); Jitter spreads retries (default
+	// webhook.RandomJitter; tests fix it).
+	Now    func() time.Time
+	Jitter func() float64
+}
+
+// Adapters is the registry of channel adapters, by channel type.
+type Adapters map[string]sb.ChannelAdapter
+
+// NewAdapters registers adapters under their types.
+func NewAdapters(list ...sb.ChannelAdapter) Adapters {
+	a := Adapters{}
+	for _, ad := range list {
+		a[ad.Type()] = ad
+	}
+	return a
+}
+
+// Lookup returns the adapter of a channel type.
+func (a Adapters) Lookup(typ string) (sb.ChannelAdapter, bool) {
+	ad, ok := a[typ]
+	return ad, ok
+}
+
+// Pipeline runs the conversation flow. Create it with New; Ingest works at
+// once, Start runs the background work, Stop ends it.
+type Pipeline struct {
+	cfg      Config
+	store    sb.Store
+	adapters Adapters
+	engines  map[string]sb.BotEngine
+	log      *slog.Logger
+	now      func() time.Time
+	jitter   func() float64
+
+	commit *committer
+	run    *runner
+
+	stopOnce sync.Once
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+}
+
+// New builds a pipeline and starts its group committer.
+func New(cfg Config, d Deps) *Pipeline {
+	cfg.fill()
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Jitter == nil {
+		d.Jitter = webhook.RandomJitter
+	}
+	p := &Pipeline{
+		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, log: d.Logger,
+		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
+	}
+	p.commit = newCommitter(d.Store, cfg.Committers, cfg.MaxBatch, d.Logger)
+	p.run = newRunner(p)
+	return p
+}
+
+// Adapters returns the channel adapters.
+func (p *Pipeline) Adapters() Adapters { return p.adapters }
+
+// Start runs the background work until Stop: the job runner, the poller
+// that picks up due jobs (at once for jobs left by a crash when the process
+// is alone on its database) and the inactivity sweeper.
+func (p *Pipeline) Start(ctx context.Context) {
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.run.start()
+	p.bg.Add(2)
+	go func() {
+		defer p.bg.Done()
+		p.poll(ctx, p.cfg.SingleProcess)
+	}()
+	go func() {
+		defer p.bg.Done()
+		p.sweep(ctx)
+	}()
+}
+
+// Stop ends the background work: no new job starts, running jobs finish
+// (until ctx ends; a job cut short is run again later), jobs held but not
+// started are given back at once, and the committer stops.
+func (p *Pipeline) Stop(ctx context.Context) error {
+	var err error
+	p.stopOnce.Do(func() {
+		if p.cancel != nil {
+			p.cancel() // the poller and the sweeper
+		}
+		err = p.run.stop(ctx)
+		p.bg.Wait()
+		p.commit.close()
+	})
+	return err
+}
+
+// ErrStopped is returned by writes attempted after Stop.
+var ErrStopped = errors.New("pipeline: stopped")
+
+// retryDelay is the wait before the next attempt after attempts attempts,
+// or ok=false when the schedule is exhausted. A platform's own request to
+// wait (retryAfter) wins over the schedule, capped at maxRetryAfter.
+func (p *Pipeline) retryDelay(s webhook.Schedule, attempts int, retryAfter time.Duration) (time.Duration, bool) {
+	d, ok := s.Next(attempts, p.jitter)
+	if !ok {
+		return 0, false
+	}
+	if retryAfter > 0 {
+		d = min(retryAfter, maxRetryAfter)
+	}
+	return d, true
+}

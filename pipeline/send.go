@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// repeatSafe are the channel types whose receivers drop a repeated send
+// (the api channel's webhook-id is the message id): a send interrupted by a
+// crash is retried on them. On the others a repeat would reach the contact
+// twice, so an interrupted send ends failed instead.
+var repeatSafe = map[string]bool{sb.ChannelAPI: true}
+
+// errOutcomeUnknown is the error of a send interrupted on a platform that
+// cannot drop repeats.
+const errOutcomeUnknown = "delivery outcome unknown: Switchboard stopped while the platform was being called, " +
+	"so the message may or may not have arrived; it is not sent again, so that the contact never receives it twice"
+
+// send delivers one queued outbound message through its channel's adapter.
+// The job was claimed just before (one more attempt, written down), so a
+// run that finds itself Interrupted knows a previous run may have reached
+// the platform. Retryable failures (429, 5xx, network) are retried on the
+// send schedule, honouring the platform's retry hint; the message ends sent
+// (message.sent) or failed (message.failed, with the platform's error).
+func (p *Pipeline) send(ctx context.Context, j *sb.Job) {
+	var pl sendPayload
+	if err := json.Unmarshal(j.Payload, &pl); err != nil {
+		p.log.Error("pipeline: bad send payload; dropping the job", "job", j.ID, "error", err)
+		p.finish(ctx, j, nil)
+		return
+	}
+	m, ch, contact, err := p.readSend(ctx, j.WorkspaceID, &pl)
+	if err != nil {
+		if sb.ErrorCode(err) == sb.ENotFound { // erased meanwhile
+			p.finish(ctx, j, nil)
+			return
+		}
+		p.log.Error("pipeline: reading a send; retrying", "job", j.ID, "error", err)
+		p.retry(ctx, j, p.now().Add(p.cfg.PollInterval), err.Error())
+		return
+	}
+	if m.Status != sb.MessageQueued {
+		p.finish(ctx, j, nil)
+		return
+	}
+	adapter, ok := p.adapters.Lookup(ch.Type)
+	if !ok {
+		p.sendFailed(ctx, j, m, "channels of type "+ch.Type+" cannot send messages in this version of Switchboard")
+		return
+	}
+	if j.Interrupted && !repeatSafe[ch.Type] {
+		p.sendFailed(ctx, j, m, errOutcomeUnknown)
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
+	ext, err := adapter.Send(cctx, ch, &sb.OutboundMessage{MessageID: m.ID, To: contact.ExternalID, Text: m.Text, Thread: pl.Thread})
+	cancel()
+	if err == nil {
+		p.sent(ctx, j, m, ext)
+		return
+	}
+	var se *sb.SendError
+	retryable := !errors.As(err, &se) || se.Retryable // anything but a platform's refusal may pass next time
+	if retryable {
+		var after time.Duration
+		if se != nil {
+			after = se.RetryAfter
+		}
+		if d, ok := p.retryDelay(p.cfg.SendRetry, j.Attempts, after); ok {
+			p.log.Info("pipeline: send failed; retrying", "message", m.ID, "attempt", j.Attempts, "in", d, "error", err)
+			p.retry(ctx, j, p.now().Add(d), err.Error())
+			return
+		}
+	}
+	p.sendFailed(ctx, j, m, err.Error())
+}
+
+// readSend loads the message, its channel and its contact.
+func (p *Pipeline) readSend(ctx context.Context, ws string, pl *sendPayload) (*sb.Message, *sb.Channel, *sb.Contact, error) {
+	m, err := p.store.GetMessage(ctx, ws, pl.ConversationID, pl.MessageID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	conv, err := p.store.GetConversation(ctx, ws, pl.ConversationID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ch, err := p.store.GetChannel(ctx, ws, conv.ChannelID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	contact, err := p.store.GetContact(ctx, ws, conv.ContactID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, ch, contact, nil
+}
+
+// sent records a send the platform accepted.
+func (p *Pipeline) sent(ctx context.Context, j *sb.Job, m *sb.Message, ext string) {
+	p.finish(ctx, j, func(q sb.Queries) error {
+		sent := *m
+		sent.Status, sent.Error = sb.MessageSent, nil
+		if ext != "" {
+			sent.ExternalID = &ext
+		}
+		return p.recordSend(ctx, q, &sent, sb.EventMessageSent)
+	})
+}
+
+// sendFailed records a send that will not be tried again.
+func (p *Pipeline) sendFailed(ctx context.Context, j *sb.Job, m *sb.Message, msg string) {
+	p.log.Warn("pipeline: message failed", "message", m.ID, "attempts", j.Attempts, "error", msg)
+	p.finish(ctx, j, func(q sb.Queries) error {
+		failed := *m
+		failed.Status, failed.Error = sb.MessageFailed, &msg
+		return p.recordSend(ctx, q, &failed, sb.EventMessageFailed)
+	})
+}
+
+// recordSend writes a message's new status and its event; a message erased
+// meanwhile needs nothing.
+func (p *Pipeline) recordSend(ctx context.Context, q sb.Queries, m *sb.Message, typ string) error {
+	if err := q.UpdateMessage(ctx, m); err != nil {
+		return ignoreNotFound(err)
+	}
+	return q.CreateEvent(ctx, sb.MessageEvent(typ, m))
+}
