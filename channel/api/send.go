@@ -3,14 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -55,7 +53,7 @@ func (a *Adapter) newRequest(ctx context.Context, ch *switchboard.Channel, msg *
 	if err != nil {
 		return nil, &switchboard.SendError{Message: "api: the channel secret is not a whsec_ secret"}
 	}
-	body, err := encode(callbackBody{MessageID: msg.MessageID, UserID: msg.To, Text: msg.Text, Thread: msg.Thread})
+	body, err := wire.JSON(callbackBody{MessageID: msg.MessageID, UserID: msg.To, Text: msg.Text, Thread: msg.Thread})
 	if err != nil {
 		return nil, &switchboard.SendError{Message: "api: " + err.Error()}
 	}
@@ -70,18 +68,6 @@ func (a *Adapter) newRequest(ctx context.Context, ch *switchboard.Channel, msg *
 	return req, nil
 }
 
-// encode is json.Marshal without escaping <, > and & (receivers read the
-// text as is).
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
 // check classifies the receiver's answer: 2xx is success, 429 and 5xx are
 // retryable, anything else is final.
 func (a *Adapter) check(resp *http.Response) error {
@@ -94,7 +80,7 @@ func (a *Adapter) check(resp *http.Response) error {
 	e := &switchboard.SendError{StatusCode: code, Message: describe(resp, head)}
 	if code == http.StatusTooManyRequests || code >= 500 {
 		e.Retryable = true
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), a.now())
+		e.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
 	}
 	return e
 }
@@ -110,18 +96,4 @@ func describe(resp *http.Response, head []byte) string {
 		msg += ": " + s
 	}
 	return msg
-}
-
-// retryAfter reads Retry-After as seconds or as an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(secs, 0)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // maxResponse bounds how much of a Graph API answer is read.
@@ -55,7 +53,7 @@ func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switch
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return "", networkError(err)
+		return "", wire.NetworkError("messenger", err)
 	}
 	defer resp.Body.Close()
 	return a.readID(resp)
@@ -75,7 +73,7 @@ func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboa
 	payload.Recipient.ID = msg.To
 	payload.MessagingType = "RESPONSE"
 	payload.Message.Text = msg.Text
-	body, err := encode(payload)
+	body, err := wire.JSON(payload)
 	if err != nil {
 		return nil, &switchboard.SendError{Message: "messenger: " + err.Error()}
 	}
@@ -94,7 +92,7 @@ func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboa
 func (a *Adapter) readID(resp *http.Response) (string, error) {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return "", networkError(err)
+		return "", wire.NetworkError("messenger", err)
 	}
 	var r sendResponse
 	jsonErr := json.Unmarshal(raw, &r)
@@ -124,42 +122,7 @@ func (a *Adapter) apiError(resp *http.Response, g *graphError) *switchboard.Send
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || g.IsTransient || retryCodes[g.Code] {
 		e.Retryable = true
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), a.now())
+		e.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
 	}
 	return e
-}
-
-// encode is json.Marshal without escaping <, > and &.
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// retryAfter reads Retry-After as seconds or as an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(secs, 0)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// networkError is a retryable error without the request URL, which holds
-// the token.
-func networkError(err error) *switchboard.SendError {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	return &switchboard.SendError{Retryable: true, Message: "messenger: " + err.Error()}
 }

@@ -1,84 +1,25 @@
 package messenger
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
-	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/meta"
 )
 
 // HeaderSignature carries the body's HMAC-SHA256 on every notification.
-const HeaderSignature = "X-Hub-Signature-256"
-
-// Subscription handshake parameters.
-const (
-	paramMode      = "hub.mode"
-	paramToken     = "hub.verify_token"
-	paramChallenge = "hub.challenge"
-)
+const HeaderSignature = meta.HeaderSignature
 
 // Signature returns the X-Hub-Signature-256 value Meta sends for body.
-func Signature(appSecret string, body []byte) string {
-	return "sha256=" + hex.EncodeToString(mac(appSecret, body))
-}
+func Signature(appSecret string, body []byte) string { return meta.Signature(appSecret, body) }
 
 // Verify checks an X-Hub-Signature-256 header against the app secret.
 // Every failure is an unauthorized *switchboard.Error.
 func Verify(appSecret, header string, body []byte) error {
-	if appSecret == "" {
-		return unauthorized("the channel has no app_secret")
-	}
-	if header == "" {
-		return unauthorized("missing " + HeaderSignature)
-	}
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	got, err := hex.DecodeString(hexSig)
-	if !ok || err != nil || len(got) != sha256.Size {
-		return unauthorized(HeaderSignature + " is not sha256= followed by 64 hex digits")
-	}
-	if !hmac.Equal(got, mac(appSecret, body)) {
-		return unauthorized(HeaderSignature + " does not match the body")
-	}
-	return nil
+	return meta.Verify("messenger", appSecret, header, body)
 }
 
-// Challenge answers the subscription handshake: the hub.challenge as
-// text/plain when hub.verify_token equals verifyToken. Missing parameters
-// and a mode other than "subscribe" are invalid_request; a wrong token, or
-// no verifyToken at all, is forbidden.
+// Challenge answers the subscription handshake (see meta.Challenge).
 func Challenge(verifyToken string, q url.Values) (*switchboard.HookResponse, error) {
-	for _, p := range []string{paramMode, paramToken, paramChallenge} {
-		if q.Get(p) == "" {
-			return nil, switchboard.Invalid(p, "is required")
-		}
-	}
-	if q.Get(paramMode) != "subscribe" {
-		return nil, switchboard.Invalid(paramMode, "must be subscribe")
-	}
-	if verifyToken == "" {
-		return nil, switchboard.Errorf(switchboard.EForbidden, "messenger: the channel has no verify_token")
-	}
-	if subtle.ConstantTimeCompare([]byte(verifyToken), []byte(q.Get(paramToken))) != 1 {
-		return nil, switchboard.Errorf(switchboard.EForbidden, "messenger: %s does not match the channel's verify_token", paramToken)
-	}
-	return &switchboard.HookResponse{
-		Status:      http.StatusOK,
-		ContentType: "text/plain; charset=utf-8",
-		Body:        []byte(q.Get(paramChallenge)),
-	}, nil
-}
-
-func mac(secret string, body []byte) []byte {
-	h := hmac.New(sha256.New, []byte(secret))
-	h.Write(body)
-	return h.Sum(nil)
-}
-
-func unauthorized(msg string) error {
-	return switchboard.Errorf(switchboard.EUnauthorized, "messenger: %s", msg)
+	return meta.Challenge("messenger", verifyToken, q)
 }

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // maxResponse bounds how much of a Bot API answer is read.
@@ -117,7 +117,7 @@ func (a *Adapter) call(ctx context.Context, ch *switchboard.Channel, method stri
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return networkError(err)
+		return wire.NetworkError("telegram", err)
 	}
 	defer resp.Body.Close()
 	return decodeResponse(resp, result)
@@ -127,7 +127,7 @@ func (a *Adapter) call(ctx context.Context, ch *switchboard.Channel, method stri
 func decodeResponse(resp *http.Response, result any) error {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return networkError(err)
+		return wire.NetworkError("telegram", err)
 	}
 	var r apiResponse
 	jsonErr := json.Unmarshal(raw, &r)
@@ -170,13 +170,4 @@ func retryAfter(r *apiResponse, h http.Header) time.Duration {
 		secs, _ = strconv.Atoi(h.Get("Retry-After"))
 	}
 	return time.Duration(max(secs, 0)) * time.Second
-}
-
-// networkError is a retryable error without the request URL.
-func networkError(err error) *switchboard.SendError {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	return &switchboard.SendError{Retryable: true, Message: "telegram: " + err.Error()}
 }

@@ -1,12 +1,11 @@
 package twilio
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"strings"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // statusKinds maps the delivery statuses that are reported to Switchboard
@@ -75,7 +74,7 @@ func (f form) inbound(sid string) (switchboard.InboundMessage, error) {
 		}
 		numMedia = n
 	}
-	raw, err := encode(f.object())
+	raw, err := wire.JSON(f.object())
 	if err != nil {
 		return switchboard.InboundMessage{}, switchboard.Invalid("body", err.Error())
 	}
@@ -150,17 +149,6 @@ func phone(address string) string {
 		return ""
 	}
 	return address
-}
-
-// encode is json.Marshal without escaping <, > and &.
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func joinNonEmpty(sep string, parts ...string) string {

@@ -3,15 +3,14 @@ package twilio
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // maxResponse bounds how much of a REST API answer is read.
@@ -40,7 +39,7 @@ func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switch
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return "", networkError(err)
+		return "", wire.NetworkError("twilio", err)
 	}
 	defer resp.Body.Close()
 	return a.readSid(resp)
@@ -91,7 +90,7 @@ func isMessagingService(from string) bool {
 func (a *Adapter) readSid(resp *http.Response) (string, error) {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return "", networkError(err)
+		return "", wire.NetworkError("twilio", err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		var m messageResource
@@ -106,7 +105,7 @@ func (a *Adapter) readSid(resp *http.Response) (string, error) {
 	se := &switchboard.SendError{StatusCode: resp.StatusCode, Message: e.text(resp.StatusCode)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		se.Retryable = true
-		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), a.now())
+		se.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
 	}
 	return "", se
 }
@@ -123,27 +122,4 @@ func (e *apiError) text(status int) string {
 		return msg
 	}
 	return msg + " (Twilio error " + strconv.Itoa(e.Code) + ")"
-}
-
-// retryAfter reads Retry-After as seconds or as an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(secs, 0)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// networkError is a retryable error without the request URL.
-func networkError(err error) *switchboard.SendError {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	return &switchboard.SendError{Retryable: true, Message: "twilio: " + err.Error()}
 }
