@@ -3,24 +3,20 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
 // testSecret is "whsec_" + base64 of 32 fixed bytes.
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-// Set UPDATE_GOLDEN=1 to rewrite the golden files from the current output.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
 
 var testNow = time.Unix(1736933400, 0)
 
@@ -52,22 +48,6 @@ func signed(t testing.TB, body []byte, ts time.Time, keys ...[]byte) *switchboar
 	return &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: body, Now: testNow}
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := switchboard.ErrorCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
-}
-
 type goldenMessage struct {
 	ExternalID string `json:"external_id"`
 	Kind       string `json:"kind"`
@@ -88,7 +68,7 @@ func TestHandleHookGolden(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			body := readFile(t, file)
+			body := channeltest.ReadFile(t, file)
 			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, body, testNow.Add(-time.Second)))
 			if err != nil {
 				t.Fatal(err)
@@ -99,42 +79,21 @@ func TestHandleHookGolden(t *testing.T) {
 			m := res.Messages[0]
 			g := goldenMessage{ExternalID: m.ExternalID, Kind: m.Kind, Text: m.Text, Thread: m.Thread, RawIsBody: bytes.Equal(m.Raw, body)}
 			g.Contact.ExternalID, g.Contact.Name, g.Contact.Email = m.Contact.ExternalID, m.Contact.Name, m.Contact.Email
-			compareGolden(t, strings.TrimSuffix(file, ".json")+".golden", g)
+			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".json")+".golden", g)
 		})
-	}
-}
-
-func compareGolden(t *testing.T, path string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	if updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if want := readFile(t, path); !bytes.Equal(got, want) {
-		t.Fatalf("%s differs; got:\n%s", path, got)
 	}
 }
 
 func TestHandleHookRotation(t *testing.T) {
 	old, _ := signature.Key(signature.NewSecret())
-	body := readFile(t, "testdata/inbound/minimal.json")
+	body := channeltest.ReadFile(t, "testdata/inbound/minimal.json")
 	if _, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, body, testNow, old, testKey(t))); err != nil {
 		t.Fatalf("a request with one valid signature among several was refused: %v", err)
 	}
 }
 
 func TestHandleHookUnauthorized(t *testing.T) {
-	body := readFile(t, "testdata/inbound/minimal.json")
+	body := channeltest.ReadFile(t, "testdata/inbound/minimal.json")
 	other, _ := signature.Key(signature.NewSecret())
 	tests := []struct {
 		name   string
@@ -168,7 +127,7 @@ func TestHandleHookUnauthorized(t *testing.T) {
 			ch := testChannel("")
 			ch.Secrets["secret"] = tt.secret
 			res, err := New(nil).HandleHook(context.Background(), ch, tt.req)
-			wantCode(t, err, switchboard.EUnauthorized)
+			channeltest.WantCode(t, err, switchboard.EUnauthorized)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}
@@ -201,7 +160,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, []byte(tt.body), testNow))
-			wantCode(t, err, switchboard.EInvalid)
+			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			errors.As(err, &e)
 			var got []string

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -16,7 +17,7 @@ import (
 func FuzzHandleHook(f *testing.F) {
 	files, _ := filepath.Glob("testdata/inbound/*.json")
 	for _, file := range files {
-		f.Add(readFile(f, file))
+		f.Add(channeltest.ReadFile(f, file))
 	}
 	f.Add([]byte(`{"message_id":"m","user_id":"u","user":{"name":1}}`))
 	a := New(nil)

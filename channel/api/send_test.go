@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -64,7 +64,7 @@ func TestSend(t *testing.T) {
 		if got.Method != http.MethodPost || got.Path != "/chat/replies" || got.ContentType != "application/json" {
 			t.Errorf("request = %s %s %s", got.Method, got.Path, got.ContentType)
 		}
-		if want := bytes.TrimSpace(readFile(t, "testdata/callback.golden.json")); !bytes.Equal(got.Body, want) {
+		if want := bytes.TrimSpace(channeltest.ReadFile(t, "testdata/callback.golden.json")); !bytes.Equal(got.Body, want) {
 			t.Errorf("body = %s\nwant   %s", got.Body, want)
 		}
 		if got.Header.Get(signature.HeaderID) != reply.MessageID {
@@ -114,7 +114,7 @@ func TestSendErrors(t *testing.T) {
 			a := New(srv.Client())
 			a.now = func() time.Time { return now }
 			_, err := a.Send(context.Background(), testChannel(srv.URL), reply)
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if tt.name == "unavailable with a date" {
 				if se.RetryAfter < 89*time.Second || se.RetryAfter > 90*time.Second {
 					t.Errorf("RetryAfter = %v, want about 90s", se.RetryAfter)
@@ -128,20 +128,11 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
-func sendError(t *testing.T, err error) *switchboard.SendError {
-	t.Helper()
-	var se *switchboard.SendError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want *switchboard.SendError", err, err)
-	}
-	return se
-}
-
 func TestSendNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), reply)
-	if se := sendError(t, err); !se.Retryable || se.StatusCode != 0 {
+	if se := channeltest.SendError(t, err); !se.Retryable || se.StatusCode != 0 {
 		t.Errorf("got %+v, want retryable", se)
 	}
 }
@@ -152,7 +143,7 @@ func TestSendTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(block)
 	_, err := New(&http.Client{Timeout: 50 * time.Millisecond}).Send(context.Background(), testChannel(srv.URL), reply)
-	if se := sendError(t, err); !se.Retryable {
+	if se := channeltest.SendError(t, err); !se.Retryable {
 		t.Errorf("got %+v, want retryable", se)
 	}
 }
@@ -176,7 +167,7 @@ func TestSendMisconfigured(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(nil).Send(context.Background(), tt.ch, tt.msg)
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if se.Retryable || !strings.Contains(se.Message, tt.want) {
 				t.Errorf("got %+v", se)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // FuzzHandleHook feeds arbitrary bodies, correctly signed, to the parser. It
@@ -17,7 +18,7 @@ import (
 func FuzzHandleHook(f *testing.F) {
 	files, _ := filepath.Glob("testdata/events/*.json")
 	for _, file := range files {
-		f.Add(readFile(f, file))
+		f.Add(channeltest.ReadFile(f, file))
 	}
 	f.Add([]byte(`{"object":"page","entry":[{"messaging":[{"sender":{"id":"1"},"timestamp":1,"reaction":{"action":"unreact"}},{"sender":{"id":"1"},"message":{"mid":"m","attachments":[{"type":"image","payload":{"sticker_id":"x"}}]}}]}]}`))
 	a := New(nil)

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 const (
@@ -21,9 +21,6 @@ const (
 	testVerifyToken = "sb-verify-Xk2pQ9wL"
 	testPageToken   = "EAAJZCtestPageAccessTokenAcmeHelpZDZD"
 )
-
-// Set UPDATE_GOLDEN=1 to rewrite the golden files from the current output.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
 
 var testNow = time.Unix(1736933401, 0)
 
@@ -59,22 +56,6 @@ func handshake(q url.Values) *switchboard.HookRequest {
 	}
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := switchboard.ErrorCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
-}
-
 type vector struct {
 	AppSecret string `json:"app_secret"`
 	Body      string `json:"body"`
@@ -83,7 +64,7 @@ type vector struct {
 
 func loadVector(t testing.TB) vector {
 	var v vector
-	if err := json.Unmarshal(readFile(t, "testdata/signature_vector.json"), &v); err != nil {
+	if err := json.Unmarshal(channeltest.ReadFile(t, "testdata/signature_vector.json"), &v); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -101,11 +82,11 @@ func TestSignatureVector(t *testing.T) {
 	ch.Secrets["app_secret"] = v.AppSecret
 	h := http.Header{HeaderSignature: {v.Signature}}
 	_, err := New(nil).HandleHook(context.Background(), ch, &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: []byte(v.Body)})
-	wantCode(t, err, switchboard.EInvalid)
+	channeltest.WantCode(t, err, switchboard.EInvalid)
 }
 
 func TestHandleHookRejectsSignatures(t *testing.T) {
-	body := readFile(t, "testdata/events/text.json")
+	body := channeltest.ReadFile(t, "testdata/events/text.json")
 	good := Signature(testAppSecret, body)
 	tests := []struct {
 		name, secret, header string
@@ -130,7 +111,7 @@ func TestHandleHookRejectsSignatures(t *testing.T) {
 				h.Set(HeaderSignature, tt.header)
 			}
 			res, err := New(nil).HandleHook(context.Background(), ch, &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: tt.body})
-			wantCode(t, err, switchboard.EUnauthorized)
+			channeltest.WantCode(t, err, switchboard.EUnauthorized)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}
@@ -172,7 +153,7 @@ func TestChallengeRejects(t *testing.T) {
 			ch.Secrets["verify_token"] = tt.configured
 			q, _ := url.ParseQuery(tt.query)
 			res, err := New(nil).HandleHook(context.Background(), ch, handshake(q))
-			wantCode(t, err, tt.code)
+			channeltest.WantCode(t, err, tt.code)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}
@@ -203,7 +184,7 @@ func TestHandleHookGolden(t *testing.T) {
 	a := New(nil)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			body := readFile(t, file)
+			body := channeltest.ReadFile(t, file)
 			res, err := a.HandleHook(context.Background(), testChannel(""), signed(body))
 			if err != nil {
 				t.Fatal(err)
@@ -219,29 +200,8 @@ func TestHandleHookGolden(t *testing.T) {
 				got.Messages = append(got.Messages, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, m.Raw})
 			}
 			got.Statuses = append(got.Statuses, res.Statuses...)
-			compareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
+			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
 		})
-	}
-}
-
-func compareGolden(t *testing.T, path string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	if updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if want := readFile(t, path); !bytes.Equal(got, want) {
-		t.Fatalf("%s differs; got:\n%s", path, got)
 	}
 }
 
@@ -276,7 +236,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed([]byte(tt.body)))
-			wantCode(t, err, switchboard.EInvalid)
+			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			errors.As(err, &e)
 			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {

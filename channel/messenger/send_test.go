@@ -3,7 +3,6 @@ package messenger
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // request is one call the fake Send API received.
@@ -42,7 +42,7 @@ func fakeGraph(t *testing.T, status int, reply string, header http.Header) (*htt
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 		w.WriteHeader(status)
 		if reply != "" {
-			w.Write(readFile(t, "testdata/api/"+reply))
+			w.Write(channeltest.ReadFile(t, "testdata/api/"+reply))
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -98,7 +98,7 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := fakeGraph(t, tt.status, tt.reply, tt.header)
 			_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "6543210987654321", Text: "hi"})
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {
 				t.Errorf("got %+v", se)
 			}
@@ -109,22 +109,13 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
-func sendError(t *testing.T, err error) *switchboard.SendError {
-	t.Helper()
-	var se *switchboard.SendError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want *switchboard.SendError", err, err)
-	}
-	return se
-}
-
 func TestSendUnreadableSuccess(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`<html>ok</html>`))
 	}))
 	defer srv.Close()
 	_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("a send that may have happened must not be retried: %+v", se)
 	}
 }
@@ -133,7 +124,7 @@ func TestSendNetworkErrorHidesToken(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "hi"})
-	se := sendError(t, err)
+	se := channeltest.SendError(t, err)
 	if !se.Retryable || se.StatusCode != 0 || strings.Contains(se.Error(), testPageToken) {
 		t.Errorf("got %+v, want retryable without the token", se)
 	}
@@ -155,7 +146,7 @@ func TestSendMisconfigured(t *testing.T) {
 			msg := &switchboard.OutboundMessage{To: "1", Text: "hi"}
 			tt.change(ch, msg)
 			_, err := New(nil).Send(context.Background(), ch, msg)
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if se.Retryable || strings.Contains(se.Error(), testPageToken) {
 				t.Errorf("got %+v", se)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // FuzzHandleHook feeds arbitrary bodies, correctly signed, to the parser. It
@@ -15,7 +16,7 @@ import (
 func FuzzHandleHook(f *testing.F) {
 	files, _ := filepath.Glob("testdata/events/*.json")
 	for _, file := range files {
-		f.Add(readFile(f, file))
+		f.Add(channeltest.ReadFile(f, file))
 	}
 	f.Add([]byte(`{"type":"event_callback","event_id":"E","event":{"type":"app_mention","user":"U","channel":"C","text":"<@U>"},"authorizations":[{"user_id":"U","is_bot":true}]}`))
 	a := New(nil)

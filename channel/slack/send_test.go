@@ -3,13 +3,13 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // request is one call the fake Web API received.
@@ -35,7 +35,7 @@ func fakeSlack(t *testing.T, status int, reply string, header http.Header) (*htt
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
 		if reply != "" {
-			w.Write(readFile(t, "testdata/api/"+reply))
+			w.Write(channeltest.ReadFile(t, "testdata/api/"+reply))
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -102,21 +102,12 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := fakeSlack(t, tt.status, tt.reply, tt.header)
 			_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "U1", Text: "hi"})
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {
 				t.Errorf("got %+v", se)
 			}
 		})
 	}
-}
-
-func sendError(t *testing.T, err error) *switchboard.SendError {
-	t.Helper()
-	var se *switchboard.SendError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want *switchboard.SendError", err, err)
-	}
-	return se
 }
 
 func TestSendUnreadableSuccess(t *testing.T) {
@@ -125,7 +116,7 @@ func TestSendUnreadableSuccess(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "U1", Text: "hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("a send that may have happened must not be retried: %+v", se)
 	}
 }
@@ -134,7 +125,7 @@ func TestSendNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "U1", Text: "hi"})
-	if se := sendError(t, err); !se.Retryable || se.StatusCode != 0 {
+	if se := channeltest.SendError(t, err); !se.Retryable || se.StatusCode != 0 {
 		t.Errorf("got %+v, want retryable", se)
 	}
 }
@@ -143,11 +134,11 @@ func TestSendMisconfigured(t *testing.T) {
 	ch := testChannel("http://127.0.0.1:1")
 	delete(ch.Secrets, "bot_token")
 	_, err := New(nil).Send(context.Background(), ch, &switchboard.OutboundMessage{To: "U1", Text: "hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("got %+v", se)
 	}
 	_, err = New(nil).Send(context.Background(), testChannel("http://127.0.0.1:1"), &switchboard.OutboundMessage{Text: "hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("got %+v", se)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,15 +13,13 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 const (
 	testSecret   = "e3b6d0a1c2f84b5e9d7a6c5b4a392817"
 	testBotToken = "xoxb-6101511862-6673156213-TestTokenAcmeHelp"
 )
-
-// Set UPDATE_GOLDEN=1 to rewrite the golden files from the current output.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
 
 // testNow is when the signed test requests arrive.
 var testNow = time.Unix(1736934000, 0)
@@ -46,22 +43,6 @@ func signed(body []byte, ts time.Time) *switchboard.HookRequest {
 	return &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: body, Now: testNow}
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := switchboard.ErrorCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
-}
-
 type vector struct {
 	SigningSecret string `json:"signing_secret"`
 	Timestamp     string `json:"timestamp"`
@@ -71,7 +52,7 @@ type vector struct {
 
 func loadVector(t testing.TB) vector {
 	var v vector
-	if err := json.Unmarshal(readFile(t, "testdata/signature_vector.json"), &v); err != nil {
+	if err := json.Unmarshal(channeltest.ReadFile(t, "testdata/signature_vector.json"), &v); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -103,7 +84,7 @@ func TestSignatureVector(t *testing.T) {
 	ch.Secrets["signing_secret"] = v.SigningSecret
 	req := &switchboard.HookRequest{Header: v.header(), Body: []byte(v.Body), Now: v.time(0)}
 	_, err := New(nil).HandleHook(context.Background(), ch, req)
-	wantCode(t, err, switchboard.EInvalid)
+	channeltest.WantCode(t, err, switchboard.EInvalid)
 }
 
 func TestVerifyRejects(t *testing.T) {
@@ -142,12 +123,12 @@ func TestVerifyRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantCode(t, Verify(tt.secret, tt.header, tt.body, tt.now), switchboard.EUnauthorized)
+			channeltest.WantCode(t, Verify(tt.secret, tt.header, tt.body, tt.now), switchboard.EUnauthorized)
 			ch := testChannel("")
 			ch.Secrets["signing_secret"] = tt.secret
 			req := &switchboard.HookRequest{Header: tt.header, Body: tt.body, Now: tt.now}
 			res, err := New(nil).HandleHook(context.Background(), ch, req)
-			wantCode(t, err, switchboard.EUnauthorized)
+			channeltest.WantCode(t, err, switchboard.EUnauthorized)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}
@@ -191,7 +172,7 @@ func TestHandleHookGolden(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			body := readFile(t, file)
+			body := channeltest.ReadFile(t, file)
 			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(body, testNow.Add(-2*time.Second)))
 			if err != nil {
 				t.Fatal(err)
@@ -203,34 +184,13 @@ func TestHandleHookGolden(t *testing.T) {
 			for _, m := range res.Messages {
 				got.Messages = append(got.Messages, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, bytes.Equal(m.Raw, body)})
 			}
-			compareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
+			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
 		})
 	}
 }
 
-func compareGolden(t *testing.T, path string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	if updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if want := readFile(t, path); !bytes.Equal(got, want) {
-		t.Fatalf("%s differs; got:\n%s", path, got)
-	}
-}
-
 func TestURLVerification(t *testing.T) {
-	res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(readFile(t, "testdata/events/url_verification.json"), testNow))
+	res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(channeltest.ReadFile(t, "testdata/events/url_verification.json"), testNow))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +221,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(nil).HandleHook(context.Background(), testChannel(""), signed([]byte(tt.body), testNow))
-			wantCode(t, err, switchboard.EInvalid)
+			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			errors.As(err, &e)
 			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {

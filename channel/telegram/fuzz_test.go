@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // FuzzHandleHook feeds arbitrary secret headers and bodies. It must never
@@ -14,7 +15,7 @@ import (
 func FuzzHandleHook(f *testing.F) {
 	files, _ := filepath.Glob("testdata/updates/*.json")
 	for _, file := range files {
-		f.Add(testSecret, readFile(f, file))
+		f.Add(testSecret, channeltest.ReadFile(f, file))
 	}
 	f.Add("wrong", []byte(`{"update_id":1,"message":{"chat":{"id":1},"text":"x"}}`))
 	f.Add(testSecret, []byte(`{"update_id":1,"callback_query":{"from":{"id":2}}}`))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // request is one call the fake Bot API received.
@@ -37,7 +38,7 @@ func fakeBotAPI(t *testing.T, status int, reply string, header http.Header) (*ht
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		w.Write(readFile(t, "testdata/api/"+reply))
+		w.Write(channeltest.ReadFile(t, "testdata/api/"+reply))
 	}))
 	t.Cleanup(srv.Close)
 	return srv, calls
@@ -100,21 +101,12 @@ func TestSendErrors(t *testing.T) {
 			srv, _ := fakeBotAPI(t, tt.status, tt.reply, tt.header)
 			msg := &switchboard.OutboundMessage{To: "148203577", Text: "Hi"}
 			_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), msg)
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {
 				t.Errorf("got %+v", se)
 			}
 		})
 	}
-}
-
-func sendError(t *testing.T, err error) *switchboard.SendError {
-	t.Helper()
-	var se *switchboard.SendError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want *switchboard.SendError", err, err)
-	}
-	return se
 }
 
 func TestSendUnreadableSuccess(t *testing.T) {
@@ -123,7 +115,7 @@ func TestSendUnreadableSuccess(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "Hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("a send that may have happened must not be retried: %+v", se)
 	}
 }
@@ -132,7 +124,7 @@ func TestSendNetworkErrorHidesToken(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "Hi"})
-	se := sendError(t, err)
+	se := channeltest.SendError(t, err)
 	if !se.Retryable || se.StatusCode != 0 {
 		t.Errorf("got %+v, want retryable", se)
 	}
@@ -145,16 +137,16 @@ func TestSendMisconfigured(t *testing.T) {
 	ch := testChannel("http://127.0.0.1:1")
 	delete(ch.Secrets, "bot_token")
 	_, err := New(nil).Send(context.Background(), ch, &switchboard.OutboundMessage{To: "1", Text: "Hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("got %+v, want not retryable", se)
 	}
 	_, err = New(nil).Send(context.Background(), testChannel("http://127.0.0.1:1"), &switchboard.OutboundMessage{Text: "Hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("got %+v, want not retryable", se)
 	}
 	bad := testChannel("http://bad host")
 	_, err = New(nil).Send(context.Background(), bad, &switchboard.OutboundMessage{To: "1", Text: "Hi"})
-	if se := sendError(t, err); strings.Contains(se.Message, testToken) {
+	if se := channeltest.SendError(t, err); strings.Contains(se.Message, testToken) {
 		t.Errorf("error leaks the bot token: %v", se)
 	}
 }
@@ -182,7 +174,7 @@ func TestRegisterErrors(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		srv, _ := fakeBotAPI(t, http.StatusBadRequest, "setWebhook_bad_url.json", nil)
 		err := New(srv.Client()).Register(context.Background(), testChannel(srv.URL), "http://insecure.example.com/hook")
-		wantCode(t, err, switchboard.EInvalid)
+		channeltest.WantCode(t, err, switchboard.EInvalid)
 		if !strings.Contains(err.Error(), "An HTTPS URL must be provided") {
 			t.Errorf("error %v lacks Telegram's description", err)
 		}
@@ -190,7 +182,7 @@ func TestRegisterErrors(t *testing.T) {
 	t.Run("server error", func(t *testing.T) {
 		srv, _ := fakeBotAPI(t, http.StatusBadGateway, "error_502.json", nil)
 		err := New(srv.Client()).Register(context.Background(), testChannel(srv.URL), "https://x.example.com/hook")
-		if se := sendError(t, err); !se.Retryable {
+		if se := channeltest.SendError(t, err); !se.Retryable {
 			t.Errorf("got %+v", se)
 		}
 	})
@@ -199,7 +191,7 @@ func TestRegisterErrors(t *testing.T) {
 			ch := testChannel("http://127.0.0.1:1")
 			delete(ch.Secrets, setting)
 			err := New(nil).Register(context.Background(), ch, "https://x.example.com/hook")
-			wantCode(t, err, switchboard.EInvalid)
+			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			if errors.As(err, &e); e.Fields[0].Field != "config."+setting {
 				t.Errorf("fields = %+v", e.Fields)

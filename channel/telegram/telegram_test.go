@@ -3,25 +3,21 @@ package telegram
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 const (
 	testToken  = "7351126602:AAF4xQbH2vZ-acmeHelpBotTestToken"
 	testSecret = "sb_9Tq2-LmX7vPz4K"
 )
-
-// Set UPDATE_GOLDEN=1 to rewrite the golden files from the current output.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
 
 func testChannel(baseURL string) *switchboard.Channel {
 	return &switchboard.Channel{
@@ -38,22 +34,6 @@ func hook(header string, body []byte) *switchboard.HookRequest {
 		h.Set(HeaderSecretToken, header)
 	}
 	return &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: body, Now: time.Unix(1736933401, 0)}
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := switchboard.ErrorCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
 }
 
 // goldenMessage is what the golden files record of an inbound message.
@@ -74,7 +54,7 @@ func TestHandleHookGolden(t *testing.T) {
 	a := New(nil)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			body := readFile(t, file)
+			body := channeltest.ReadFile(t, file)
 			res, err := a.HandleHook(context.Background(), testChannel(""), hook(testSecret, body))
 			if err != nil {
 				t.Fatal(err)
@@ -86,34 +66,13 @@ func TestHandleHookGolden(t *testing.T) {
 			for _, m := range res.Messages {
 				got = append(got, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, bytes.Equal(m.Raw, body)})
 			}
-			compareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
+			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
 		})
 	}
 }
 
-func compareGolden(t *testing.T, path string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	if updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if want := readFile(t, path); !bytes.Equal(got, want) {
-		t.Fatalf("%s differs; got:\n%s", path, got)
-	}
-}
-
 func TestHandleHookSecretToken(t *testing.T) {
-	body := readFile(t, "testdata/updates/text_private.json")
+	body := channeltest.ReadFile(t, "testdata/updates/text_private.json")
 	tests := []struct {
 		name, configured, header string
 	}{
@@ -129,7 +88,7 @@ func TestHandleHookSecretToken(t *testing.T) {
 			ch := testChannel("")
 			ch.Secrets["secret_token"] = tt.configured
 			res, err := New(nil).HandleHook(context.Background(), ch, hook(tt.header, body))
-			wantCode(t, err, switchboard.EUnauthorized)
+			channeltest.WantCode(t, err, switchboard.EUnauthorized)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}
@@ -159,7 +118,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(nil).HandleHook(context.Background(), testChannel(""), hook(testSecret, []byte(tt.body)))
-			wantCode(t, err, switchboard.EInvalid)
+			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			errors.As(err, &e)
 			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {

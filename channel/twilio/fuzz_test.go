@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // FuzzHandleHook feeds arbitrary form bodies, correctly signed, to the
@@ -16,7 +17,7 @@ import (
 func FuzzHandleHook(f *testing.F) {
 	files, _ := filepath.Glob("testdata/webhooks/*.form")
 	for _, file := range files {
-		f.Add(readFile(f, file))
+		f.Add(channeltest.ReadFile(f, file))
 	}
 	f.Add([]byte("MessageSid=SM1&From=whatsapp%3A&NumMedia=1&MessageType=location"))
 	f.Add([]byte("MessageSid=SM1&MessageStatus=undelivered&MessageSid=SM2"))

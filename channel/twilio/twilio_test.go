@@ -1,19 +1,18 @@
 package twilio
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 const (
@@ -22,9 +21,6 @@ const (
 	testFrom       = "+14155550147"
 	testHookURL    = "https://sb.example.com/hooks/channels/ch_test"
 )
-
-// Set UPDATE_GOLDEN=1 to rewrite the golden files from the current output.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
 
 var testNow = time.Unix(1736933401, 0)
 
@@ -58,22 +54,6 @@ func post(hookURL, signature string, body []byte) *switchboard.HookRequest {
 	return &switchboard.HookRequest{Method: http.MethodPost, URL: hookURL, Header: h, Body: body, Now: testNow}
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := switchboard.ErrorCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
-}
-
 type vectors struct {
 	AuthToken string `json:"auth_token"`
 	URL       string `json:"url"`
@@ -86,7 +66,7 @@ type vectors struct {
 
 func loadVectors(t testing.TB) vectors {
 	var v vectors
-	if err := json.Unmarshal(readFile(t, "testdata/signature_vectors.json"), &v); err != nil {
+	if err := json.Unmarshal(channeltest.ReadFile(t, "testdata/signature_vectors.json"), &v); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -151,11 +131,11 @@ func TestVerifyRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantCode(t, Verify(tt.token, tt.url, tt.header, tt.params), switchboard.EUnauthorized)
+			channeltest.WantCode(t, Verify(tt.token, tt.url, tt.header, tt.params), switchboard.EUnauthorized)
 			ch := testChannel("")
 			ch.Secrets["auth_token"] = tt.token
 			res, err := New(nil).HandleHook(context.Background(), ch, post(tt.url, tt.header, []byte(tt.params.Encode())))
-			wantCode(t, err, switchboard.EUnauthorized)
+			channeltest.WantCode(t, err, switchboard.EUnauthorized)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}
@@ -208,7 +188,7 @@ func TestURLVariants(t *testing.T) {
 func TestHandleHookUnparseableBodyIsUnauthorized(t *testing.T) {
 	body := []byte("Body=100%&MessageSid=SM1")
 	res, err := New(nil).HandleHook(context.Background(), testChannel(""), post(testHookURL, "anything", body))
-	wantCode(t, err, switchboard.EUnauthorized)
+	channeltest.WantCode(t, err, switchboard.EUnauthorized)
 	if res != nil {
 		t.Fatalf("result %+v with an error", res)
 	}
@@ -229,7 +209,7 @@ func TestHandleHookGET(t *testing.T) {
 	// A GET signed as if it had POST parameters is refused.
 	req.Header.Set(HeaderSignature, Signature(testAuthToken, hookURL, q))
 	_, err = New(nil).HandleHook(context.Background(), testChannel(""), req)
-	wantCode(t, err, switchboard.EUnauthorized)
+	channeltest.WantCode(t, err, switchboard.EUnauthorized)
 }
 
 // goldenMessage is what the golden files record of an inbound message.
@@ -262,7 +242,7 @@ func TestHandleHookGolden(t *testing.T) {
 	a := New(nil)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			res, err := a.HandleHook(context.Background(), testChannel(""), signed(t, readFile(t, file)))
+			res, err := a.HandleHook(context.Background(), testChannel(""), signed(t, channeltest.ReadFile(t, file)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,29 +254,8 @@ func TestHandleHookGolden(t *testing.T) {
 				got.Messages = append(got.Messages, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, m.Raw})
 			}
 			got.Statuses = append(got.Statuses, res.Statuses...)
-			compareGolden(t, strings.TrimSuffix(file, ".form")+".golden", got)
+			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".form")+".golden", got)
 		})
-	}
-}
-
-func compareGolden(t *testing.T, path string, v any) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	got := buf.Bytes()
-	if updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if want := readFile(t, path); !bytes.Equal(got, want) {
-		t.Fatalf("%s differs; got:\n%s", path, got)
 	}
 }
 
@@ -316,7 +275,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, []byte(tt.body)))
-			wantCode(t, err, switchboard.EInvalid)
+			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			errors.As(err, &e)
 			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // FuzzHandleHook feeds arbitrary bodies, correctly signed, to the parser. It
@@ -17,7 +18,7 @@ import (
 func FuzzHandleHook(f *testing.F) {
 	files, _ := filepath.Glob("testdata/notifications/*.json")
 	for _, file := range files {
-		f.Add(readFile(f, file))
+		f.Add(channeltest.ReadFile(f, file))
 	}
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"id":"w","from_user_id":"US.1","type":"interactive","interactive":{}}]}}]}]}`))
 	a := New(nil)

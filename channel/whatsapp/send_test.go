@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
 // request is one call the fake Cloud API received.
@@ -40,7 +40,7 @@ func fakeGraph(t *testing.T, status int, reply string, header http.Header) (*htt
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 		w.WriteHeader(status)
 		if reply != "" {
-			w.Write(readFile(t, "testdata/api/"+reply))
+			w.Write(channeltest.ReadFile(t, "testdata/api/"+reply))
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -133,21 +133,12 @@ func TestSendErrors(t *testing.T) {
 			a := New(srv.Client())
 			a.now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
 			_, err := a.Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "447700900123", Text: "hi"})
-			se := sendError(t, err)
+			se := channeltest.SendError(t, err)
 			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {
 				t.Errorf("got %+v", se)
 			}
 		})
 	}
-}
-
-func sendError(t *testing.T, err error) *switchboard.SendError {
-	t.Helper()
-	var se *switchboard.SendError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want *switchboard.SendError", err, err)
-	}
-	return se
 }
 
 func TestSendUnreadableSuccess(t *testing.T) {
@@ -156,7 +147,7 @@ func TestSendUnreadableSuccess(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "hi"})
-	if se := sendError(t, err); se.Retryable {
+	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("a send that may have happened must not be retried: %+v", se)
 	}
 }
@@ -165,7 +156,7 @@ func TestSendNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "hi"})
-	se := sendError(t, err)
+	se := channeltest.SendError(t, err)
 	if !se.Retryable || se.StatusCode != 0 || strings.Contains(se.Message, srv.URL) {
 		t.Errorf("got %+v, want retryable without the URL", se)
 	}
@@ -188,7 +179,7 @@ func TestSendMisconfigured(t *testing.T) {
 			msg := &switchboard.OutboundMessage{To: "1", Text: "hi"}
 			tt.change(ch, msg)
 			_, err := New(nil).Send(context.Background(), ch, msg)
-			if se := sendError(t, err); se.Retryable {
+			if se := channeltest.SendError(t, err); se.Retryable {
 				t.Errorf("got %+v", se)
 			}
 		})
