@@ -229,10 +229,18 @@ type errClosed struct {
 func (e *errClosed) Error() string { return e.reason }
 
 // run speaks the protocol until the connection ends, and returns the
-// close status.
+// close status. Reads do not use the shutdown context: cancelling a read
+// would drop the connection without the close frame (1001) that tells the
+// widget to reconnect.
 func (c *conn) run(token, after string) (websocket.StatusCode, string) {
 	ctx, cancel := context.WithCancel(c.h.ctx)
 	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	frames := make(chan []byte, 8)
+	readErr := make(chan error, 1)
+	go c.read(frames, readErr, done)
+	go c.ping(done)
 	if err := c.start(ctx, token); err != nil {
 		return closeStatus(c.h.ctx, err)
 	}
@@ -241,16 +249,14 @@ func (c *conn) run(token, after string) (websocket.StatusCode, string) {
 	if err := c.catchUp(ctx, after); err != nil {
 		return closeStatus(c.h.ctx, err)
 	}
-	frames := make(chan []byte, 8)
-	go c.read(ctx, cancel, frames)
-	go c.ping(ctx, cancel)
 	poll := time.NewTimer(c.pollInterval())
 	defer poll.Stop()
 	for {
 		var err error
 		select {
 		case <-ctx.Done():
-			return closeStatus(c.h.ctx, ctx.Err())
+			err = ctx.Err()
+		case err = <-readErr:
 		case data := <-frames:
 			err = c.handle(ctx, data)
 		case f := <-sub.c:
@@ -299,7 +305,7 @@ func (c *conn) start(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	return c.write(ctx, serverFrame{Type: frameSession, Token: fresh, Visitor: c.visitor})
+	return c.write(serverFrame{Type: frameSession, Token: fresh, Visitor: c.visitor})
 }
 
 // catchUp sends what the browser has not seen, then ready: the messages
@@ -322,7 +328,7 @@ func (c *conn) catchUp(ctx context.Context, after string) error {
 	if err := c.sendAll(ctx, msgs); err != nil {
 		return err
 	}
-	return c.write(ctx, serverFrame{Type: frameReady})
+	return c.write(serverFrame{Type: frameReady})
 }
 
 // recheck reads the database for messages this connection has not sent,
@@ -446,15 +452,19 @@ func (c *conn) push(ctx context.Context, f serverFrame) error {
 		}
 		c.lastActive = c.h.cfg.Now()
 	}
-	return c.write(ctx, f)
+	return c.write(f)
 }
 
-func (c *conn) write(ctx context.Context, f serverFrame) error {
+// write sends one frame, with its own timeout. It does not use the
+// shutdown context: writes under it sometimes left the connection to be
+// closed at shutdown without the close frame (1001) that the widget
+// reconnects on (TestWSCloseGoingAway).
+func (c *conn) write(f serverFrame) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, b)
 }
@@ -466,13 +476,13 @@ func (c *conn) pollInterval() time.Duration {
 	return c.h.cfg.IdlePollInterval
 }
 
-// read passes the browser's frames to run; a binary frame is passed as
-// nil. It ends the connection when reading fails.
-func (c *conn) read(ctx context.Context, cancel context.CancelFunc, frames chan<- []byte) {
-	defer cancel()
+// read passes the browser's frames to run (a binary frame as nil) until
+// reading fails, and then the error.
+func (c *conn) read(frames chan<- []byte, errc chan<- error, done <-chan struct{}) {
 	for {
-		typ, data, err := c.ws.Read(ctx)
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
+			errc <- err
 			return
 		}
 		if typ != websocket.MessageText {
@@ -480,26 +490,28 @@ func (c *conn) read(ctx context.Context, cancel context.CancelFunc, frames chan<
 		}
 		select {
 		case frames <- data:
-		case <-ctx.Done():
+		case <-done:
 			return
 		}
 	}
 }
 
-func (c *conn) ping(ctx context.Context, cancel context.CancelFunc) {
+// ping pings the browser every PingInterval and drops the connection when
+// no pong comes back in 15 seconds.
+func (c *conn) ping(done <-chan struct{}) {
 	t := time.NewTicker(c.h.cfg.PingInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-done:
 			return
 		case <-t.C:
 		}
-		pctx, pcancel := context.WithTimeout(ctx, 15*time.Second)
-		err := c.ws.Ping(pctx)
-		pcancel()
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err := c.ws.Ping(ctx)
+		cancel()
 		if err != nil {
-			cancel()
+			_ = c.ws.CloseNow()
 			return
 		}
 	}
@@ -509,18 +521,18 @@ func (c *conn) ping(ctx context.Context, cancel context.CancelFunc) {
 // the connection; bad frames are answered with an error frame.
 func (c *conn) handle(ctx context.Context, data []byte) error {
 	if data == nil {
-		return c.write(ctx, serverFrame{Type: frameError, Code: errInvalidFrame, Message: "send JSON text frames"})
+		return c.write(serverFrame{Type: frameError, Code: errInvalidFrame, Message: "send JSON text frames"})
 	}
 	f, err := parseClientFrame(data)
 	if err != nil {
 		fe := err.(*frameErr)
-		return c.write(ctx, serverFrame{Type: frameError, ID: fe.ID, Code: fe.Code, Message: fe.Message})
+		return c.write(serverFrame{Type: frameError, ID: fe.ID, Code: fe.Code, Message: fe.Message})
 	}
 	if f.Type == framePing {
-		return c.write(ctx, serverFrame{Type: framePong})
+		return c.write(serverFrame{Type: framePong})
 	}
 	if !c.limiter.Allow() {
-		return c.write(ctx, serverFrame{Type: frameError, ID: f.ID, Code: errRateLimited, Message: "too many messages; wait a moment"})
+		return c.write(serverFrame{Type: frameError, ID: f.ID, Code: errRateLimited, Message: "too many messages; wait a moment"})
 	}
 	c.lastActive = c.h.cfg.Now()
 	msgID, err := c.ingestMessage(ctx, f, data)
@@ -534,9 +546,9 @@ func (c *conn) handle(ctx context.Context, data []byte) error {
 		} else {
 			c.h.cfg.Logger.Error("webchat: ingest failed", "channel_id", c.ch.ID, "error", err)
 		}
-		return c.write(ctx, serverFrame{Type: frameError, ID: f.ID, Code: code, Message: msg})
+		return c.write(serverFrame{Type: frameError, ID: f.ID, Code: code, Message: msg})
 	}
-	return c.write(ctx, serverFrame{Type: frameAck, ID: f.ID, MessageID: msgID})
+	return c.write(serverFrame{Type: frameAck, ID: f.ID, MessageID: msgID})
 }
 
 // ingestMessage stores the message through the pipeline, then finds it to

@@ -90,11 +90,11 @@ func VerifyToken(secret, token, channelID, origin string, now time.Time, maxAge 
 	if !ok {
 		return nil, unauthorized("not a session token")
 	}
-	sig, err := b64.DecodeString(sig64)
+	sig, err := b64.Strict().DecodeString(sig64)
 	if err != nil || !hmac.Equal(sig, mac(secret, tokenPrefix+"."+payload64)) {
 		return nil, unauthorized("the session token's signature does not match")
 	}
-	payload, err := b64.DecodeString(payload64)
+	payload, err := b64.Strict().DecodeString(payload64)
 	if err != nil {
 		return nil, unauthorized("the session token is malformed")
 	}
