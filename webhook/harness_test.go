@@ -1,0 +1,311 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/egress"
+	"github.com/switchboardhq/switchboard/secret"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
+	"github.com/switchboardhq/switchboard/webhook/signature"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// databases runs fn on SQLite and on PostgreSQL.
+func databases(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, pgtest.URL(t))
+	})
+}
+
+// openStore opens and migrates a database, closed when t ends.
+func openStore(t testing.TB, url string) *store.DB {
+	t.Helper()
+	key, _ := secret.ParseKey("webhook tests master key")
+	box, _ := secret.New(key)
+	db, err := store.Open(context.Background(), url, box, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// fakeClock is a Clock that moves only when told to.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []fakeWaiter
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
+	return ch
+}
+
+// Advance moves the clock and fires the timers that fall due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waiters = kept
+}
+
+// timersWithin counts the timers due within d.
+func (c *fakeClock) timersWithin(d time.Duration) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, w := range c.waiters {
+		if !w.at.After(c.now.Add(d)) {
+			n++
+		}
+	}
+	return n
+}
+
+// received is one request a sink got.
+type received struct {
+	header http.Header
+	body   []byte
+	event  sb.Event
+}
+
+func (r received) attempt() int {
+	n, _ := strconv.Atoi(r.header.Get("X-Attempt"))
+	return n
+}
+
+// sink is a receiver on loopback. respond answers each request; by
+// default 200.
+type sink struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	got     []received
+	respond func(w http.ResponseWriter, r *http.Request, n int)
+}
+
+func newSink(t *testing.T) *sink {
+	s := &sink{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rec := received{header: r.Header.Clone(), body: body}
+		_ = json.Unmarshal(body, &rec.event)
+		s.mu.Lock()
+		s.got = append(s.got, rec)
+		n := len(s.got)
+		respond := s.respond
+		s.mu.Unlock()
+		if respond != nil {
+			respond(w, r, n)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *sink) setRespond(fn func(w http.ResponseWriter, r *http.Request, n int)) {
+	s.mu.Lock()
+	s.respond = fn
+	s.mu.Unlock()
+}
+
+func (s *sink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.got)
+}
+
+func (s *sink) requests() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.got...)
+}
+
+// harness is a store, a workspace and a running Dispatcher.
+type harness struct {
+	t     *testing.T
+	ctx   context.Context
+	db    *store.DB
+	ws    *sb.Workspace
+	clock *fakeClock
+	d     *Dispatcher
+	reg   *prometheus.Registry
+}
+
+// newHarness starts a Dispatcher on a fresh database. cfg's zero fields get
+// test defaults: a fake clock, no jitter, loopback allowed.
+func newHarness(t *testing.T, url string, cfg Config) *harness {
+	t.Helper()
+	h := &harness{t: t, ctx: context.Background(), db: openStore(t, url), reg: prometheus.NewRegistry()}
+	h.ws = &sb.Workspace{Name: sb.NewID("acme")}
+	must(t, h.db.CreateWorkspace(h.ctx, h.ws))
+	if cfg.Clock == nil {
+		h.clock = newFakeClock()
+		cfg.Clock = h.clock
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = func() float64 { return 0.5 }
+	}
+	if cfg.Client == nil {
+		cfg.Policy = egress.Policy{AllowPrivate: true} // the sinks are on loopback
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 100 * 365 * 24 * time.Hour // tests poll by hand (Poll, Wake)
+	}
+	cfg.Registry = h.reg
+	d, err := New(h.db, cfg)
+	must(t, err)
+	h.d = d
+	h.db.SetDeliveryNotifier(d)
+	d.Start(h.ctx)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = d.Stop(ctx)
+	})
+	return h
+}
+
+// endpoint creates an enabled endpoint for url with a new secret.
+func (h *harness) endpoint(url string, types ...string) *sb.WebhookEndpoint {
+	h.t.Helper()
+	e := &sb.WebhookEndpoint{WorkspaceID: h.ws.ID, URL: url, EventTypes: types, Status: sb.EndpointEnabled,
+		Secrets: []sb.EndpointSecret{{Secret: signature.NewSecret()}}}
+	must(h.t, h.db.CreateEndpoint(h.ctx, e))
+	return e
+}
+
+// event commits an event of type typ.
+func (h *harness) event(typ string) *sb.Event {
+	h.t.Helper()
+	e := sb.NewEvent(h.ws.ID, typ, map[string]any{"n": 1, "text": "<héllo & bye>"})
+	must(h.t, h.db.CreateEvent(h.ctx, e))
+	return e
+}
+
+// deliveries lists an endpoint's deliveries, oldest first.
+func (h *harness) deliveries(ep *sb.WebhookEndpoint) []*sb.Delivery {
+	h.t.Helper()
+	var all []*sb.Delivery
+	p := sb.Page{Limit: 200}
+	for {
+		page, err := h.db.ListDeliveries(h.ctx, h.ws.ID, ep.ID, sb.DeliveryFilter{}, p)
+		must(h.t, err)
+		if len(page) > p.Limit {
+			all = append(all, page[:p.Limit]...)
+			p.After = page[p.Limit-1].ID
+			continue
+		}
+		all = append(all, page...)
+		break
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return all
+}
+
+// delivery reads one delivery.
+func (h *harness) delivery(id string) *sb.Delivery {
+	h.t.Helper()
+	d, err := h.db.GetDelivery(h.ctx, h.ws.ID, id)
+	must(h.t, err)
+	return d
+}
+
+// attempts reads the attempts of a delivery.
+func (h *harness) attempts(id string) []*sb.Attempt {
+	h.t.Helper()
+	a, err := h.db.ListAttempts(h.ctx, id, 100)
+	must(h.t, err)
+	return a
+}
+
+// waitFor polls cond until it holds, failing the test after a minute. It
+// waits for work to happen, it does not time it.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// settled waits until a delivery has made n attempts, its outcome is
+// recorded and the dispatcher has let go of it, and returns it.
+func (h *harness) settled(id string, n int) *sb.Delivery {
+	h.t.Helper()
+	var d *sb.Delivery
+	waitFor(h.t, "delivery "+id+" to record attempt "+strconv.Itoa(n), func() bool {
+		d = h.delivery(id)
+		return d.AttemptCount >= n && d.LeaseOwner == "" && !h.d.holds(d)
+	})
+	if d.AttemptCount != n {
+		h.t.Fatalf("delivery made %d attempts, want %d", d.AttemptCount, n)
+	}
+	return d
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
