@@ -95,6 +95,12 @@ var goodBodies = map[string]string{
 	"POST /api/v1/messages":                    `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u","text":"hi"}`,
 }
 
+// bodyless are the POST routes that take no body (actions on a resource);
+// a body sent to them is ignored.
+var bodyless = map[string]bool{
+	"POST /api/v1/channels/{id}/register": true,
+}
+
 // badBodies lists, per route with a body, a body with a wrong type and a
 // body missing a required field, with the field each must name.
 var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField string }{
@@ -124,6 +130,9 @@ func TestBadBodies(t *testing.T) {
 				continue
 			}
 			name := r.Method + " " + r.Path
+			if bodyless[name] || r.Scope == "" {
+				continue // inbound hooks take the platforms' bodies: hooks_test.go
+			}
 			bad, ok := badBodies[name]
 			if !ok {
 				t.Errorf("no bad-body cases for %s", name)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
 type botRequest struct {
@@ -45,6 +46,11 @@ func (s *Server) createBot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	generated := ""
+	if req.Engine == sb.EngineWebhook && secrets["secret"] == "" {
+		generated = signature.NewSecret()
+		secrets = map[string]string{"secret": generated}
+	}
 	now := time.Now().UTC()
 	bot := &sb.Bot{
 		ID: sb.NewID(sb.PrefixBot), WorkspaceID: principal(r).WorkspaceID, Name: req.Name, Engine: req.Engine,
@@ -53,7 +59,21 @@ func (s *Server) createBot(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateBot(r.Context(), bot); err != nil {
 		return err
 	}
+	if generated != "" { // shown once, in this response
+		shown := *bot
+		shown.Config = withField(bot.Config, "secret", generated)
+		return respond(w, http.StatusCreated, &shown)
+	}
 	return respond(w, http.StatusCreated, bot)
+}
+
+// withField returns a JSON object with one more string field.
+func withField(obj json.RawMessage, name, value string) json.RawMessage {
+	m := map[string]any{}
+	_ = json.Unmarshal(obj, &m)
+	m[name] = value
+	out, _ := json.Marshal(m)
+	return out
 }
 
 func (s *Server) getBot(w http.ResponseWriter, r *http.Request) error {

@@ -3,10 +3,10 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/pipeline"
 )
 
 type conversationRequest struct {
@@ -72,29 +72,13 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 		} else if sb.ErrorCode(err) != sb.ENotFound {
 			return err
 		}
-		conv, err = startConversation(r.Context(), q, ch, contact, req.Metadata)
+		conv, err = pipeline.StartConversation(r.Context(), q, ch, contact, req.Metadata, time.Now())
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	return respond(w, http.StatusCreated, conv)
-}
-
-// startConversation creates a conversation and its conversation.started event.
-func startConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, metadata map[string]any) (*sb.Conversation, error) {
-	if metadata == nil {
-		metadata = map[string]any{}
-	}
-	now := time.Now().UTC()
-	conv := &sb.Conversation{
-		ID: sb.NewID(sb.PrefixConversation), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, BotID: ch.BotID,
-		ContactID: contact.ID, Status: sb.ConversationActive, Metadata: metadata, StartedAt: now, LastActivityAt: now,
-	}
-	if err := q.CreateConversation(ctx, conv); err != nil {
-		return nil, err
-	}
-	return conv, q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationStarted, conv, nil))
 }
 
 // bodyChannel finds a channel named in a request body.
@@ -184,63 +168,15 @@ func (s *Server) putConversation(w http.ResponseWriter, r *http.Request) error {
 	return respond(w, http.StatusOK, conv)
 }
 
+// updateConversation applies a PUT to a conversation with the pipeline's
+// lifecycle rules (events, transitions).
 func updateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, req *conversationUpdate) error {
-	now := time.Now().UTC()
-	var changes []sb.Change
-	ended := false
-	if req.Status.Set && req.Status.Value != conv.Status {
-		if !sb.CanTransition(conv.Status, req.Status.Value) {
-			return sb.Errorf(sb.EConflict, "The conversation has ended; its status cannot change. The contact's next message starts a new one.")
-		}
-		changes = append(changes, sb.Change{Field: "status", OldValue: conv.Status, NewValue: req.Status.Value})
-		conv.Status = req.Status.Value
-		if conv.Status == sb.ConversationEnded {
-			conv.EndedAt, ended = &now, true
-		}
+	patch := sb.ConversationPatch{Status: req.Status.Value, SetMetadata: req.Metadata.Set, Metadata: req.Metadata.Value,
+		SetAssignee: req.Assignee.Set}
+	if req.Assignee.Set && !req.Assignee.Null {
+		patch.Assignee = &req.Assignee.Value
 	}
-	if req.Metadata.Set {
-		m := req.Metadata.Value
-		if m == nil {
-			m = map[string]any{}
-		}
-		if !reflect.DeepEqual(m, conv.Metadata) {
-			changes = append(changes, sb.Change{Field: "metadata", OldValue: conv.Metadata, NewValue: m})
-			conv.Metadata = m
-		}
-	}
-	if req.Assignee.Set {
-		var a *string
-		if !req.Assignee.Null && req.Assignee.Value != "" {
-			a = &req.Assignee.Value
-		}
-		if !equalPtr(a, conv.Assignee) {
-			changes = append(changes, sb.Change{Field: "assignee", OldValue: conv.Assignee, NewValue: a})
-			conv.Assignee = a
-		}
-	}
-	if len(changes) == 0 {
-		return nil
-	}
-	conv.LastActivityAt = now
-	if err := q.UpdateConversation(ctx, conv); err != nil {
-		return err
-	}
-	for i := range changes {
-		if err := q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationUpdated, conv, &changes[i])); err != nil {
-			return err
-		}
-	}
-	if ended {
-		return q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationEnded, conv, nil))
-	}
-	return nil
-}
-
-func equalPtr(a, b *string) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
+	return pipeline.UpdateConversation(ctx, q, conv, patch, time.Now())
 }
 
 func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) error {

@@ -18,6 +18,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
@@ -49,6 +50,7 @@ type env struct {
 	other  string // admin key of another workspace
 	reader string // key with read scopes only
 	spec   *specChecker
+	pipe   *pipeline.Pipeline // not started: tests run its jobs with RunDue
 }
 
 type envOptions struct {
@@ -78,11 +80,14 @@ func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	e.admin = e.key(e.ws, sb.ScopeAdmin)
 	e.other = e.key(e.workspace("other"), sb.ScopeAdmin)
 	e.reader = e.key(e.ws, sb.ScopeReadBots, sb.ScopeReadChannels, sb.ScopeReadConversations, sb.ScopeReadMessages, sb.ScopeReadWebhooks)
+	e.pipe = newPipeline(db, logger)
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
+		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready,
+			Pipeline: e.pipe})
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(func() {
 		e.srv.Close()
+		_ = e.pipe.Stop(context.Background())
 		db.Close()
 	})
 	return e

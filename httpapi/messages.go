@@ -1,12 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"time"
 	"unicode/utf8"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/pipeline"
 )
 
 // MaxTextLength bounds the text of a message sent through the API.
@@ -90,7 +90,7 @@ func (s *Server) postConversationMessage(w http.ResponseWriter, r *http.Request)
 		if conv.Status == sb.ConversationEnded {
 			return sb.Errorf(sb.EConflict, "The conversation has ended; start a new one to write to the contact.")
 		}
-		msg, err = queueMessage(r.Context(), q, conv, req.Sender, req.Text)
+		msg, err = s.pipe.QueueMessage(r.Context(), q, conv, req.Sender, req.Text)
 		return err
 	})
 	if err != nil {
@@ -129,12 +129,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		}
 		conv, err := q.FindOpenConversation(r.Context(), ch.ID, contact.ID)
 		if sb.ErrorCode(err) == sb.ENotFound {
-			conv, err = startConversation(r.Context(), q, ch, contact, nil)
+			conv, err = pipeline.StartConversation(r.Context(), q, ch, contact, nil, time.Now())
 		}
 		if err != nil {
 			return err
 		}
-		msg, err = queueMessage(r.Context(), q, conv, sb.SenderAgent, req.Text)
+		msg, err = s.pipe.QueueMessage(r.Context(), q, conv, sb.SenderAgent, req.Text)
 		return err
 	})
 	if err != nil {
@@ -152,19 +152,4 @@ func checkText(v *sb.Validation, text string) {
 	case utf8.RuneCountInString(text) > MaxTextLength:
 		v.Addf("text", "must be at most %d characters", MaxTextLength)
 	}
-}
-
-// queueMessage stores an outbound message in status queued and marks the
-// conversation active now.
-func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text string) (*sb.Message, error) {
-	now := time.Now().UTC()
-	msg := &sb.Message{
-		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID, ChannelID: conv.ChannelID,
-		Direction: sb.DirectionOutbound, Sender: sender, Text: text, Status: sb.MessageQueued, CreatedAt: now, UpdatedAt: now,
-	}
-	if err := q.CreateMessage(ctx, msg); err != nil {
-		return nil, err
-	}
-	conv.LastActivityAt = now
-	return msg, q.UpdateConversation(ctx, conv)
 }

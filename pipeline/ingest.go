@@ -138,7 +138,9 @@ func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in
 }
 
 // botAnswers says whether the conversation's bot answers a message: text,
-// in an active conversation with a bot, on a connected channel.
+// in an active conversation with a bot, on a channel that is not
+// disconnected (the hook refuses their requests; this is for other
+// callers).
 func (p *Pipeline) botAnswers(ch *sb.Channel, conv *sb.Conversation, in *sb.InboundMessage) bool {
 	return conv.Status == sb.ConversationActive && conv.BotID != nil && ch.Status != sb.ChannelDisconnected &&
 		in.Kind == "text" && strings.TrimSpace(in.Text) != ""

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -407,17 +408,22 @@ func TestStatusReceipts(t *testing.T) {
 	equal(t, "events", e.events(), []string{"conversation.started", "message.received", "message.sent", "message.read"})
 }
 
-// TestDisconnectedChannel: a disconnected channel's messages are stored,
-// but its bot does not answer.
+// TestDisconnectedChannel: nothing is sent through a disconnected channel
+// (its hook refuses inbound requests; see httpapi): a reply queued before
+// it was disconnected fails.
 func TestDisconnectedChannel(t *testing.T) {
 	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	e.hook(e.p, 1, 42, "hello")
+	e.p.RunPending(e.ctx, sb.JobBotTurn)
 	e.ch.Status = sb.ChannelDisconnected
 	must(t, e.db.UpdateChannel(e.ctx, e.ch))
-	if res := e.hook(e.p, 1, 42, "hello"); res.Stored != 1 {
-		t.Fatalf("%+v", res)
+	e.run()
+	if len(e.sent()) != 0 {
+		t.Fatal("sent through a disconnected channel")
 	}
-	if n := e.run(); n != 0 {
-		t.Fatalf("ran %d jobs", n)
+	reply := e.messages(e.conversations(42)[0].ID)[1]
+	if reply.Status != sb.MessageFailed || !strings.Contains(*reply.Error, "disconnected") {
+		t.Fatalf("reply: %+v", reply)
 	}
 }
 

@@ -47,6 +47,10 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job) {
 		p.finish(ctx, j, nil)
 		return
 	}
+	if ch.Status == sb.ChannelDisconnected {
+		p.sendFailed(ctx, j, m, "the channel is disconnected: nothing is sent through it until it is connected again")
+		return
+	}
 	adapter, ok := p.adapters.Lookup(ch.Type)
 	if !ok {
 		p.sendFailed(ctx, j, m, "channels of type "+ch.Type+" cannot send messages in this version of Switchboard")
