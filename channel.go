@@ -79,6 +79,7 @@ var ChannelTypes = map[string][]ConfigField{
 	},
 	ChannelWebchat: {
 		{Name: "allowed_origins", List: true},
+		{Name: "session_secret", Secret: true},
 	},
 	ChannelAPI: {
 		{Name: "callback_url", URL: true},

@@ -93,8 +93,9 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 }
 
 // generateChannelSecrets fills in the secrets Switchboard makes when none
-// is given (the api channel's signing secret, Telegram's secret token) and
-// returns them, to be shown once.
+// is given (the api channel's signing secret, Telegram's secret token, the
+// web chat's session secret) and returns those to be shown once (all but
+// the session secret, which only the server uses).
 func generateChannelSecrets(typ string, secrets map[string]string) map[string]string {
 	gen := map[string]string{}
 	switch {
@@ -104,6 +105,12 @@ func generateChannelSecrets(typ string, secrets map[string]string) map[string]st
 		var b [24]byte
 		_, _ = rand.Read(b[:])
 		gen["secret_token"] = hex.EncodeToString(b[:])
+	case typ == sb.ChannelWebchat && secrets["session_secret"] == "":
+		// Signs the widget's session tokens; it never leaves the server,
+		// so it is not shown.
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		secrets["session_secret"] = hex.EncodeToString(b[:])
 	}
 	for k, v := range gen {
 		secrets[k] = v

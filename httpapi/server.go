@@ -15,7 +15,6 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/auth"
-	"github.com/switchboardhq/switchboard/pipeline"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
@@ -37,7 +36,7 @@ type Server struct {
 	gather  prometheus.Gatherer
 	routes  []Route
 	mux     *http.ServeMux
-	pipe    *pipeline.Pipeline // nil: no inbound hooks, sends wait for a pipeline
+	webchat Webchat
 }
 
 // Route is one registered operation.
@@ -54,7 +53,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Ready    func(context.Context) error // nil: always ready
 	Registry *prometheus.Registry        // metrics are registered here and served at /metrics
-	Pipeline *pipeline.Pipeline          // inbound hooks and sends; nil in tests that need neither
+	Webchat  Webchat                     // nil: the web chat routes answer 404
 }
 
 // New builds the server and its routes.
@@ -68,7 +67,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		store: d.Store, auth: d.Auth, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
-		gather: d.Registry, mux: http.NewServeMux(), pipe: d.Pipeline,
+		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
 	}
 	s.registerRoutes()
 	return s
@@ -86,6 +85,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /readyz", "", s.readyz)
 	s.raw("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
 	s.handle("GET /api/v1/openapi.json", "", s.openapi)
+	s.handle("GET /webchat/widget.js", "", s.webchatWidget)
+	s.handle("GET /webchat/{channel_id}/ws", "", s.webchatWS)
 
 	s.api1("GET /api/v1/api-keys", sb.ScopeAdmin, s.listAPIKeys)
 	s.api1("POST /api/v1/api-keys", sb.ScopeAdmin, s.createAPIKey)
@@ -103,9 +104,6 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/channels/{id}", sb.ScopeReadChannels, s.getChannel)
 	s.api1("PATCH /api/v1/channels/{id}", sb.ScopeWriteChannels, s.patchChannel)
 	s.api1("DELETE /api/v1/channels/{id}", sb.ScopeWriteChannels, s.deleteChannel)
-	s.api1("POST /api/v1/channels/{id}/register", sb.ScopeWriteChannels, s.registerChannel)
-	s.handle("POST /hooks/channels/{id}", "", s.hook)
-	s.handle("GET /hooks/channels/{id}", "", s.hook)
 
 	s.api1("GET /api/v1/contacts", sb.ScopeReadConversations, s.listContacts)
 	s.api1("GET /api/v1/contacts/{id}", sb.ScopeReadConversations, s.getContact)
