@@ -15,6 +15,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/pipeline"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
@@ -37,6 +38,7 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	webchat Webchat
+	pipe    *pipeline.Pipeline // nil: no inbound hooks, sends wait for a pipeline
 }
 
 // Route is one registered operation.
@@ -54,6 +56,7 @@ type Deps struct {
 	Ready    func(context.Context) error // nil: always ready
 	Registry *prometheus.Registry        // metrics are registered here and served at /metrics
 	Webchat  Webchat                     // nil: the web chat routes answer 404
+	Pipeline *pipeline.Pipeline          // inbound hooks and sends; nil in tests that need neither
 }
 
 // New builds the server and its routes.
@@ -67,7 +70,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		store: d.Store, auth: d.Auth, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
-		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
+		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat, pipe: d.Pipeline,
 	}
 	s.registerRoutes()
 	return s
@@ -104,6 +107,9 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/channels/{id}", sb.ScopeReadChannels, s.getChannel)
 	s.api1("PATCH /api/v1/channels/{id}", sb.ScopeWriteChannels, s.patchChannel)
 	s.api1("DELETE /api/v1/channels/{id}", sb.ScopeWriteChannels, s.deleteChannel)
+	s.api1("POST /api/v1/channels/{id}/register", sb.ScopeWriteChannels, s.registerChannel)
+	s.handle("POST /hooks/channels/{id}", "", s.hook)
+	s.handle("GET /hooks/channels/{id}", "", s.hook)
 
 	s.api1("GET /api/v1/contacts", sb.ScopeReadConversations, s.listContacts)
 	s.api1("GET /api/v1/contacts/{id}", sb.ScopeReadConversations, s.getContact)
