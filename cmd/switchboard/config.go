@@ -10,24 +10,31 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // Config is the whole configuration of a Switchboard process. Every field
 // has a flag and an environment variable of the same meaning (flag
 // --database-url = env SWITCHBOARD_DATABASE_URL); flags win.
 type Config struct {
-	Addr                string        // listen address
-	DataDir             string        // embedded database and generated keys
-	DatabaseURL         string        // sqlite://PATH or postgres://…; default sqlite://$DATA_DIR/switchboard.db
-	PublicURL           string        // base of inbound webhook URLs; default http://$ADDR
-	BootstrapKey        string        // an admin API key with exactly this value exists after start
-	SecretKey           string        // master key for secrets at rest; default generated into the data dir
-	WebhookAllowPrivate bool          // allow outbound calls to loopback and private addresses
-	LogFormat           string        // text or json
-	LogLevel            string        // debug, info, warn or error
-	RateLimit           float64       // API requests per second per key
-	RateBurst           int           // API request burst per key
-	ShutdownTimeout     time.Duration // how long SIGTERM waits for in-flight work
+	Addr                string           // listen address
+	DataDir             string           // embedded database and generated keys
+	DatabaseURL         string           // sqlite://PATH or postgres://…; default sqlite://$DATA_DIR/switchboard.db
+	PublicURL           string           // base of inbound webhook URLs; default http://$ADDR
+	BootstrapKey        string           // an admin API key with exactly this value exists after start
+	SecretKey           string           // master key for secrets at rest; default generated into the data dir
+	WebhookAllowPrivate bool             // allow outbound calls to loopback and private addresses
+	LogFormat           string           // text or json
+	LogLevel            string           // debug, info, warn or error
+	RateLimit           float64          // API requests per second per key
+	RateBurst           int              // API request burst per key
+	ShutdownTimeout     time.Duration    // how long SIGTERM waits for in-flight work
+	InactivityTimeout   time.Duration    // a conversation idle this long ends
+	SendRetry           webhook.Schedule // retries of outbound sends to platforms
+	BotRetry            webhook.Schedule // retries of calls to a webhook bot's service
+	Workers             int              // pipeline jobs (bot turns, sends) running at once
 }
 
 // setting describes one configuration field for the flag set and the
@@ -52,6 +59,10 @@ func (c *Config) settings() []setting {
 		{"rate-limit", "API requests per second per API key", (*floatValue)(&c.RateLimit)},
 		{"rate-burst", "API requests a key may make at once", (*intValue)(&c.RateBurst)},
 		{"shutdown-timeout", "how long SIGTERM waits for in-flight requests", (*durationValue)(&c.ShutdownTimeout)},
+		{"inactivity-timeout", "a conversation with no message for this long ends; the next message starts a new one", (*durationValue)(&c.InactivityTimeout)},
+		{"send-retry-schedule", "delays between attempts to send a message to a platform (429 and 5xx)", (*scheduleValue)(&c.SendRetry)},
+		{"bot-retry-schedule", "delays between attempts to call a webhook bot's service", (*scheduleValue)(&c.BotRetry)},
+		{"workers", "bot turns and sends running at once", (*intValue)(&c.Workers)},
 	}
 }
 
@@ -65,6 +76,11 @@ func DefaultConfig() Config {
 		RateLimit:       100,
 		RateBurst:       200,
 		ShutdownTimeout: 30 * time.Second,
+		// The pipeline's own defaults, spelled out for the help text.
+		InactivityTimeout: 24 * time.Hour,
+		SendRetry:         append(webhook.Schedule(nil), pipeline.DefaultSendRetry...),
+		BotRetry:          append(webhook.Schedule(nil), pipeline.DefaultBotRetry...),
+		Workers:           pipeline.DefaultConcurrency,
 	}
 }
 
@@ -115,6 +131,12 @@ func (c *Config) Finish() error {
 	if c.RateLimit <= 0 || c.RateBurst < 1 {
 		errs = append(errs, errors.New("rate-limit must be positive and rate-burst at least 1"))
 	}
+	if c.InactivityTimeout < time.Minute {
+		errs = append(errs, errors.New("inactivity-timeout must be at least 1m"))
+	}
+	if c.Workers < 1 || c.Workers > 4096 {
+		errs = append(errs, errors.New("workers must be from 1 to 4096"))
+	}
 	if c.BootstrapKey != "" && len(c.BootstrapKey) < 16 {
 		errs = append(errs, errors.New("bootstrap-key must be at least 16 characters"))
 	}
@@ -153,6 +175,17 @@ func (v *intValue) Set(s string) error {
 	return err
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type scheduleValue webhook.Schedule
+
+func (v *scheduleValue) Set(s string) error {
+	sched, err := webhook.ParseSchedule(s)
+	if err == nil {
+		*v = scheduleValue(sched)
+	}
+	return err
+}
+func (v *scheduleValue) String() string { return webhook.Schedule(*v).String() }
 
 type durationValue time.Duration
 

@@ -17,6 +17,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -29,6 +30,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	DB       *store.DB
+	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
 	Listener net.Listener
 	HTTP     *http.Server
 	Addr     string // the address actually listened on
@@ -85,6 +87,9 @@ func (m *Main) Serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	err := m.HTTP.Shutdown(sctx)
+	if perr := m.Pipeline.Stop(sctx); perr != nil {
+		m.Logger.Warn("stopping the pipeline: jobs cut short run again at the next start", "error", perr)
+	}
 	m.Close()
 	if err != nil {
 		return fmt.Errorf("draining: %w", err)
@@ -110,6 +115,8 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
+	m.Pipeline = m.newPipeline()
+	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.HTTP = &http.Server{
 		Handler:           m.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -139,6 +146,7 @@ func (m *Main) handler() http.Handler {
 		Logger:   m.Logger,
 		Ready:    m.DB.Ready,
 		Registry: reg,
+		Pipeline: m.Pipeline,
 	})
 }
 
@@ -215,8 +223,13 @@ func (m *Main) purgeLoop(ctx context.Context) {
 	}
 }
 
-// Close releases the database.
+// Close stops the pipeline (if Serve has not) and releases the database.
 func (m *Main) Close() {
+	if m.Pipeline != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = m.Pipeline.Stop(ctx)
+		cancel()
+	}
 	if m.DB != nil {
 		if err := m.DB.Close(); err != nil {
 			m.Logger.Warn("closing the database", "error", err)
