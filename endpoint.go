@@ -135,7 +135,8 @@ type Attempt struct {
 
 // DeliveryFilter narrows ListDeliveries; empty fields match all.
 type DeliveryFilter struct {
-	Status string
+	Status  string
+	EventID string
 }
 
 // DeliveryClaim asks ClaimDeliveries for up to Limit deliveries that are

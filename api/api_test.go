@@ -242,6 +242,17 @@ var operations = map[string]string{
 	"GET /api/v1/events":                                   switchboard.ScopeReadWebhooks,
 	"GET /api/v1/events/{id}":                              switchboard.ScopeReadWebhooks,
 	"GET /api/v1/event-types":                              switchboard.ScopeReadWebhooks,
+	"GET /api/v1/webhooks":                                 switchboard.ScopeReadWebhooks,
+	"POST /api/v1/webhooks":                                switchboard.ScopeWriteWebhooks,
+	"GET /api/v1/webhooks/{id}":                            switchboard.ScopeReadWebhooks,
+	"PATCH /api/v1/webhooks/{id}":                          switchboard.ScopeWriteWebhooks,
+	"DELETE /api/v1/webhooks/{id}":                         switchboard.ScopeWriteWebhooks,
+	"POST /api/v1/webhooks/{id}/rotate-secret":             switchboard.ScopeWriteWebhooks,
+	"POST /api/v1/webhooks/{id}/test":                      switchboard.ScopeWriteWebhooks,
+	"POST /api/v1/webhooks/{id}/replay":                    switchboard.ScopeWriteWebhooks,
+	"GET /api/v1/webhooks/{id}/deliveries":                 switchboard.ScopeReadWebhooks,
+	"GET /api/v1/deliveries/{id}":                          switchboard.ScopeReadWebhooks,
+	"POST /api/v1/deliveries/{id}/retry":                   switchboard.ScopeWriteWebhooks,
 }
 
 // standardHeaders are declared on every response of every operation.
@@ -755,6 +766,26 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 	validate(t, doc, "Problem", problem)
 	validate(t, doc, "EventTypeList", map[string]any{"data": switchboard.EventTypes})
 
+	// Webhook endpoints, deliveries and attempts, as the API shows them.
+	rate, code, failure := 5, 503, "timeout: no complete response within 15s"
+	ep := &switchboard.WebhookEndpoint{ID: switchboard.NewID(switchboard.PrefixEndpoint), WorkspaceID: ws,
+		URL: "https://hooks.example.com/x", EventTypes: []string{"message.*", "*"}, Status: switchboard.EndpointEnabled,
+		Secrets: []switchboard.EndpointSecret{{Secret: "whsec_c2VjcmV0"}}, CreatedAt: now, UpdatedAt: now}
+	validate(t, doc, "WebhookEndpoint", ep)
+	validate(t, doc, "WebhookEndpointWithSecret", withField(t, ep, "secret", "whsec_c2VjcmV0"))
+	ep.Status, ep.DisabledReason, ep.RateLimitPerSecond = switchboard.EndpointDisabled, &failure, &rate
+	validate(t, doc, "WebhookEndpoint", ep)
+	delivery := &switchboard.Delivery{ID: switchboard.NewID(switchboard.PrefixDelivery), WorkspaceID: ws, EndpointID: ep.ID,
+		EventID: switchboard.NewID(switchboard.PrefixEvent), EventType: switchboard.EventMessageSent,
+		Status: switchboard.DeliveryPending, NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now}
+	validate(t, doc, "Delivery", delivery)
+	delivery.Status, delivery.AttemptCount, delivery.NextAttemptAt, delivery.LastAttemptAt = switchboard.DeliveryFailed, 8, nil, &later
+	delivery.LastStatusCode, delivery.LastError = &code, &failure
+	validate(t, doc, "Delivery", delivery)
+	attempt := withField(t, &switchboard.Attempt{Number: 1, AttemptedAt: now, StatusCode: &code, ResponseBody: "busy"}, "duration_ms", 12.5)
+	validate(t, doc, "DeliveryAttempt", attempt)
+	validate(t, doc, "DeliveryWithAttempts", withField(t, delivery, "attempts", []any{attempt}))
+
 	// One event of every type, as the outbox would store and deliver it.
 	integration := map[string]any{"id": switchboard.NewID(switchboard.PrefixIntegration), "type": "shopify", "name": "Shop", "status": "connected"}
 	endpoint := map[string]any{"id": switchboard.NewID(switchboard.PrefixEndpoint), "url": "https://hooks.example.com/x", "status": "disabled"}
@@ -838,6 +869,21 @@ func TestRequestSchemasRejectWhatTheServerRejects(t *testing.T) {
 		{"SendMessageRequest", `{"channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD","text":"hi"}`, false},
 		{"UpdateContactRequest", `{"attributes":{"a":1},"phone":"+1"}`, true},
 		{"UpdateContactRequest", `{"external_id":"x"}`, false},
+		{"CreateWebhookEndpointRequest", `{"url":"https://hooks.example.com/x","event_types":["message.*"],"rate_limit_per_second":null}`, true},
+		{"CreateWebhookEndpointRequest", `{"description":"no url"}`, false},
+		{"CreateWebhookEndpointRequest", `{"url":"https://x.example","rate_limit_per_second":0}`, false},
+		{"CreateWebhookEndpointRequest", `{"url":"https://x.example","secret":"whsec_x"}`, false},
+		{"UpdateWebhookEndpointRequest", `{"status":"enabled","rate_limit_per_second":null}`, true},
+		{"UpdateWebhookEndpointRequest", `{"status":"paused"}`, false},
+		{"RotateWebhookSecretRequest", `{"grace_period_seconds":0}`, true},
+		{"RotateWebhookSecretRequest", `{"grace_period_seconds":604801}`, false},
+		{"ReplayWebhookRequest", `{"since":"2026-01-15T10:30:00Z","status":"succeeded"}`, true},
+		{"ReplayWebhookRequest", `{"status":"failed"}`, false},
+		{"ReplayWebhookRequest", `{"since":"2026-01-15T10:30:00Z","status":"pending"}`, false},
+		{"TestWebhookRequest", `{}`, true},
+		{"TestWebhookRequest", `{"message":""}`, false},
+		{"RetryDeliveryRequest", `{}`, true},
+		{"RetryDeliveryRequest", `{"now":true}`, false},
 	}
 	for _, c := range cases {
 		schema := doc.Components.Schemas[c.schema].Value
@@ -903,6 +949,7 @@ func TestIDPatterns(t *testing.T) {
 		"WorkspaceID": switchboard.PrefixWorkspace, "APIKeyID": switchboard.PrefixAPIKey, "BotID": switchboard.PrefixBot,
 		"ChannelID": switchboard.PrefixChannel, "ContactID": switchboard.PrefixContact,
 		"ConversationID": switchboard.PrefixConversation, "MessageID": switchboard.PrefixMessage, "EventID": switchboard.PrefixEvent,
+		"WebhookEndpointID": switchboard.PrefixEndpoint, "DeliveryID": switchboard.PrefixDelivery,
 	}
 	for name, prefix := range prefixes {
 		s := doc.Components.Schemas[name].Value

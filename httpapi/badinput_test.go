@@ -18,8 +18,10 @@ func (e *env) fixtures(t *testing.T) fixtures {
 	msgID := e.must(202, "POST", "/api/v1/conversations/"+convID+"/messages", e.admin, map[string]any{"text": "hi", "sender": "agent"}).str(t, "id")
 	keyID := e.must(201, "POST", "/api/v1/api-keys", e.admin, map[string]any{"name": "k", "scopes": []string{"read:bots"}}).str(t, "id")
 	evID := e.must(200, "GET", "/api/v1/events?limit=1", e.admin, nil).data(t)[0]["id"].(string)
+	epID := e.must(201, "POST", "/api/v1/webhooks", e.admin, map[string]any{"url": "https://1.2.3.4/hook"}).str(t, "id")
+	dlvID := e.must(202, "POST", "/api/v1/webhooks/"+epID+"/test", e.admin, map[string]any{}).str(t, "id")
 	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
-		"messages": msgID, "api-keys": keyID, "events": evID}
+		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID}
 }
 
 // path fills the parameters of a route pattern with fixture ids.
@@ -93,6 +95,12 @@ var goodBodies = map[string]string{
 	"PUT /api/v1/conversations/{id}":           `{"status":"handoff"}`,
 	"POST /api/v1/conversations/{id}/messages": `{"text":"hi","sender":"agent"}`,
 	"POST /api/v1/messages":                    `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u","text":"hi"}`,
+	"POST /api/v1/webhooks":                    `{"url":"https://1.2.3.4/hook"}`,
+	"PATCH /api/v1/webhooks/{id}":              `{"description":"d"}`,
+	"POST /api/v1/webhooks/{id}/rotate-secret": `{"grace_period_seconds":0}`,
+	"POST /api/v1/webhooks/{id}/test":          `{}`,
+	"POST /api/v1/webhooks/{id}/replay":        `{"since":"2026-01-01T00:00:00Z"}`,
+	"POST /api/v1/deliveries/{id}/retry":       `{}`,
 }
 
 // bodyless are the POST routes that take no body (actions on a resource);
@@ -114,6 +122,12 @@ var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField 
 	"PUT /api/v1/conversations/{id}":           {`{"status":5}`, "status", `{"status":"paused"}`, "status"},
 	"POST /api/v1/conversations/{id}/messages": {`{"text":5}`, "text", `{"sender":"agent"}`, "text"},
 	"POST /api/v1/messages":                    {`{"text":5}`, "text", `{"text":"x"}`, "channel_id"},
+	"POST /api/v1/webhooks":                    {`{"url":5}`, "url", `{"description":"no url"}`, "url"},
+	"PATCH /api/v1/webhooks/{id}":              {`{"url":5}`, "url", `{"status":"paused"}`, "status"},
+	"POST /api/v1/webhooks/{id}/rotate-secret": {`{"grace_period_seconds":"1d"}`, "grace_period_seconds", `{"grace_period_seconds":-1}`, "grace_period_seconds"},
+	"POST /api/v1/webhooks/{id}/test":          {`{"message":5}`, "message", `{"message":""}`, "message"},
+	"POST /api/v1/webhooks/{id}/replay":        {`{"since":5}`, "since", `{"status":"failed"}`, "since"},
+	"POST /api/v1/deliveries/{id}/retry":       {`"now"`, "body", `null`, "body"},
 }
 
 // TestBadBodies sends every route with a body malformed JSON, wrong types,

@@ -17,6 +17,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
@@ -54,8 +55,9 @@ type env struct {
 }
 
 type envOptions struct {
-	rate  float64
-	burst int
+	rate         float64
+	burst        int
+	allowPrivate bool // webhook endpoints may be on loopback
 }
 
 func newEnv(t testing.TB, url string, opts ...envOptions) *env {
@@ -81,7 +83,8 @@ func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	e.other = e.key(e.workspace("other"), sb.ScopeAdmin)
 	e.reader = e.key(e.ws, sb.ScopeReadBots, sb.ScopeReadChannels, sb.ScopeReadConversations, sb.ScopeReadMessages, sb.ScopeReadWebhooks)
 	e.pipe = newPipeline(db, logger)
-	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
+	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
+		WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
 		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready,
 			Pipeline: e.pipe})
 	e.srv = httptest.NewServer(e.api)

@@ -15,6 +15,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/pipeline"
 )
 
@@ -23,6 +24,10 @@ type Config struct {
 	PublicURL string  // base of the inbound webhook URLs shown to users
 	RateLimit float64 // requests per second per API key (and per IP without one)
 	RateBurst int     // bucket size
+	// WebhookPolicy is the SSRF policy webhook endpoint URLs are checked
+	// against when they are set (the dispatcher enforces it again on every
+	// connection).
+	WebhookPolicy egress.Policy
 }
 
 // Server is the HTTP face of Switchboard.
@@ -129,6 +134,18 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/events", sb.ScopeReadWebhooks, s.listEvents)
 	s.api1("GET /api/v1/events/{id}", sb.ScopeReadWebhooks, s.getEvent)
 	s.api1("GET /api/v1/event-types", sb.ScopeReadWebhooks, s.listEventTypes)
+
+	s.api1("GET /api/v1/webhooks", sb.ScopeReadWebhooks, s.listWebhooks)
+	s.api1("POST /api/v1/webhooks", sb.ScopeWriteWebhooks, s.createWebhook)
+	s.api1("GET /api/v1/webhooks/{id}", sb.ScopeReadWebhooks, s.getWebhook)
+	s.api1("PATCH /api/v1/webhooks/{id}", sb.ScopeWriteWebhooks, s.patchWebhook)
+	s.api1("DELETE /api/v1/webhooks/{id}", sb.ScopeWriteWebhooks, s.deleteWebhook)
+	s.api1("POST /api/v1/webhooks/{id}/rotate-secret", sb.ScopeWriteWebhooks, s.rotateWebhookSecret)
+	s.api1("POST /api/v1/webhooks/{id}/test", sb.ScopeWriteWebhooks, s.testWebhook)
+	s.api1("POST /api/v1/webhooks/{id}/replay", sb.ScopeWriteWebhooks, s.replayWebhook)
+	s.api1("GET /api/v1/webhooks/{id}/deliveries", sb.ScopeReadWebhooks, s.listDeliveries)
+	s.api1("GET /api/v1/deliveries/{id}", sb.ScopeReadWebhooks, s.getDelivery)
+	s.api1("POST /api/v1/deliveries/{id}/retry", sb.ScopeWriteWebhooks, s.retryDelivery)
 
 	s.mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
 }

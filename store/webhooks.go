@@ -304,6 +304,7 @@ func (q *queries) ListDeliveries(ctx context.Context, workspaceID, endpointID st
 	var w where
 	w.and("endpoint_id = ?", endpointID)
 	w.eq("status", f.Status)
+	w.eq("event_id", f.EventID)
 	w.and("workspace_id = ?", workspaceID)
 	return getMany(ctx, q, "delivery", scanDelivery, w.page(deliveryCols, "deliveries", p), w.args...)
 }

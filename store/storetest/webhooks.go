@@ -376,6 +376,16 @@ func testDeliveryAttempts(t *testing.T, f *fixture) {
 	if ds := f.deliveriesOf(t, ep, switchboard.DeliveryPending); len(ds) != 0 {
 		t.Fatalf("pending deliveries %v", ds)
 	}
+	byEvent, err := f.s.ListDeliveries(f.ctx, f.ws.ID, ep.ID, switchboard.DeliveryFilter{EventID: ev.ID}, switchboard.Page{Limit: 10})
+	must(t, err)
+	if len(byEvent) != 1 || byEvent[0].ID != d.ID {
+		t.Fatalf("deliveries of the event: %v", byEvent)
+	}
+	byEvent, err = f.s.ListDeliveries(f.ctx, f.ws.ID, ep.ID, switchboard.DeliveryFilter{EventID: "evt_other"}, switchboard.Page{Limit: 10})
+	must(t, err)
+	if len(byEvent) != 0 {
+		t.Fatalf("deliveries of another event: %v", byEvent)
+	}
 
 	// Deleting the endpoint takes its deliveries and attempts along.
 	must(t, f.s.DeleteEndpoint(f.ctx, f.ws.ID, ep.ID))
