@@ -13,6 +13,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/slack"
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/twilio"
+	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/channel/whatsapp"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/pipeline"
@@ -51,6 +52,7 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 			messenger.New(platform),
 			twilio.New(platform),
 			api.New(customer),
+			webchat.New(m.hub),
 		),
 		Engines: bot.Registry{
 			sb.EngineBuiltin: builtin.New(),

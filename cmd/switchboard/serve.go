@@ -16,6 +16,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
@@ -31,6 +32,8 @@ type Main struct {
 
 	DB       *store.DB
 	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
+	Webchat  *webchat.Handler   // the web chat widget's WebSocket
+	hub      *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
 	Listener net.Listener
 	HTTP     *http.Server
 	Addr     string // the address actually listened on
@@ -87,6 +90,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	err := m.HTTP.Shutdown(sctx)
+	m.Webchat.Close() // WebSockets are not drained by Shutdown: 1001 tells the widgets to reconnect
 	if perr := m.Pipeline.Stop(sctx); perr != nil {
 		m.Logger.Warn("stopping the pipeline: jobs cut short run again at the next start", "error", perr)
 	}
@@ -115,8 +119,10 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
+	m.hub = webchat.NewHub()
 	m.Pipeline = m.newPipeline()
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
+	m.Webchat = m.newWebchat()
 	m.HTTP = &http.Server{
 		Handler:           m.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -147,6 +153,7 @@ func (m *Main) handler() http.Handler {
 		Ready:    m.DB.Ready,
 		Registry: reg,
 		Pipeline: m.Pipeline,
+		Webchat:  m.Webchat,
 	})
 }
 
@@ -223,8 +230,12 @@ func (m *Main) purgeLoop(ctx context.Context) {
 	}
 }
 
-// Close stops the pipeline (if Serve has not) and releases the database.
+// Close closes the web chat's WebSockets, stops the pipeline (if Serve has
+// not) and releases the database.
 func (m *Main) Close() {
+	if m.Webchat != nil {
+		m.Webchat.Close()
+	}
 	if m.Pipeline != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = m.Pipeline.Stop(ctx)
