@@ -153,6 +153,9 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 	if ch.Type != switchboard.ChannelWebchat {
 		return switchboard.ErrNotFound("web chat channel")
 	}
+	if ch.Status == switchboard.ChannelDisconnected {
+		return switchboard.Errorf(switchboard.EForbidden, "The channel is disconnected.")
+	}
 	if !isWebSocketRequest(r) {
 		return switchboard.Invalid("Upgrade", "this is a WebSocket endpoint: connect with a WebSocket client")
 	}
@@ -332,8 +335,8 @@ func (c *conn) catchUp(ctx context.Context, after string) error {
 }
 
 // recheck reads the database for messages this connection has not sent,
-// and re-reads the channel every 30 seconds (a deleted channel, or an
-// origin no longer allowed, ends the connection).
+// and re-reads the channel every 30 seconds (a deleted or disconnected
+// channel, or an origin no longer allowed, ends the connection with 1008).
 func (c *conn) recheck(ctx context.Context) error {
 	if err := c.reloadChannel(ctx); err != nil {
 		return err
@@ -370,6 +373,9 @@ func (c *conn) reloadChannel(ctx context.Context) error {
 	}
 	if !OriginAllowed(c.origin, AllowedOrigins(ch)) {
 		return &errClosed{websocket.StatusPolicyViolation, "origin no longer allowed"}
+	}
+	if ch.Status == switchboard.ChannelDisconnected {
+		return &errClosed{websocket.StatusPolicyViolation, "channel disconnected"}
 	}
 	c.ch, c.loadedAt = ch, now
 	return nil

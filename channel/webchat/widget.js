@@ -124,9 +124,10 @@
     var url = wsURL + "?token=" + encodeURIComponent(state.token || "") + (newest ? "&after=" + encodeURIComponent(newest) : "");
     var sock = ws = new WebSocket(url);
     sock.onmessage = function (e) { var f; try { f = JSON.parse(e.data); } catch (x) { return; } if (f && sock === ws) onFrame(f); };
-    sock.onclose = function () {
+    sock.onclose = function (e) {
       if (sock !== ws) return;
       ws = null; ready = false;
+      if (e.code === 1008) { setStatus("The chat is closed."); return; } // channel deleted, disconnected or origin refused
       setStatus("Reconnecting…");
       var delay = Math.min(30000, 1000 * Math.pow(2, attempt++));
       timer = setTimeout(connect, delay / 2 + Math.random() * delay / 2);

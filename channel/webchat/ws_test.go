@@ -118,6 +118,18 @@ func TestWSOriginEnforced(t *testing.T) {
 			t.Fatalf("status %d, want 400", res.StatusCode)
 		}
 	})
+	t.Run("disconnected channel", func(t *testing.T) {
+		ch := e.channel(switchboard.ChannelWebchat, []string{testOrigin})
+		ch.Status = switchboard.ChannelDisconnected
+		if err := e.db.UpdateChannel(context.Background(), ch); err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{"Origin": {testOrigin}}
+		_, res, err := websocket.Dial(context.Background(), base+"/webchat/"+ch.ID+"/ws", &websocket.DialOptions{HTTPHeader: h})
+		if err == nil || res.StatusCode != 403 {
+			t.Fatalf("err %v, response %v; want 403", err, res)
+		}
+	})
 	t.Run("channel without a session secret", func(t *testing.T) {
 		ch := e.channel(switchboard.ChannelWebchat, []string{testOrigin})
 		ch.Secrets = map[string]string{}
@@ -467,6 +479,33 @@ func TestWSCloseGoingAway(t *testing.T) {
 	e.handler.Close()
 	if s := cl.closed(); s != websocket.StatusGoingAway {
 		t.Fatalf("closed with %v (%v), want 1001", s, cl.err)
+	}
+}
+
+func TestWSChannelDisconnectedOrOriginRemoved(t *testing.T) {
+	var skew atomic.Int64
+	e := newEnv(t, Config{PollInterval: 20 * time.Millisecond, Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }},
+		testOrigin, "https://blog.test")
+	shop := e.dial(testOrigin, "")
+	shop.until(frameReady)
+	blog := e.dial("https://blog.test", "")
+	blog.until(frameReady)
+	e.ch.Config["allowed_origins"] = []string{testOrigin}
+	if err := e.db.UpdateChannel(context.Background(), e.ch); err != nil {
+		t.Fatal(err)
+	}
+	skew.Store(int64(time.Minute))
+	if s := blog.closed(); s != websocket.StatusPolicyViolation {
+		t.Fatalf("closed with %v (%v), want 1008", s, blog.err)
+	}
+	shop.quiet(100 * time.Millisecond)
+	e.ch.Status = switchboard.ChannelDisconnected
+	if err := e.db.UpdateChannel(context.Background(), e.ch); err != nil {
+		t.Fatal(err)
+	}
+	skew.Store(int64(2 * time.Minute))
+	if s := shop.closed(); s != websocket.StatusPolicyViolation {
+		t.Fatalf("closed with %v (%v), want 1008", s, shop.err)
 	}
 }
 
