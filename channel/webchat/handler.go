@@ -121,7 +121,9 @@ type Handler struct {
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup // the open connections
 }
 
 // NewHandler returns a handler reading st, ingesting through in, and
@@ -135,8 +137,22 @@ func NewHandler(cfg Config, st Store, in Ingester, hub *Hub) *Handler {
 // Close closes every open WebSocket (1001, going away: the widgets
 // reconnect, to another process if there is one) and waits for them.
 func (h *Handler) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
 	h.cancel()
 	h.wg.Wait()
+}
+
+// track counts a new connection, unless Close was called.
+func (h *Handler) track() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
 }
 
 // ServeWS upgrades to the widget's WebSocket after checking the channel
@@ -178,7 +194,10 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 		return nil // Accept has answered
 	}
 	ws.SetReadLimit(MaxFrameBytes)
-	h.wg.Add(1)
+	if !h.track() {
+		_ = ws.Close(websocket.StatusGoingAway, "server shutting down")
+		return nil
+	}
 	defer h.wg.Done()
 	c := &conn{
 		h: h, ws: ws, ch: ch, origin: origin, sent: map[string]struct{}{},

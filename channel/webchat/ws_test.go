@@ -480,6 +480,17 @@ func TestWSCloseGoingAway(t *testing.T) {
 	if s := cl.closed(); s != websocket.StatusGoingAway {
 		t.Fatalf("closed with %v (%v), want 1001", s, cl.err)
 	}
+	// A connection after Close is closed at once, the same way.
+	c, _, err := e.tryDial(testOrigin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("a connection after Close read %v, want 1001", err)
+	}
 }
 
 func TestWSChannelDisconnectedOrOriginRemoved(t *testing.T) {
