@@ -29,7 +29,10 @@
 // JSON text frames; see serverFrame and clientFrame for their shapes. A
 // message from the browser becomes an InboundMessage with ExternalID
 // "<visitor>:<client id>", so that a message resent after a reconnect is
-// dropped as a repeat by the pipeline.
+// dropped as a repeat by the pipeline. The server closes with 1001 when it
+// shuts down (the widget reconnects, with backoff, and catches up with
+// after) and with 1008 when the channel is deleted or disconnected or the
+// page's origin is no longer allowed (the widget stops).
 //
 // # Inbound through the hook route
 //
