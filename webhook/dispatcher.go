@@ -181,7 +181,7 @@ func New(store sb.Store, cfg Config) (*Dispatcher, error) {
 	d.released.ids = map[string]uint64{}
 	d.endpoints.entries = map[string]*endpointEntry{}
 	d.payloads.entries = map[string]*payload{}
-	d.m = newMetrics(cfg.Registry, d)
+	d.m = newMetrics(cfg.Registry)
 	return d, nil
 }
 

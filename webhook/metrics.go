@@ -18,7 +18,7 @@ type metrics struct {
 	backlog    *backlogCollector
 }
 
-func newMetrics(reg prometheus.Registerer, d *Dispatcher) *metrics {
+func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_webhook_deliveries_total",
@@ -46,10 +46,18 @@ func newMetrics(reg prometheus.Registerer, d *Dispatcher) *metrics {
 		},
 	}
 	if reg != nil {
-		reg.MustRegister(m.deliveries, m.attempts, m.batchSize, m.queued, m.backlog)
+		reg.MustRegister(m.collectors()...)
 	}
 	return m
 }
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.deliveries, m.attempts, m.batchSize, m.queued, m.backlog}
+}
+
+// Collectors returns the Dispatcher's metrics, to register with a
+// registry other than Config.Registry.
+func (d *Dispatcher) Collectors() []prometheus.Collector { return d.m.collectors() }
 
 func (m *metrics) attempt(r AttemptResult, d time.Duration) {
 	m.attempts.WithLabelValues(resultLabel(r)).Observe(d.Seconds())

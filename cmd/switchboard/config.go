@@ -35,6 +35,13 @@ type Config struct {
 	SendRetry           webhook.Schedule // retries of outbound sends to platforms
 	BotRetry            webhook.Schedule // retries of calls to a webhook bot's service
 	Workers             int              // pipeline jobs (bot turns, sends) running at once
+	WebhookTimeout      time.Duration    // bound of each webhook delivery attempt
+	WebhookRetry        webhook.Schedule // delays between webhook delivery attempts
+	WebhookConcurrency  int              // webhook requests in flight per endpoint
+	WebhookLease        time.Duration    // how long a process holds a delivery it claimed
+	WebhookPollInterval time.Duration    // how often due and orphaned deliveries are looked for
+	WebhookDisableAfter time.Duration    // an endpoint failing this long is disabled
+	Retention           time.Duration    // events, deliveries and attempts older than this are purged
 }
 
 // setting describes one configuration field for the flag set and the
@@ -63,6 +70,13 @@ func (c *Config) settings() []setting {
 		{"send-retry-schedule", "delays between attempts to send a message to a platform (429 and 5xx)", (*scheduleValue)(&c.SendRetry)},
 		{"bot-retry-schedule", "delays between attempts to call a webhook bot's service", (*scheduleValue)(&c.BotRetry)},
 		{"workers", "bot turns and sends running at once", (*intValue)(&c.Workers)},
+		{"webhook-timeout", "how long a webhook delivery attempt may take, reading the response included", (*durationValue)(&c.WebhookTimeout)},
+		{"webhook-retry-schedule", "delays between webhook delivery attempts (each ±20 % jitter)", (*scheduleValue)(&c.WebhookRetry)},
+		{"webhook-concurrency", "webhook requests in flight per endpoint", (*intValue)(&c.WebhookConcurrency)},
+		{"webhook-lease", "how long a process holds a delivery it claimed (at least twice webhook-timeout)", (*durationValue)(&c.WebhookLease)},
+		{"webhook-poll-interval", "how often due retries and deliveries left by stopped processes are looked for", (*durationValue)(&c.WebhookPollInterval)},
+		{"webhook-disable-after", "an endpoint whose every attempt failed for this long is disabled", (*durationValue)(&c.WebhookDisableAfter)},
+		{"retention", "events, deliveries and attempts older than this are purged", (*durationValue)(&c.Retention)},
 	}
 }
 
@@ -81,6 +95,14 @@ func DefaultConfig() Config {
 		SendRetry:         append(webhook.Schedule(nil), pipeline.DefaultSendRetry...),
 		BotRetry:          append(webhook.Schedule(nil), pipeline.DefaultBotRetry...),
 		Workers:           pipeline.DefaultConcurrency,
+
+		WebhookTimeout:      webhook.DefaultTimeout,
+		WebhookRetry:        append(webhook.Schedule(nil), webhook.DefaultSchedule...),
+		WebhookConcurrency:  webhook.DefaultConcurrency,
+		WebhookLease:        webhook.DefaultLease,
+		WebhookPollInterval: webhook.DefaultPollInterval,
+		WebhookDisableAfter: webhook.DefaultDisableAfter,
+		Retention:           webhook.DefaultRetention,
 	}
 }
 
@@ -140,6 +162,7 @@ func (c *Config) Finish() error {
 	if c.BootstrapKey != "" && len(c.BootstrapKey) < 16 {
 		errs = append(errs, errors.New("bootstrap-key must be at least 16 characters"))
 	}
+	errs = append(errs, c.checkDelivery())
 	return errors.Join(errs...)
 }
 

@@ -17,10 +17,12 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/channel/webchat"
+	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // Main is one Switchboard process: the configuration and everything wired
@@ -37,6 +39,8 @@ type Main struct {
 	Listener net.Listener
 	HTTP     *http.Server
 	Addr     string // the address actually listened on
+
+	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
 }
 
 // Open opens and migrates the database and makes sure the default workspace
@@ -94,6 +98,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	if perr := m.Pipeline.Stop(sctx); perr != nil {
 		m.Logger.Warn("stopping the pipeline: jobs cut short run again at the next start", "error", perr)
 	}
+	m.stopDelivery(sctx) // after the pipeline, whose last jobs may emit events
 	m.Close()
 	if err != nil {
 		return fmt.Errorf("draining: %w", err)
@@ -123,6 +128,9 @@ func (m *Main) Start(ctx context.Context) error {
 	m.Pipeline = m.newPipeline()
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.Webchat = m.newWebchat()
+	if err := m.startDelivery(ctx); err != nil {
+		return err
+	}
 	m.HTTP = &http.Server{
 		Handler:           m.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -139,6 +147,7 @@ func (m *Main) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPoolMetrics(reg, "writer", m.DB.Stats)
+	reg.MustRegister(m.Dispatcher.Collectors()...)
 	if m.DB.Dialect() == "sqlite" {
 		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
 	}
@@ -146,6 +155,8 @@ func (m *Main) handler() http.Handler {
 		PublicURL: m.Config.PublicURL,
 		RateLimit: m.Config.RateLimit,
 		RateBurst: m.Config.RateBurst,
+		// Endpoint URLs are checked as the dispatcher will connect.
+		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
 	}, httpapi.Deps{
 		Store:    m.DB,
 		Auth:     auth.New(m.DB, m.Logger),
@@ -239,6 +250,11 @@ func (m *Main) Close() {
 	if m.Pipeline != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = m.Pipeline.Stop(ctx)
+		cancel()
+	}
+	if m.Dispatcher != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m.stopDelivery(ctx) // a no-op after Serve's drain
 		cancel()
 	}
 	if m.DB != nil {
