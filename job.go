@@ -89,6 +89,10 @@ type JobQueries interface {
 	// and nothing on SQLite, whose write transactions already take turns.
 	LockContact(ctx context.Context, workspaceID, id string) error
 
+	// TouchConversation sets a conversation's last activity, and nothing
+	// else (the pipeline's cheap write for each message).
+	TouchConversation(ctx context.Context, workspaceID, id string, at time.Time) error
+
 	// LastInboundMessage returns the newest inbound message of a
 	// conversation (the one whose Thread replies follow).
 	LastInboundMessage(ctx context.Context, workspaceID, conversationID string) (*Message, error)

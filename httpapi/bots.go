@@ -100,6 +100,7 @@ func (s *Server) deleteBot(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteBot(r.Context(), principal(r).WorkspaceID, id); err != nil {
 		return err
 	}
+	s.pipe.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -144,6 +145,7 @@ func (s *Server) putBotConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.pipe.Forget(bot.ID)
 	return respond(w, http.StatusOK, bot)
 }
 

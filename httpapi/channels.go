@@ -167,6 +167,7 @@ func (s *Server) patchChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.pipe.Forget(ch.ID)
 	return respond(w, http.StatusOK, s.view(ch))
 }
 
@@ -211,6 +212,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteChannel(r.Context(), principal(r).WorkspaceID, id); err != nil {
 		return err
 	}
+	s.pipe.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -29,7 +29,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > MaxBodyBytes {
 		return sb.Errorf(sb.EPayloadTooLarge, "The body is larger than %d bytes.", MaxBodyBytes)
 	}
-	ch, err := s.store.GetChannelByID(r.Context(), id)
+	ch, err := s.pipe.Channel(r.Context(), id)
 	if err != nil {
 		return err
 	}

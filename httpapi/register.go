@@ -56,5 +56,6 @@ func (s *Server) registerChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.pipe.Forget(ch.ID)
 	return respond(w, http.StatusOK, s.view(ch))
 }

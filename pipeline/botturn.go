@@ -34,14 +34,22 @@ type turnInput struct {
 // that is no longer active (an agent took over, it ended) gets no answer.
 // A retryable engine failure is retried on the bot schedule; a final one
 // emits bot.error.
-func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job) {
-	var pl botTurnPayload
-	if err := json.Unmarshal(j.Payload, &pl); err != nil {
-		p.log.Error("pipeline: bad bot-turn payload; dropping the job", "job", j.ID, "error", err)
-		p.finish(ctx, j, nil)
-		return
+func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, in *turnInput) {
+	var err error
+	if in != nil { // handed over by the ingest that wrote the job
+		in.bot, err = p.bot(ctx, j.WorkspaceID, *in.conv.BotID)
+		if sb.ErrorCode(err) == sb.ENotFound {
+			in, err = nil, nil
+		}
+	} else {
+		var pl botTurnPayload
+		if err := json.Unmarshal(j.Payload, &pl); err != nil {
+			p.log.Error("pipeline: bad bot-turn payload; dropping the job", "job", j.ID, "error", err)
+			p.finish(ctx, j, nil)
+			return
+		}
+		in, err = p.readTurn(ctx, j.WorkspaceID, &pl)
 	}
-	in, err := p.readTurn(ctx, j.WorkspaceID, &pl)
 	if err != nil {
 		if sb.ErrorCode(err) == sb.ENotFound { // erased meanwhile: nothing to answer
 			p.finish(ctx, j, nil)
@@ -87,13 +95,13 @@ func (p *Pipeline) readTurn(ctx context.Context, ws string, pl *botTurnPayload) 
 	if in.msg, err = p.store.GetMessage(ctx, ws, pl.ConversationID, pl.MessageID); err != nil {
 		return nil, err
 	}
-	if in.ch, err = p.store.GetChannel(ctx, ws, in.conv.ChannelID); err != nil {
+	if in.ch, err = p.channel(ctx, ws, in.conv.ChannelID); err != nil {
 		return nil, err
 	}
 	if in.contact, err = p.store.GetContact(ctx, ws, in.conv.ContactID); err != nil {
 		return nil, err
 	}
-	if in.bot, err = p.store.GetBot(ctx, ws, *in.conv.BotID); err != nil {
+	if in.bot, err = p.bot(ctx, ws, *in.conv.BotID); err != nil {
 		if sb.ErrorCode(err) == sb.ENotFound {
 			return nil, nil
 		}
@@ -114,7 +122,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		return err
 	}
 	now := p.now()
-	var jobs []*sb.Job
+	var jobs []task
 	for i, text := range a.Replies {
 		if i == maxReplies {
 			break
@@ -126,11 +134,11 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		if utf8.RuneCountInString(text) > maxReplyLength {
 			text = string([]rune(text)[:maxReplyLength])
 		}
-		_, job, err := queueMessage(ctx, q, conv, sb.SenderBot, text, in.msg.Thread, now)
+		m, job, err := queueMessage(ctx, q, conv, sb.SenderBot, text, in.msg.Thread, now)
 		if err != nil {
 			return err
 		}
-		jobs = append(jobs, job)
+		jobs = append(jobs, task{job: job, hint: &sendInput{msg: m, ch: in.ch, contact: in.contact}})
 	}
 	if a.Handoff {
 		if err := UpdateConversation(ctx, q, conv, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
@@ -138,8 +146,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		}
 	}
 	if len(jobs) > 0 {
-		conv.LastActivityAt = now
-		if err := q.UpdateConversation(ctx, conv); err != nil {
+		if err := touch(ctx, q, conv, now); err != nil {
 			return err
 		}
 		q.AfterCommit(func() { p.run.submit(jobs...) })

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -69,21 +70,32 @@ func (c *committer) loop() {
 	defer c.wg.Done()
 	batch := make([]*txItem, 0, c.maxBatch)
 	for it := range c.items {
-		batch = append(batch[:0], it)
-	drain:
-		for len(batch) < c.maxBatch {
-			select {
-			case more, ok := <-c.items:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, more)
-			default:
-				break drain
+		batch = c.drain(append(batch[:0], it))
+		if len(batch) > 1 {
+			// Others are writing too: let the ones about to join do so.
+			for range 2 {
+				runtime.Gosched()
+				batch = c.drain(batch)
 			}
 		}
 		c.write(batch)
 	}
+}
+
+// drain adds to batch what is queued, up to maxBatch, without waiting.
+func (c *committer) drain(batch []*txItem) []*txItem {
+	for len(batch) < c.maxBatch {
+		select {
+		case more, ok := <-c.items:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, more)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // write commits a batch in one transaction, or each of its items in its own

@@ -64,7 +64,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is a store with a workspace, a builtin bot and a Telegram channel
 // pointing at a fake Bot API, and a pipeline driven by a fake clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
 	clock *clock
@@ -85,7 +85,7 @@ const supportBot = `{"intents":[
 	{"name":"human","examples":["talk to a human","I want a person","agent please"],"responses":["Connecting you to a person."]}],
 	"fallback":"Sorry, I did not get that.","handoff_intent":"human"}`
 
-func newEnv(t *testing.T, url string) *env {
+func newEnv(t testing.TB, url string) *env {
 	t.Helper()
 	ctx := context.Background()
 	key, _ := secret.ParseKey("pipeline tests master key, not secret")
@@ -237,6 +237,11 @@ func (e *env) noJobsLeft() {
 	if !next.IsZero() {
 		e.t.Fatalf("a job is still stored (due %s)", next)
 	}
+}
+
+// hookRequest is an inbound POST as the hook handler builds it.
+func hookRequest(h http.Header, body []byte) *sb.HookRequest {
+	return &sb.HookRequest{Method: "POST", Header: h, Body: body, Now: time.Now()}
 }
 
 func must(t testing.TB, err error) {

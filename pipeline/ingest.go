@@ -24,11 +24,11 @@ type botTurnPayload struct {
 	ConversationID string `json:"conversation_id"`
 }
 
-// errDuplicateRace reports that another transaction stored the same
-// platform message between the duplicate check and the insert (several
-// processes on PostgreSQL): the transaction is rolled back and tried again,
-// and the check then sees the other's message.
-var errDuplicateRace = errors.New("pipeline: message stored concurrently")
+// errDuplicateRace reports a message found to be a repeat only when it was
+// inserted, after the transaction had written something for it (a contact
+// or a conversation the first delivery did not need): the transaction is
+// rolled back and written again with the duplicate check first.
+var errDuplicateRace = errors.New("pipeline: repeated message found late")
 
 // Ingest stores what an adapter made of one verified inbound request, in
 // one transaction, and returns once it has committed: for each message, the
@@ -46,12 +46,13 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 	}
 	var err error
 	for try := 0; try < 3; try++ {
+		checkFirst := try > 0
 		err = p.commit.do(ctx, func(q sb.Queries) error {
 			out = IngestResult{}
 			now := p.now()
-			var jobs []*sb.Job
+			var jobs []task
 			for i := range res.Messages {
-				job, dup, err := p.receive(ctx, q, ch, &res.Messages[i], now)
+				job, dup, err := p.receive(ctx, q, ch, &res.Messages[i], now, checkFirst)
 				if err != nil {
 					return err
 				}
@@ -60,7 +61,7 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 					continue
 				}
 				out.Stored++
-				if job != nil {
+				if job.job != nil {
 					jobs = append(jobs, job)
 				}
 			}
@@ -85,29 +86,37 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 	return out, err
 }
 
-// receive stores one inbound message; dup reports a repeat.
-func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time) (job *sb.Job, dup bool, err error) {
+// receive stores one inbound message; dup reports a repeat. A repeat is
+// found by the insert of the message (the unique platform id): a repeat
+// finds its contact and conversation in place and so writes nothing before
+// it. If something was written for it all the same (the conversation ended
+// since the first delivery), the transaction is rolled back
+// (errDuplicateRace) and written again with checkFirst, which looks for the
+// repeat before anything else.
+func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time, checkFirst bool) (job task, dup bool, err error) {
 	var ext *string
 	if in.ExternalID != "" {
 		ext = &in.ExternalID
+	}
+	if ext != nil && checkFirst {
 		_, err := q.GetMessageByExternalID(ctx, ch.ID, sb.DirectionInbound, in.ExternalID)
 		if err == nil {
-			return nil, true, nil
+			return job, true, nil
 		}
 		if sb.ErrorCode(err) != sb.ENotFound {
-			return nil, false, err
+			return job, false, err
 		}
 	}
-	contact, err := upsertContact(ctx, q, ch, &in.Contact, now)
+	contact, wrote, err := upsertContact(ctx, q, ch, &in.Contact, now)
 	if err != nil {
-		return nil, false, err
+		return job, false, err
 	}
 	if err := q.LockContact(ctx, contact.WorkspaceID, contact.ID); err != nil {
-		return nil, false, err
+		return job, false, err
 	}
-	conv, err := p.openConversation(ctx, q, ch, contact, now)
+	conv, started, err := p.openConversation(ctx, q, ch, contact, now)
 	if err != nil {
-		return nil, false, err
+		return job, false, err
 	}
 	m := &sb.Message{
 		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: ch.WorkspaceID, ConversationID: conv.ID, ChannelID: ch.ID,
@@ -115,26 +124,46 @@ func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in
 		ExternalID: ext, Raw: cleanRaw(in.Raw), Thread: in.Thread, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := q.CreateMessage(ctx, m); err != nil {
-		if sb.ErrorCode(err) == sb.EConflict {
-			return nil, false, errDuplicateRace
+		if sb.ErrorCode(err) != sb.EConflict {
+			return job, false, err
 		}
-		return nil, false, err
+		if wrote || started {
+			return job, false, errDuplicateRace
+		}
+		return job, true, nil
 	}
 	if conv.BotID == nil && ch.BotID != nil && conv.Status == sb.ConversationActive {
 		conv.BotID = ch.BotID // a bot attached to the channel since the conversation started
-	}
-	conv.LastActivityAt = now
-	if err := q.UpdateConversation(ctx, conv); err != nil {
-		return nil, false, err
+		conv.LastActivityAt = now
+		if err := q.UpdateConversation(ctx, conv); err != nil {
+			return job, false, err
+		}
+	} else if err := touch(ctx, q, conv, now); err != nil {
+		return job, false, err
 	}
 	if err := q.CreateEvent(ctx, sb.MessageEvent(sb.EventMessageReceived, m)); err != nil {
-		return nil, false, err
+		return job, false, err
 	}
 	if !p.botAnswers(ch, conv, in) {
-		return nil, false, nil
+		return job, false, nil
 	}
-	job, err = p.newBotTurn(ctx, q, conv, m, now)
-	return job, false, err
+	j, err := p.newBotTurn(ctx, q, conv, m, now)
+	return task{job: j, hint: &turnInput{conv: conv, msg: m, ch: ch, contact: contact}}, false, err
+}
+
+// activityStep is the precision of a conversation's last activity: it is
+// written at most once per step, however many messages a conversation
+// gets within it (a write saved per message of a lively conversation; the
+// inactivity timeout is hours).
+const activityStep = time.Second
+
+// touch records activity in a conversation at now.
+func touch(ctx context.Context, q sb.Queries, conv *sb.Conversation, now time.Time) error {
+	if now.Sub(conv.LastActivityAt) < activityStep {
+		return nil
+	}
+	conv.LastActivityAt = now
+	return q.TouchConversation(ctx, conv.WorkspaceID, conv.ID, now)
 }
 
 // botAnswers says whether the conversation's bot answers a message: text,
@@ -161,8 +190,8 @@ func (p *Pipeline) newBotTurn(ctx context.Context, q sb.Queries, conv *sb.Conver
 }
 
 // upsertContact finds the sender's contact on the channel, creating it, or
-// refreshing what the platform says about it.
-func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.ContactInfo, now time.Time) (*sb.Contact, error) {
+// refreshing what the platform says about it; wrote says it wrote.
+func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.ContactInfo, now time.Time) (*sb.Contact, bool, error) {
 	c, err := q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
 	if sb.ErrorCode(err) == sb.ENotFound {
 		c = &sb.Contact{
@@ -172,12 +201,13 @@ func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.C
 		}
 		err = q.CreateContact(ctx, c)
 		if sb.ErrorCode(err) == sb.EConflict { // created meanwhile by another process
-			return q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
+			c, err = q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
+			return c, false, err
 		}
-		return c, err
+		return c, true, err
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	changed := false
 	for _, f := range []struct {
@@ -191,26 +221,27 @@ func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.C
 	if changed {
 		err = q.UpdateContact(ctx, c)
 	}
-	return c, err
+	return c, changed, err
 }
 
 // openConversation returns the contact's open conversation on the channel,
 // ending it first if it has been idle past the timeout, and starting a new
-// one if there is none.
-func (p *Pipeline) openConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, now time.Time) (*sb.Conversation, error) {
+// one if there is none; started says it wrote.
+func (p *Pipeline) openConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, now time.Time) (*sb.Conversation, bool, error) {
 	conv, err := q.FindOpenConversation(ctx, ch.ID, contact.ID)
 	switch {
 	case sb.ErrorCode(err) == sb.ENotFound:
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	case conv.Idle(now, p.cfg.InactivityTimeout):
 		if err := endConversation(ctx, q, conv, now); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	default:
-		return conv, nil
+		return conv, false, nil
 	}
-	return StartConversation(ctx, q, ch, contact, nil, now)
+	conv, err = StartConversation(ctx, q, ch, contact, nil, now)
+	return conv, true, err
 }
 
 // StartConversation creates an active conversation of a contact on a

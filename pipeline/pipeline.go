@@ -181,6 +181,9 @@ type Pipeline struct {
 	commit *committer
 	run    *runner
 
+	channels cache[*sb.Channel]
+	bots     cache[*sb.Bot]
+
 	stopOnce sync.Once
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup

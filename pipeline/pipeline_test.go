@@ -417,6 +417,7 @@ func TestDisconnectedChannel(t *testing.T) {
 	e.p.RunPending(e.ctx, sb.JobBotTurn)
 	e.ch.Status = sb.ChannelDisconnected
 	must(t, e.db.UpdateChannel(e.ctx, e.ch))
+	e.p.Forget(e.ch.ID) // as the API does when it changes a channel
 	e.run()
 	if len(e.sent()) != 0 {
 		t.Fatal("sent through a disconnected channel")
@@ -437,6 +438,7 @@ func TestBotAttachedLater(t *testing.T) {
 	}
 	e.ch.BotID = &e.bot.ID
 	must(t, e.db.UpdateChannel(e.ctx, e.ch))
+	e.p.Forget(e.ch.ID)
 	e.hook(e.p, 2, 42, "hello")
 	e.run()
 	equal(t, "sent", e.sent(), []string{"Hello! How can I help?"})

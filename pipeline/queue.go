@@ -16,7 +16,7 @@ type sendPayload struct {
 }
 
 // QueueMessage stores an outbound message from an agent or the bot in
-// status queued, marks the conversation active now, and writes the job
+// status queued, records the activity in the conversation, and writes the job
 // that sends it, all with q (in the caller's transaction). The reply goes
 // where the conversation's last inbound message came from (its thread).
 // Once the transaction commits the send starts at once; p may be nil (the
@@ -38,12 +38,11 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conv
 	if err != nil {
 		return nil, err
 	}
-	conv.LastActivityAt = now
-	if err := q.UpdateConversation(ctx, conv); err != nil {
+	if err := touch(ctx, q, conv, now); err != nil {
 		return nil, err
 	}
 	if p != nil {
-		q.AfterCommit(func() { p.run.submit(job) })
+		q.AfterCommit(func() { p.run.submit(task{job: job}) })
 	}
 	return m, nil
 }

@@ -42,11 +42,29 @@ type keyQueue struct {
 	draining bool
 }
 
+// task is a job handed to the runner, with what the step that wrote it
+// already knows (hint: the rows the job will need), so that the job does
+// not read them again. A job without a hint reads what it needs.
+type task struct {
+	job  *sb.Job
+	hint any
+}
+
+// tasks wraps jobs without hints.
+func tasks(jobs []*sb.Job) []task {
+	out := make([]task, len(jobs))
+	for i, j := range jobs {
+		out[i] = task{job: j}
+	}
+	return out
+}
+
 // entry is a job in memory. handoff is a claimed copy of the job that
 // arrived while it was running unclaimed: the running copy will fail to
 // claim it, so the claimed copy runs next.
 type entry struct {
 	job     *sb.Job
+	hint    any
 	running bool
 	handoff *sb.Job
 }
@@ -76,13 +94,14 @@ func (r *runner) start() {
 // submit hands over jobs whose transaction committed, or that the poller
 // claimed. A job with a Lease is held by this process and runs without
 // being claimed again; others are claimed just before they run.
-func (r *runner) submit(jobs ...*sb.Job) {
+func (r *runner) submit(ts ...task) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
 		return // held jobs are given back by stop, or taken over when their lease expires
 	}
-	for _, j := range jobs {
+	for _, t := range ts {
+		j := t.job
 		if e := r.known[j.ID]; e != nil {
 			switch {
 			case j.Lease == "" || e.job.Lease == j.Lease:
@@ -96,7 +115,7 @@ func (r *runner) submit(jobs ...*sb.Job) {
 		if len(r.known) >= maxPending {
 			continue
 		}
-		e := &entry{job: j}
+		e := &entry{job: j, hint: t.hint}
 		r.known[j.ID] = e
 		q := r.queues[j.Key]
 		if q == nil {
@@ -146,15 +165,15 @@ func (r *runner) drain(key string) {
 func (r *runner) runEntry(e *entry) {
 	r.mu.Lock()
 	e.running = true
-	j := e.job
+	j, hint := e.job, e.hint
 	r.mu.Unlock()
-	r.p.execute(r.ctx, j)
+	r.p.execute(r.ctx, j, hint)
 	r.mu.Lock()
 	next := e.handoff
 	e.handoff = nil
 	r.mu.Unlock()
 	if next != nil {
-		r.p.execute(r.ctx, next)
+		r.p.execute(r.ctx, next, hint)
 	}
 }
 
@@ -279,7 +298,7 @@ func (p *Pipeline) claimDue(ctx context.Context) {
 			}
 			return
 		}
-		p.run.submit(jobs...)
+		p.run.submit(tasks(jobs)...)
 		if len(jobs) < room {
 			return
 		}
@@ -298,7 +317,7 @@ func (p *Pipeline) claimBatch(ctx context.Context, n int) ([]*sb.Job, error) {
 
 // execute runs one job: claims it first unless this process holds it with
 // time to spare, then calls its handler.
-func (p *Pipeline) execute(ctx context.Context, j *sb.Job) {
+func (p *Pipeline) execute(ctx context.Context, j *sb.Job, hint any) {
 	if j.Lease == "" || j.LeasedUntil == nil || p.now().Add(p.cfg.Lease/2).After(*j.LeasedUntil) {
 		claimed, err := p.claim(ctx, j)
 		if err != nil || claimed == nil {
@@ -311,9 +330,11 @@ func (p *Pipeline) execute(ctx context.Context, j *sb.Job) {
 	}
 	switch j.Kind {
 	case sb.JobBotTurn:
-		p.botTurn(ctx, j)
+		in, _ := hint.(*turnInput)
+		p.botTurn(ctx, j, in)
 	case sb.JobSend:
-		p.send(ctx, j)
+		in, _ := hint.(*sendInput)
+		p.send(ctx, j, in)
 	default:
 		p.log.Error("pipeline: job of unknown kind; dropping it", "job", j.ID, "kind", j.Kind)
 		p.finish(ctx, j, nil)
@@ -434,7 +455,7 @@ func (p *Pipeline) RunDue(ctx context.Context) (int, error) {
 			if err != nil || len(jobs) == 0 {
 				return n, err
 			}
-			p.run.submit(jobs...)
+			p.run.submit(tasks(jobs)...)
 			continue
 		}
 		p.run.runEntry(e)

@@ -26,14 +26,24 @@ const errOutcomeUnknown = "delivery outcome unknown: Switchboard stopped while t
 // the platform. Retryable failures (429, 5xx, network) are retried on the
 // send schedule, honouring the platform's retry hint; the message ends sent
 // (message.sent) or failed (message.failed, with the platform's error).
-func (p *Pipeline) send(ctx context.Context, j *sb.Job) {
+func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 	var pl sendPayload
 	if err := json.Unmarshal(j.Payload, &pl); err != nil {
 		p.log.Error("pipeline: bad send payload; dropping the job", "job", j.ID, "error", err)
 		p.finish(ctx, j, nil)
 		return
 	}
-	m, ch, contact, err := p.readSend(ctx, j.WorkspaceID, &pl)
+	var err error
+	if in == nil {
+		in, err = p.readSend(ctx, j.WorkspaceID, &pl)
+	} else {
+		// The message and contact came with the job; the channel is looked
+		// up again, for its status and its current credentials.
+		var ch *sb.Channel
+		if ch, err = p.channel(ctx, j.WorkspaceID, in.ch.ID); err == nil {
+			in = &sendInput{msg: in.msg, ch: ch, contact: in.contact}
+		}
+	}
 	if err != nil {
 		if sb.ErrorCode(err) == sb.ENotFound { // erased meanwhile
 			p.finish(ctx, j, nil)
@@ -43,6 +53,7 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job) {
 		p.retry(ctx, j, p.now().Add(p.cfg.PollInterval), err.Error())
 		return
 	}
+	m, ch, contact := in.msg, in.ch, in.contact
 	if m.Status != sb.MessageQueued {
 		p.finish(ctx, j, nil)
 		return
@@ -83,25 +94,32 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job) {
 	p.sendFailed(ctx, j, m, err.Error())
 }
 
+// sendInput is what a send needs: the message, its channel (with its
+// secrets) and its contact.
+type sendInput struct {
+	msg     *sb.Message
+	ch      *sb.Channel
+	contact *sb.Contact
+}
+
 // readSend loads the message, its channel and its contact.
-func (p *Pipeline) readSend(ctx context.Context, ws string, pl *sendPayload) (*sb.Message, *sb.Channel, *sb.Contact, error) {
-	m, err := p.store.GetMessage(ctx, ws, pl.ConversationID, pl.MessageID)
-	if err != nil {
-		return nil, nil, nil, err
+func (p *Pipeline) readSend(ctx context.Context, ws string, pl *sendPayload) (*sendInput, error) {
+	in := &sendInput{}
+	var err error
+	if in.msg, err = p.store.GetMessage(ctx, ws, pl.ConversationID, pl.MessageID); err != nil {
+		return nil, err
 	}
 	conv, err := p.store.GetConversation(ctx, ws, pl.ConversationID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	ch, err := p.store.GetChannel(ctx, ws, conv.ChannelID)
-	if err != nil {
-		return nil, nil, nil, err
+	if in.ch, err = p.channel(ctx, ws, conv.ChannelID); err != nil {
+		return nil, err
 	}
-	contact, err := p.store.GetContact(ctx, ws, conv.ContactID)
-	if err != nil {
-		return nil, nil, nil, err
+	if in.contact, err = p.store.GetContact(ctx, ws, conv.ContactID); err != nil {
+		return nil, err
 	}
-	return m, ch, contact, nil
+	return in, nil
 }
 
 // sent records a send the platform accepted.

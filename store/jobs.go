@@ -157,6 +157,12 @@ func (q *queries) LockContact(ctx context.Context, workspaceID, id string) error
 	return translate(err, "lock", "contact")
 }
 
+// TouchConversation sets a conversation's last activity.
+func (q *queries) TouchConversation(ctx context.Context, workspaceID, id string, at time.Time) error {
+	return q.change(ctx, "update", "conversation",
+		`UPDATE conversations SET last_activity_at = ? WHERE workspace_id = ? AND id = ?`, q.t(norm(at)), workspaceID, id)
+}
+
 // LastInboundMessage returns the newest inbound message of a conversation.
 func (q *queries) LastInboundMessage(ctx context.Context, workspaceID, conversationID string) (*switchboard.Message, error) {
 	return getOne(ctx, q, "message", scanMessage,

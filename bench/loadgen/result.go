@@ -124,3 +124,8 @@ func ms(d time.Duration) string {
 func (r Result) JSON() ([]byte, error) {
 	return json.Marshal(r)
 }
+
+// Summarize reads the summary out of a histogram a scenario recorded
+// itself (a latency the load generator cannot see, such as a reply's
+// arrival elsewhere).
+func Summarize(h *Histogram) Latency { return summarize(h) }

@@ -30,7 +30,9 @@ const platformTimeout = 15 * time.Second
 // the SSRF-safe egress client.
 func (m *Main) newPipeline() *pipeline.Pipeline {
 	customer := egress.NewClient(egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate}, pipeline.DefaultCallTimeout)
-	platform := &http.Client{Timeout: platformTimeout}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64 // many sends to the same few API hosts
+	platform := &http.Client{Timeout: platformTimeout, Transport: transport}
 	single := m.DB.Dialect() == store.DialectSQLite
 	committers := 1
 	if !single {

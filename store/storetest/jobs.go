@@ -281,3 +281,16 @@ func testLockContact(t *testing.T, f *fixture) {
 		t.Fatalf("LockContact of a missing contact: %v", err)
 	}
 }
+
+// testTouchConversation: only the last activity changes.
+func testTouchConversation(t *testing.T, f *fixture) {
+	at := f.conv.LastActivityAt.Add(time.Hour)
+	must(t, f.s.TouchConversation(f.ctx, f.ws.ID, f.conv.ID, at))
+	got, err := f.s.GetConversation(f.ctx, f.ws.ID, f.conv.ID)
+	must(t, err)
+	want := *f.conv
+	want.LastActivityAt = at
+	same(t, got, &want)
+	other := f.workspace(t, "other")
+	wantNotFound(t, f.s.TouchConversation(f.ctx, other.ID, f.conv.ID, at))
+}

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"JobsInTx", testJobsInTx},
 		{"LastInboundMessage", testLastInboundMessage},
 		{"LockContact", testLockContact},
+		{"TouchConversation", testTouchConversation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,6 +46,8 @@ type options struct {
 	out         string
 	convs       int
 	messages    int
+	users       int
+	stdout      io.Writer // where results go (set by run)
 }
 
 func main() {
@@ -82,6 +84,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.out, "out", "", "also append the result as a JSON line to this `file`")
 	fs.IntVar(&o.convs, "convs", 8, "api-write: conversations the messages are spread over")
 	fs.IntVar(&o.messages, "messages", 100, "api-read: messages written to the conversation before the run")
+	fs.IntVar(&o.users, "users", 1000, "inbound-ack, end-to-end: Telegram users the updates come from, in turn")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -122,6 +125,8 @@ func usage(fs *flag.FlagSet) {
 // run prepares the scenario, loads the server and prints the result.
 func run(ctx context.Context, o options, out, log io.Writer) error {
 	sc := scenarios[o.scenario]
+	o.stdout = out
+	measureStart = nil
 	cfg, cleanup, err := sc.prepare(ctx, o, log)
 	if err != nil {
 		return fmt.Errorf("%s: setup: %w", o.scenario, err)
@@ -133,6 +138,9 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	cfg.Timeout = o.timeout
 	if err := warmUp(ctx, cfg, o.warmup); err != nil {
 		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
+	}
+	if measureStart != nil {
+		measureStart()
 	}
 	cfg.Duration = o.duration
 	cfg.Requests = o.requests
@@ -192,6 +200,10 @@ func report(res *loadgen.Result, asJSON bool, out, log io.Writer) error {
 	return nil
 }
 
+// measureStart, if a scenario sets it in prepare, is called between the
+// warm-up and the measured run (to forget what the warm-up left).
+var measureStart func()
+
 // scenario is one named load.
 type scenario struct {
 	about string
@@ -213,6 +225,14 @@ var scenarios = map[string]scenario{
 	"api-read": {
 		about:   "GET a conversation's messages and the conversation list, alternately (expects 200)",
 		prepare: prepareAPIRead,
+	},
+	"inbound-ack": {
+		about:   "signed Telegram updates POSTed to a channel's hook (expects 200); the bot answers to a fake Bot API",
+		prepare: prepareInboundAck,
+	},
+	"end-to-end": {
+		about:   "inbound-ack, also timing each update until the bot's reply reaches the fake Bot API (use -rate)",
+		prepare: prepareEndToEnd,
 	},
 }
 

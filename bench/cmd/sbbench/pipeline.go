@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboardhq/switchboard/bench/loadgen"
+	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
+)
+
+// The pipeline scenarios talk to Switchboard as Telegram does: a builtin
+// bot answers a Telegram channel whose Bot API is a fake run by sbbench on
+// loopback, and the load POSTs signed updates (X-Telegram-Bot-Api-Secret-
+// Token) to the channel's webhook URL, each with a new update_id, from
+// -users users in turn, saying "hello". The bot's replies arrive at the
+// fake's sendMessage. The fake shares the machine with the server and the
+// load generator: what it costs is part of the figures.
+
+// hookTarget is what the setup of a pipeline scenario made.
+type hookTarget struct {
+	url   string // the channel's webhook URL
+	token string // its secret token
+	tg    *telegramtest.Server
+}
+
+// setupTelegram creates the bot and the channel.
+func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server) (*hookTarget, error) {
+	botID, err := c.createID(ctx, "/api/v1/bots", map[string]any{
+		"name": "bench", "engine": "builtin",
+		"config": map[string]any{
+			"intents":  []any{map[string]any{"name": "greet", "examples": []string{"hello", "hi"}, "responses": []string{"Hello! How can I help?"}}},
+			"fallback": "Sorry, I did not get that.",
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	js, _ := json.Marshal(map[string]any{"type": "telegram", "name": "bench", "bot_id": botID,
+		"config": map[string]any{"bot_token": "123:BENCH", "api_base_url": tg.URL}})
+	req, err := c.request(ctx, http.MethodPost, "/api/v1/channels", js)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var ch struct {
+		ID         string `json:"id"`
+		WebhookURL string `json:"webhook_url"`
+		Config     struct {
+			SecretToken string `json:"secret_token"`
+		} `json:"config"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &ch) != nil || ch.Config.SecretToken == "" {
+		return nil, fmt.Errorf("POST /api/v1/channels: status %d: %.300s", resp.StatusCode, raw)
+	}
+	// The server's PUBLIC_URL may differ from -url; the hook is the same path.
+	return &hookTarget{url: c.base + "/hooks/channels/" + ch.ID, token: ch.Config.SecretToken, tg: tg}, nil
+}
+
+// updates returns a RequestFunc posting a new update each time, and calls
+// sent(chatID, at) just before each request is handed to the load
+// generator. update ids keep growing across the warm-up and the run.
+func (h *hookTarget) updates(users int, sent func(chat int64, at time.Time)) loadgen.RequestFunc {
+	var next atomic.Int64
+	base := time.Now().UnixNano() % 1_000_000_000 // distinct across runs on one database
+	return func(int) (*http.Request, error) {
+		n := next.Add(1)
+		user := 1_000_000 + n%int64(max(users, 1))
+		body := telegramtest.Update(base*1000+n, user, "Bench", "hello")
+		req, err := http.NewRequest(http.MethodPost, h.url, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", h.token)
+		if sent != nil {
+			sent(user, time.Now())
+		}
+		return req, nil
+	}
+}
+
+// prepareInboundAck measures how fast the hook acknowledges updates: the
+// load's latency is the time to the 200.
+func prepareInboundAck(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error) {
+	c, err := newAPIClient(o.url, o.key, o.timeout)
+	if err != nil {
+		return loadgen.Config{}, nil, err
+	}
+	tg := telegramtest.NewServer()
+	h, err := setupTelegram(ctx, c, tg)
+	if err != nil {
+		tg.Close()
+		return loadgen.Config{}, nil, err
+	}
+	fmt.Fprintf(log, "inbound-ack: channel ready, updates from %d users to %s\n", o.users, h.url)
+	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: h.updates(o.users, nil)}
+	return cfg, tg.Close, nil
+}
+
+// replyClock times each update from its send until the bot's reply for
+// that chat reaches the fake Bot API. Replies of one chat arrive in the
+// order of its updates (the pipeline runs a conversation's jobs in order),
+// so each reply answers the oldest unanswered update of its chat.
+type replyClock struct {
+	mu      sync.Mutex
+	waiting map[string][]time.Time // chat → send times of unanswered updates
+	hist    *loadgen.Histogram
+	sent    atomic.Int64
+	got     atomic.Int64
+	first   time.Time
+	last    time.Time
+	done    chan struct{} // signalled when a reply arrives
+}
+
+func newReplyClock() *replyClock {
+	return &replyClock{waiting: map[string][]time.Time{}, hist: loadgen.NewHistogram(), done: make(chan struct{}, 1)}
+}
+
+func (rc *replyClock) sentAt(chat int64, at time.Time) {
+	key := strconv.FormatInt(chat, 10)
+	rc.mu.Lock()
+	rc.waiting[key] = append(rc.waiting[key], at)
+	if rc.first.IsZero() {
+		rc.first = at
+	}
+	rc.mu.Unlock()
+	rc.sent.Add(1)
+}
+
+func (rc *replyClock) replied(call telegramtest.Call) {
+	if call.Method != "sendMessage" {
+		return
+	}
+	key := call.ChatID()
+	rc.mu.Lock()
+	q := rc.waiting[key]
+	if len(q) == 0 {
+		rc.mu.Unlock()
+		return
+	}
+	at := q[0]
+	rc.waiting[key] = q[1:]
+	rc.last = call.At
+	rc.mu.Unlock()
+	rc.hist.Record(call.At.Sub(at))
+	rc.got.Add(1)
+	select {
+	case rc.done <- struct{}{}:
+	default:
+	}
+}
+
+// reset forgets the warm-up.
+func (rc *replyClock) reset() {
+	rc.mu.Lock()
+	rc.waiting = map[string][]time.Time{}
+	rc.hist = loadgen.NewHistogram()
+	rc.first, rc.last = time.Time{}, time.Time{}
+	rc.mu.Unlock()
+	rc.sent.Store(0)
+	rc.got.Store(0)
+}
+
+// wait waits until every update sent has its reply, or nothing arrived for
+// quiet.
+func (rc *replyClock) wait(quiet time.Duration) {
+	for rc.got.Load() < rc.sent.Load() {
+		select {
+		case <-rc.done:
+		case <-time.After(quiet):
+			return
+		}
+	}
+}
+
+// prepareEndToEnd is inbound-ack plus the time from each update's send to
+// the bot's reply at the fake Bot API, reported as a second line
+// ("e2e-reply": ok = replies, err = updates left unanswered).
+func prepareEndToEnd(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error) {
+	c, err := newAPIClient(o.url, o.key, o.timeout)
+	if err != nil {
+		return loadgen.Config{}, nil, err
+	}
+	tg := telegramtest.NewServer()
+	h, err := setupTelegram(ctx, c, tg)
+	if err != nil {
+		tg.Close()
+		return loadgen.Config{}, nil, err
+	}
+	rc := newReplyClock()
+	tg.OnCall(rc.replied)
+	fmt.Fprintf(log, "end-to-end: channel ready, updates from %d users to %s\n", o.users, h.url)
+	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: h.updates(o.users, rc.sentAt)}
+	measureStart = func() { // after the warm-up: forget it, once its replies are in
+		rc.wait(5 * time.Second)
+		rc.reset()
+	}
+	finish := func() {
+		defer tg.Close()
+		rc.wait(10 * time.Second)
+		res := loadgen.Result{Name: "e2e-reply", Mode: loadgen.ModeOpen, Concurrency: o.concurrency, TargetRate: o.rate}
+		if o.rate <= 0 {
+			res.Mode = loadgen.ModeClosed
+		}
+		res.Requests = rc.sent.Load()
+		res.OK = rc.got.Load()
+		res.Errors = res.Requests - res.OK
+		rc.mu.Lock()
+		res.Elapsed = rc.last.Sub(rc.first)
+		rc.mu.Unlock()
+		if res.Elapsed > 0 {
+			res.Throughput = float64(res.OK) / res.Elapsed.Seconds()
+		}
+		res.Latency = loadgen.Summarize(rc.hist)
+		res.Status.S2xx = res.OK
+		if err := appendJSON(o.out, &res); err != nil {
+			fmt.Fprintln(log, "end-to-end:", err)
+		}
+		_ = report(&res, o.json, o.stdout, log)
+	}
+	return cfg, finish, nil
+}
