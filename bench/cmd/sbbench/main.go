@@ -47,7 +47,6 @@ type options struct {
 	convs       int
 	messages    int
 	users       int
-	stdout      io.Writer // where results go (set by run)
 }
 
 func main() {
@@ -125,8 +124,9 @@ func usage(fs *flag.FlagSet) {
 // run prepares the scenario, loads the server and prints the result.
 func run(ctx context.Context, o options, out, log io.Writer) error {
 	sc := scenarios[o.scenario]
-	o.stdout = out
-	measureStart = nil
+	if sc.run != nil {
+		return sc.run(ctx, o, out, log)
+	}
 	cfg, cleanup, err := sc.prepare(ctx, o, log)
 	if err != nil {
 		return fmt.Errorf("%s: setup: %w", o.scenario, err)
@@ -138,9 +138,6 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	cfg.Timeout = o.timeout
 	if err := warmUp(ctx, cfg, o.warmup); err != nil {
 		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
-	}
-	if measureStart != nil {
-		measureStart()
 	}
 	cfg.Duration = o.duration
 	cfg.Requests = o.requests
@@ -200,16 +197,15 @@ func report(res *loadgen.Result, asJSON bool, out, log io.Writer) error {
 	return nil
 }
 
-// measureStart, if a scenario sets it in prepare, is called between the
-// warm-up and the measured run (to forget what the warm-up left).
-var measureStart func()
-
 // scenario is one named load.
 type scenario struct {
 	about string
 	// prepare sets the scenario up and returns the load to run (without
 	// the shared settings) and a function that tears the setup down.
 	prepare func(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error)
+	// run, if set, replaces prepare for scenarios that measure more than
+	// the requests (end-to-end).
+	run func(ctx context.Context, o options, out, log io.Writer) error
 }
 
 // scenarios is the registry of scenarios, by name.
@@ -231,8 +227,8 @@ var scenarios = map[string]scenario{
 		prepare: prepareInboundAck,
 	},
 	"end-to-end": {
-		about:   "inbound-ack, also timing each update until the bot's reply reaches the fake Bot API (use -rate)",
-		prepare: prepareEndToEnd,
+		about: "inbound-ack, also timing each update until the bot's reply reaches the fake Bot API (use -rate)",
+		run:   runEndToEnd,
 	},
 }
 

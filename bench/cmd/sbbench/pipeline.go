@@ -186,50 +186,68 @@ func (rc *replyClock) wait(quiet time.Duration) {
 	}
 }
 
-// prepareEndToEnd is inbound-ack plus the time from each update's send to
-// the bot's reply at the fake Bot API, reported as a second line
-// ("e2e-reply": ok = replies, err = updates left unanswered).
-func prepareEndToEnd(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error) {
+// runEndToEnd is inbound-ack plus the time from each update's send to the
+// bot's reply at the fake Bot API, reported on a second line named
+// "e2e-reply" (requests = updates sent, ok = replies, err = updates left
+// unanswered; in open loop the time starts when the update is sent, not
+// when it was due, since the reply's arrival is seen apart from the
+// request). Replies still on their way when the load ends are waited for
+// (until none arrives for 10 s).
+func runEndToEnd(ctx context.Context, o options, out, log io.Writer) error {
 	c, err := newAPIClient(o.url, o.key, o.timeout)
 	if err != nil {
-		return loadgen.Config{}, nil, err
+		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
 	tg := telegramtest.NewServer()
+	defer tg.Close()
 	h, err := setupTelegram(ctx, c, tg)
 	if err != nil {
-		tg.Close()
-		return loadgen.Config{}, nil, err
+		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
 	rc := newReplyClock()
 	tg.OnCall(rc.replied)
 	fmt.Fprintf(log, "end-to-end: channel ready, updates from %d users to %s\n", o.users, h.url)
-	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: h.updates(o.users, rc.sentAt)}
-	measureStart = func() { // after the warm-up: forget it, once its replies are in
-		rc.wait(5 * time.Second)
-		rc.reset()
+	cfg := loadgen.Config{Name: o.scenario, ExpectStatus: http.StatusOK, Request: h.updates(o.users, rc.sentAt),
+		Concurrency: o.concurrency, Rate: o.rate, Timeout: o.timeout}
+	if err := warmUp(ctx, cfg, o.warmup); err != nil {
+		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
 	}
-	finish := func() {
-		defer tg.Close()
-		rc.wait(10 * time.Second)
-		res := loadgen.Result{Name: "e2e-reply", Mode: loadgen.ModeOpen, Concurrency: o.concurrency, TargetRate: o.rate}
-		if o.rate <= 0 {
-			res.Mode = loadgen.ModeClosed
-		}
-		res.Requests = rc.sent.Load()
-		res.OK = rc.got.Load()
-		res.Errors = res.Requests - res.OK
-		rc.mu.Lock()
-		res.Elapsed = rc.last.Sub(rc.first)
-		rc.mu.Unlock()
-		if res.Elapsed > 0 {
-			res.Throughput = float64(res.OK) / res.Elapsed.Seconds()
-		}
-		res.Latency = loadgen.Summarize(rc.hist)
-		res.Status.S2xx = res.OK
-		if err := appendJSON(o.out, &res); err != nil {
-			fmt.Fprintln(log, "end-to-end:", err)
-		}
-		_ = report(&res, o.json, o.stdout, log)
+	rc.wait(5 * time.Second) // let the warm-up's replies in, then forget it
+	rc.reset()
+	cfg.Duration, cfg.Requests = o.duration, o.requests
+	ack, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.scenario, err)
 	}
-	return cfg, finish, nil
+	rc.wait(10 * time.Second)
+	reply := rc.result(o)
+	for _, res := range []*loadgen.Result{ack, reply} {
+		if err := appendJSON(o.out, res); err != nil {
+			return err
+		}
+		if err := report(res, o.json, out, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// result summarises the replies as a load result.
+func (rc *replyClock) result(o options) *loadgen.Result {
+	res := &loadgen.Result{Name: "e2e-reply", Mode: loadgen.ModeClosed, Concurrency: o.concurrency}
+	if o.rate > 0 {
+		res.Mode, res.TargetRate = loadgen.ModeOpen, o.rate
+	}
+	res.Requests = rc.sent.Load()
+	res.OK = rc.got.Load()
+	res.Errors = res.Requests - res.OK
+	res.Status.S2xx = res.OK
+	rc.mu.Lock()
+	res.Elapsed = rc.last.Sub(rc.first)
+	rc.mu.Unlock()
+	if res.Elapsed > 0 {
+		res.Throughput = float64(res.OK) / res.Elapsed.Seconds()
+	}
+	res.Latency = loadgen.Summarize(rc.hist)
+	return res
 }

@@ -15,9 +15,9 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/bench/loadgen"
 	"github.com/switchboardhq/switchboard/bot"
 	"github.com/switchboardhq/switchboard/bot/builtin"
-	"github.com/switchboardhq/switchboard/bench/loadgen"
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
