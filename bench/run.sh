@@ -8,7 +8,7 @@
 #   BENCH_RATE=500 bench/run.sh       # open loop at 500 req/s instead
 #
 # Environment (all optional):
-#   BENCH_SCENARIOS     scenarios to run         (default: ceiling api-write api-read)
+#   BENCH_SCENARIOS     scenarios to run         (default: ceiling api-write api-read delivery)
 #   BENCH_DURATION      measured time per scenario (default: 5s; at most 10m)
 #   BENCH_WARMUP        unmeasured load first     (default: 1s)
 #   BENCH_CONCURRENCY   -c of sbbench             (default: 16)
@@ -18,6 +18,7 @@
 #   BENCH_RATE_LIMIT    SWITCHBOARD_RATE_LIMIT and _BURST, so the per-key
 #                       limiter does not cap the run (default: 1000000;
 #                       empty keeps the server's defaults)
+#   BENCH_ENDPOINTS     delivery: webhook endpoints (default: 10)
 #   BENCH_JSON          1: also append JSON results to bench/results/
 #   BENCH_KEEP          1: keep the temp dir (logs, database)
 #
@@ -27,7 +28,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-SCENARIOS=${BENCH_SCENARIOS:-ceiling api-write api-read}
+SCENARIOS=${BENCH_SCENARIOS:-ceiling api-write api-read delivery}
 DURATION=${BENCH_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-1s}
 CONCURRENCY=${BENCH_CONCURRENCY:-16}
@@ -79,8 +80,8 @@ trap 'exit 130' INT TERM
 # wants reports whether scenario $1 was asked for.
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
-# needs_switchboard reports whether an API scenario was asked for.
-needs_switchboard() { [[ " $SCENARIOS " == *" api-"* ]]; }
+# needs_switchboard reports whether a scenario against Switchboard was asked for.
+needs_switchboard() { [[ " $SCENARIOS " == *" api-"* || " $SCENARIOS " == *" delivery "* ]]; }
 
 build() {
 	log "building sbbench and ceiling"
@@ -91,6 +92,7 @@ build() {
 			log "cannot build ./cmd/switchboard: skipping the API scenarios"
 			SCENARIOS=${SCENARIOS//api-write/}
 			SCENARIOS=${SCENARIOS//api-read/}
+			SCENARIOS=${SCENARIOS//delivery/}
 			STATUS=1
 		fi
 	fi
@@ -165,7 +167,11 @@ wait_ready() {
 	return 1
 }
 
+# start_switchboard starts a server on a fresh data dir ($1, default data);
+# more environment settings may follow.
 start_switchboard() {
+	local dir=$TMP/${1:-data}
+	shift || true
 	if ! port_is_free; then
 		log "something already listens on 127.0.0.1:$PORT (set BENCH_PORT)"
 		return 1
@@ -173,8 +179,9 @@ start_switchboard() {
 	KEY=sbk_bench_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 	local env=(
 		SWITCHBOARD_ADDR="127.0.0.1:$PORT"
-		SWITCHBOARD_DATA_DIR="$TMP/data"
+		SWITCHBOARD_DATA_DIR="$dir"
 		SWITCHBOARD_BOOTSTRAP_KEY="$KEY"
+		"$@"
 	)
 	if [[ -n ${BENCH_DATABASE_URL:-} ]]; then
 		env+=(SWITCHBOARD_DATABASE_URL="$BENCH_DATABASE_URL")
@@ -182,19 +189,19 @@ start_switchboard() {
 	if [[ -n $RATE_LIMIT ]]; then
 		env+=(SWITCHBOARD_RATE_LIMIT="$RATE_LIMIT" SWITCHBOARD_RATE_BURST="$RATE_LIMIT")
 	fi
-	mkdir -p "$TMP/data"
-	env "${env[@]}" "$BIN/switchboard" serve >"$TMP/switchboard.log" 2>&1 &
+	mkdir -p "$dir"
+	env "${env[@]}" "$BIN/switchboard" serve >"$dir.log" 2>&1 &
 	SB_PID=$!
 	PIDS+=("$SB_PID")
 	if ! wait_ready "$SB_PID"; then
 		log "switchboard did not become ready; its log:"
-		tail -n 40 "$TMP/switchboard.log" >&2
+		tail -n 40 "$dir.log" >&2
 		return 1
 	fi
 }
 
 run_api() {
-	if ! start_switchboard; then
+	if ! start_switchboard data; then
 		STATUS=1
 		return
 	fi
@@ -204,6 +211,17 @@ run_api() {
 			SWITCHBOARD_API_KEY=$KEY sbbench "$name" -url "http://127.0.0.1:$PORT"
 		fi
 	done
+	stop_pid "$SB_PID"
+}
+
+# run_delivery runs the delivery scenario against a server of its own, on
+# a fresh data dir, that may deliver to the sinks on loopback.
+run_delivery() {
+	if ! start_switchboard data-delivery SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true; then
+		STATUS=1
+		return
+	fi
+	SWITCHBOARD_API_KEY=$KEY sbbench delivery -url "http://127.0.0.1:$PORT" -pid "$SB_PID" -endpoints "${BENCH_ENDPOINTS:-10}"
 	stop_pid "$SB_PID"
 }
 
@@ -218,8 +236,11 @@ main() {
 	if wants ceiling; then
 		run_ceiling
 	fi
-	if needs_switchboard; then
+	if wants api-write || wants api-read; then
 		run_api
+	fi
+	if wants delivery; then
+		run_delivery
 	fi
 	exit "$STATUS"
 }

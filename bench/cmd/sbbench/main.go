@@ -47,6 +47,9 @@ type options struct {
 	convs       int
 	messages    int
 	users       int
+	endpoints   int           // delivery: webhook endpoints
+	drain       time.Duration // delivery: how long to wait for deliveries after the load
+	pid         int           // delivery: the server's process id, for its peak RSS
 }
 
 func main() {
@@ -84,6 +87,9 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.convs, "convs", 8, "api-write: conversations the messages are spread over")
 	fs.IntVar(&o.messages, "messages", 100, "api-read: messages written to the conversation before the run")
 	fs.IntVar(&o.users, "users", 1000, "inbound-ack, end-to-end: Telegram users the updates come from, in turn")
+	fs.IntVar(&o.endpoints, "endpoints", 10, "delivery: webhook endpoints, each on its own local sink")
+	fs.DurationVar(&o.drain, "drain", time.Minute, "delivery: how long to wait for the deliveries still on their way after the load")
+	fs.IntVar(&o.pid, "pid", 0, "delivery: the server's process id, to report its peak RSS (VmHWM)")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -204,7 +210,7 @@ type scenario struct {
 	// the shared settings) and a function that tears the setup down.
 	prepare func(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error)
 	// run, if set, replaces prepare for scenarios that measure more than
-	// the requests (end-to-end).
+	// the requests (delivery, end-to-end).
 	run func(ctx context.Context, o options, out, log io.Writer) error
 }
 
@@ -221,6 +227,10 @@ var scenarios = map[string]scenario{
 	"api-read": {
 		about:   "GET a conversation's messages and the conversation list, alternately (expects 200)",
 		prepare: prepareAPIRead,
+	},
+	"delivery": {
+		about: "PUT conversation metadata (one event each) to -endpoints webhook endpoints on local sinks; deliveries/s and publish-to-receipt latency",
+		run:   runDelivery,
 	},
 	"inbound-ack": {
 		about:   "signed Telegram updates POSTed to a channel's hook (expects 200); the bot answers to a fake Bot API",
