@@ -133,6 +133,13 @@ type Attempt struct {
 	Error        *string       `json:"error"`
 }
 
+// AttemptRecord is one delivery's new state and the attempt that led to
+// it (nil when no request was made), for SaveAttempts.
+type AttemptRecord struct {
+	Delivery *Delivery
+	Attempt  *Attempt
+}
+
 // DeliveryFilter narrows ListDeliveries; empty fields match all.
 type DeliveryFilter struct {
 	Status  string
@@ -227,6 +234,10 @@ type WebhookQueries interface {
 	// log, and the delivery's status, counters, next attempt and last
 	// result are written from d, its lease dropped.
 	SaveAttempt(ctx context.Context, d *Delivery, a *Attempt, owner string) error
+	// SaveAttempts is SaveAttempt for many deliveries at once (on
+	// PostgreSQL, one statement per table). It returns the ids of the
+	// deliveries owner no longer held, which were not saved.
+	SaveAttempts(ctx context.Context, rs []AttemptRecord, owner string) (lost []string, err error)
 	// Backlog summarises the pending deliveries of every endpoint.
 	Backlog(ctx context.Context) ([]EndpointBacklog, error)
 

@@ -215,10 +215,10 @@ func (q *queries) createDeliveries(ctx context.Context, e *switchboard.Event) er
 			until := norm(lease.Until)
 			d.LeaseOwner, d.LeaseExpiresAt = lease.Owner, &until
 		}
-		if err := q.insertDelivery(ctx, d); err != nil {
-			return err
-		}
 		ds[i] = d
+	}
+	if err := q.insertDeliveries(ctx, ds); err != nil {
+		return err
 	}
 	if n != nil {
 		q.AfterCommit(func() { n.DeliveriesCreated(e, ds) })
@@ -283,6 +283,35 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// insertDeliveries inserts the new deliveries of one event: one statement
+// each on SQLite, one for all on PostgreSQL.
+func (q *queries) insertDeliveries(ctx context.Context, ds []*switchboard.Delivery) error {
+	if q.dialect != DialectPostgres || len(ds) == 1 {
+		for _, d := range ds {
+			if err := q.insertDelivery(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	d0 := ds[0] // the deliveries of one event differ only by id and endpoint
+	ids, endpoints := make([]string, len(ds)), make([]string, len(ds))
+	for i, d := range ds {
+		ids[i], endpoints[i] = d.ID, d.EndpointID
+	}
+	n, err := q.changeN(ctx, "create", "delivery",
+		`INSERT INTO deliveries (id, workspace_id, endpoint_id, event_id, event_type, status, attempt_count,
+		 next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
+		 SELECT v.id, ?, v.endpoint_id, ?, ?, ?, 0, ?, ?, ?, ?, ? FROM unnest(?::text[], ?::text[]) AS v(id, endpoint_id)
+		 ON CONFLICT DO NOTHING`,
+		d0.WorkspaceID, d0.EventID, d0.EventType, d0.Status, q.tp(d0.NextAttemptAt), nullString(d0.LeaseOwner),
+		q.tp(d0.LeaseExpiresAt), q.t(d0.CreatedAt), q.t(d0.UpdatedAt), ids, endpoints)
+	if err == nil && n != int64(len(ds)) {
+		err = conflict("delivery")
+	}
+	return err
 }
 
 func (q *queries) insertDelivery(ctx context.Context, d *switchboard.Delivery) error {
@@ -459,16 +488,115 @@ func (q *queries) SaveAttempt(ctx context.Context, d *switchboard.Delivery, a *s
 		 WHERE id = ? AND lease_owner = ?`,
 		d.Status, d.AttemptCount, q.tp(d.NextAttemptAt), q.tp(d.LastAttemptAt), d.LastStatusCode, d.LastError,
 		q.t(d.UpdatedAt), d.ID, owner)
-	if err != nil || a == nil {
+	if err != nil {
 		return err
 	}
 	d.LeaseOwner, d.LeaseExpiresAt = "", nil
+	if a == nil {
+		return nil
+	}
 	a.DeliveryID = d.ID
 	a.AttemptedAt = norm(a.AttemptedAt)
 	_, err = q.changeN(ctx, "create", "attempt",
 		`INSERT INTO delivery_attempts (`+attemptCols+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.DeliveryID, a.Number, q.t(a.AttemptedAt), a.Duration.Microseconds(), a.StatusCode, a.ResponseBody, a.Error)
 	return err
+}
+
+// minArrayBatch is the smallest batch that SaveAttempts writes with arrays
+// on PostgreSQL; below it, statements of one row are as fast.
+const minArrayBatch = 8
+
+// SaveAttempts records many attempts and their deliveries' new state. On
+// SQLite, where a statement costs no round trip, it runs SaveAttempt for
+// each; on PostgreSQL it makes one UPDATE and one INSERT of arrays.
+func (q *queries) SaveAttempts(ctx context.Context, rs []switchboard.AttemptRecord, owner string) ([]string, error) {
+	if q.dialect != DialectPostgres || len(rs) < minArrayBatch {
+		var lost []string
+		for _, r := range rs {
+			err := q.SaveAttempt(ctx, r.Delivery, r.Attempt, owner)
+			if switchboard.ErrorCode(err) == switchboard.ENotFound {
+				lost = append(lost, r.Delivery.ID)
+			} else if err != nil {
+				return lost, err
+			}
+		}
+		return lost, nil
+	}
+	return q.saveAttemptsPG(ctx, rs, owner)
+}
+
+func (q *queries) saveAttemptsPG(ctx context.Context, rs []switchboard.AttemptRecord, owner string) ([]string, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	updated := now()
+	n := len(rs)
+	ids, statuses, counts := make([]string, n), make([]string, n), make([]int, n)
+	next, last := make([]*time.Time, n), make([]*time.Time, n)
+	codes, errs := make([]*int, n), make([]*string, n)
+	for i, r := range rs {
+		d := r.Delivery
+		d.UpdatedAt = updated
+		d.NextAttemptAt, d.LastAttemptAt = normPtr(d.NextAttemptAt), normPtr(d.LastAttemptAt)
+		ids[i], statuses[i], counts[i], next[i], last[i], codes[i], errs[i] =
+			d.ID, d.Status, d.AttemptCount, d.NextAttemptAt, d.LastAttemptAt, d.LastStatusCode, d.LastError
+	}
+	rows, err := q.w.QueryContext(ctx, q.sql(`UPDATE deliveries AS d SET status = v.status, attempt_count = v.attempt_count,
+		 next_attempt_at = v.next_attempt_at, last_attempt_at = v.last_attempt_at, last_status_code = v.last_status_code,
+		 last_error = v.last_error, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+		 FROM unnest(?::text[], ?::text[], ?::int[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::text[])
+		   AS v(id, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code, last_error)
+		 WHERE d.id = v.id AND d.lease_owner = ?
+		 RETURNING d.id`),
+		q.t(updated), ids, statuses, counts, next, last, codes, errs, owner)
+	if err != nil {
+		return nil, translate(err, "save attempts of", "delivery")
+	}
+	saved := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, translate(err, "save attempts of", "delivery")
+		}
+		saved[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "save attempts of", "delivery")
+	}
+	var lost []string
+	var aIDs, bodies []string
+	var numbers []int
+	var durations []int64
+	var ats []time.Time
+	var aCodes []*int
+	var aErrs []*string
+	for _, r := range rs {
+		d, a := r.Delivery, r.Attempt
+		if !saved[d.ID] {
+			lost = append(lost, d.ID)
+			continue
+		}
+		d.LeaseOwner, d.LeaseExpiresAt = "", nil
+		if a == nil {
+			continue
+		}
+		a.DeliveryID, a.AttemptedAt = d.ID, norm(a.AttemptedAt)
+		aIDs, numbers, ats = append(aIDs, a.DeliveryID), append(numbers, a.Number), append(ats, a.AttemptedAt)
+		durations, aCodes = append(durations, a.Duration.Microseconds()), append(aCodes, a.StatusCode)
+		bodies, aErrs = append(bodies, a.ResponseBody), append(aErrs, a.Error)
+	}
+	if len(aIDs) == 0 {
+		return lost, nil
+	}
+	_, err = q.changeN(ctx, "create", "attempt",
+		`INSERT INTO delivery_attempts (`+attemptCols+`)
+		 SELECT * FROM unnest(?::text[], ?::int[], ?::timestamptz[], ?::bigint[], ?::int[], ?::text[], ?::text[])
+		 ON CONFLICT DO NOTHING`,
+		aIDs, numbers, ats, durations, aCodes, bodies, aErrs)
+	return lost, err
 }
 
 // Backlog summarises the pending deliveries of every endpoint.

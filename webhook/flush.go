@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -75,16 +77,22 @@ func (d *Dispatcher) write(batch []*outcome) (map[string]bool, error) {
 	disabled := map[string]bool{}
 	err := d.store.Tx(ctx, func(q sb.Queries) error {
 		clear(disabled)
+		records := make([]sb.AttemptRecord, len(batch))
+		for i, o := range batch {
+			records[i] = sb.AttemptRecord{Delivery: o.d, Attempt: o.a}
+		}
+		lost, err := q.SaveAttempts(ctx, records, d.owner)
+		if err != nil {
+			return err
+		}
+		isLost := map[string]bool{}
+		for _, id := range lost {
+			d.log.Warn("webhook: lost the lease of a delivery before recording its attempt", "delivery_id", id)
+			isLost[id] = true
+		}
 		byEndpoint := map[string]*health{}
 		for _, o := range batch {
-			err := q.SaveAttempt(ctx, o.d, o.a, d.owner)
-			if sb.ErrorCode(err) == sb.ENotFound {
-				d.log.Warn("webhook: lost the lease of a delivery before recording its attempt", "delivery_id", o.d.ID)
-				continue
-			} else if err != nil {
-				return err
-			}
-			if o.a == nil {
+			if o.a == nil || isLost[o.d.ID] {
 				continue
 			}
 			h := byEndpoint[o.lane.id]
@@ -104,8 +112,10 @@ func (d *Dispatcher) write(batch []*outcome) (map[string]bool, error) {
 				}
 			}
 		}
-		for id, h := range byEndpoint {
-			if err := d.recordHealth(ctx, q, id, h, disabled); err != nil {
+		// In id order, so that two processes' batches lock endpoints in the
+		// same order and never deadlock.
+		for _, id := range slices.Sorted(maps.Keys(byEndpoint)) {
+			if err := d.recordHealth(ctx, q, id, byEndpoint[id], disabled); err != nil {
 				return err
 			}
 		}

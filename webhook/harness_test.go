@@ -118,6 +118,7 @@ func (c *fakeClock) timersWithin(d time.Duration) int {
 
 // received is one request a sink got.
 type received struct {
+	path   string
 	header http.Header
 	body   []byte
 	event  sb.Event
@@ -141,7 +142,7 @@ func newSink(t *testing.T) *sink {
 	s := &sink{}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		rec := received{header: r.Header.Clone(), body: body}
+		rec := received{path: r.URL.Path, header: r.Header.Clone(), body: body}
 		_ = json.Unmarshal(body, &rec.event)
 		s.mu.Lock()
 		s.got = append(s.got, rec)

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"DeliveryAttempts", testDeliveryAttempts},
 		{"RetryAndReplay", testRetryAndReplay},
 		{"BacklogAndPurge", testBacklogAndPurge},
+		{"SaveAttempts", testSaveAttempts},
 		{"Jobs", testJobs},
 		{"JobLeases", testJobLeases},
 		{"JobClaimOrder", testJobClaimOrder},

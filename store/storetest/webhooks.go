@@ -536,3 +536,65 @@ func testBacklogAndPurge(t *testing.T, f *fixture) {
 		t.Fatalf("the event of a pending delivery was purged: %v", err)
 	}
 }
+
+// testSaveAttempts: a batch records every delivery its owner holds and
+// reports the others as lost, whatever the batch's size.
+func testSaveAttempts(t *testing.T, f *fixture) {
+	for _, size := range []int{3, 40} {
+		rec := f.notifier(t, switchboard.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
+		ep := f.newEndpoint(t, f.ws.ID)
+		for range size {
+			f.newEvent(t, f.ws.ID, switchboard.EventMessageSent)
+		}
+		rec.lease = switchboard.Lease{Owner: "p2", Until: time.Now().Add(time.Hour)}
+		stolen := f.newEvent(t, f.ws.ID, switchboard.EventMessageSent) // held by p2
+		ds := f.deliveriesOf(t, ep, "")
+		at := time.Now().UTC().Truncate(time.Microsecond)
+		var rs []switchboard.AttemptRecord
+		for i, d := range ds {
+			code, body := 200+i%2*300, fmt.Sprint("body ", i)
+			d.AttemptCount, d.LastAttemptAt, d.LastStatusCode = 1, &at, &code
+			if code == 200 {
+				d.Status, d.NextAttemptAt = switchboard.DeliverySucceeded, nil
+			} else {
+				next := at.Add(time.Minute)
+				msg := "Internal Server Error"
+				d.Status, d.NextAttemptAt, d.LastError = switchboard.DeliveryPending, &next, &msg
+			}
+			r := switchboard.AttemptRecord{Delivery: d, Attempt: &switchboard.Attempt{Number: 1, AttemptedAt: at,
+				Duration: time.Duration(i) * time.Millisecond, StatusCode: &code, ResponseBody: body, Error: d.LastError}}
+			if i == 1 {
+				r.Attempt = nil // no request made
+			}
+			rs = append(rs, r)
+		}
+		lost, err := f.s.SaveAttempts(f.ctx, rs, "p1")
+		must(t, err)
+		if len(lost) != 1 || lost[0] != ds[len(ds)-1].ID || ds[len(ds)-1].EventID != stolen.ID {
+			t.Fatalf("batch of %d: lost %v, want the delivery p2 holds", len(rs), lost)
+		}
+		for i, r := range rs[:len(rs)-1] {
+			got, err := f.s.GetDelivery(f.ctx, f.ws.ID, r.Delivery.ID)
+			must(t, err)
+			same(t, got, r.Delivery)
+			attempts, err := f.s.ListAttempts(f.ctx, r.Delivery.ID, 10)
+			must(t, err)
+			if r.Attempt == nil {
+				if len(attempts) != 0 {
+					t.Fatalf("an attempt logged for a record without one: %+v", attempts)
+				}
+				continue
+			}
+			if len(attempts) != 1 {
+				t.Fatalf("delivery %d: %d attempts", i, len(attempts))
+			}
+			same(t, attempts[0], r.Attempt)
+		}
+		got, err := f.s.GetDelivery(f.ctx, f.ws.ID, ds[len(ds)-1].ID)
+		must(t, err)
+		if got.LeaseOwner != "p2" || got.AttemptCount != 0 {
+			t.Fatalf("a lost delivery was changed: %+v", got)
+		}
+		must(t, f.s.DeleteEndpoint(f.ctx, f.ws.ID, ep.ID))
+	}
+}
