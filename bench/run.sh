@@ -8,7 +8,8 @@
 #   BENCH_RATE=500 bench/run.sh       # open loop at 500 req/s instead
 #
 # Environment (all optional):
-#   BENCH_SCENARIOS     scenarios to run         (default: ceiling api-write api-read delivery)
+#   BENCH_SCENARIOS     scenarios to run         (default: ceiling api-write api-read delivery
+#                       inbound-ack end-to-end)
 #   BENCH_DURATION      measured time per scenario (default: 5s; at most 10m)
 #   BENCH_WARMUP        unmeasured load first     (default: 1s)
 #   BENCH_CONCURRENCY   -c of sbbench             (default: 16)
@@ -19,6 +20,9 @@
 #                       limiter does not cap the run (default: 1000000;
 #                       empty keeps the server's defaults)
 #   BENCH_ENDPOINTS     delivery: webhook endpoints (default: 10)
+#   BENCH_E2E_RATE      end-to-end: open-loop updates per second (default: 1000;
+#                       end-to-end always runs open loop, whatever BENCH_RATE)
+#   BENCH_USERS         inbound-ack, end-to-end: Telegram users (default: 1000)
 #   BENCH_JSON          1: also append JSON results to bench/results/
 #   BENCH_KEEP          1: keep the temp dir (logs, database)
 #
@@ -28,7 +32,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-SCENARIOS=${BENCH_SCENARIOS:-ceiling api-write api-read delivery}
+SCENARIOS=${BENCH_SCENARIOS:-ceiling api-write api-read delivery inbound-ack end-to-end}
 DURATION=${BENCH_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-1s}
 CONCURRENCY=${BENCH_CONCURRENCY:-16}
@@ -81,7 +85,10 @@ trap 'exit 130' INT TERM
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 # needs_switchboard reports whether a scenario against Switchboard was asked for.
-needs_switchboard() { [[ " $SCENARIOS " == *" api-"* || " $SCENARIOS " == *" delivery "* ]]; }
+needs_switchboard() {
+	[[ " $SCENARIOS " == *" api-"* || " $SCENARIOS " == *" delivery "* ||
+		" $SCENARIOS " == *" inbound-ack "* || " $SCENARIOS " == *" end-to-end "* ]]
+}
 
 build() {
 	log "building sbbench and ceiling"
@@ -93,6 +100,8 @@ build() {
 			SCENARIOS=${SCENARIOS//api-write/}
 			SCENARIOS=${SCENARIOS//api-read/}
 			SCENARIOS=${SCENARIOS//delivery/}
+			SCENARIOS=${SCENARIOS//inbound-ack/}
+			SCENARIOS=${SCENARIOS//end-to-end/}
 			STATUS=1
 		fi
 	fi
@@ -225,6 +234,34 @@ run_delivery() {
 	stop_pid "$SB_PID"
 }
 
+# run_pipeline runs inbound-ack and end-to-end, each against a server of
+# its own on a fresh data dir: signed Telegram updates at a channel's hook,
+# answered by a builtin bot through a fake Bot API that sbbench runs.
+# end-to-end runs open loop at BENCH_E2E_RATE.
+run_pipeline() {
+	local name args
+	for name in inbound-ack end-to-end; do
+		wants "$name" || continue
+		if ! start_switchboard "data-$name"; then
+			STATUS=1
+			return
+		fi
+		args=(-scenario "$name" -url "http://127.0.0.1:$PORT" -d "$DURATION" -warmup "$WARMUP" -users "${BENCH_USERS:-1000}")
+		if [[ $name == end-to-end ]]; then
+			args+=(-rate "${BENCH_E2E_RATE:-1000}" -c "$((CONCURRENCY > 64 ? CONCURRENCY : 64))")
+		else
+			args+=(-c "$CONCURRENCY")
+			[[ $RATE != 0 ]] && args+=(-rate "$RATE")
+		fi
+		[[ -n $RESULTS ]] && args+=(-out "$RESULTS")
+		if ! SWITCHBOARD_API_KEY=$KEY "$BIN/sbbench" "${args[@]}"; then
+			log "scenario $name failed"
+			STATUS=1
+		fi
+		stop_pid "$SB_PID"
+	done
+}
+
 main() {
 	build
 	if [[ ${BENCH_JSON:-} == 1 ]]; then
@@ -241,6 +278,9 @@ main() {
 	fi
 	if wants delivery; then
 		run_delivery
+	fi
+	if wants inbound-ack || wants end-to-end; then
+		run_pipeline
 	fi
 	exit "$STATUS"
 }

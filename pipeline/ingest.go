@@ -337,10 +337,10 @@ func clean(s string) string {
 }
 
 // cleanRaw replaces the JSON escape of NUL, which PostgreSQL cannot store
-// in JSONB, with the replacement character; a raw body that is not JSON is
-// not kept.
+// in JSONB, with the replacement character. (The store refuses a raw body
+// that is not JSON; adapters give the bodies they parsed.)
 func cleanRaw(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || !json.Valid(raw) {
+	if len(raw) == 0 {
 		return nil
 	}
 	if bytes.Contains(raw, []byte(`\u0000`)) {

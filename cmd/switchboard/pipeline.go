@@ -34,17 +34,16 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 	transport.MaxIdleConnsPerHost = 64 // many sends to the same few API hosts
 	platform := &http.Client{Timeout: platformTimeout, Transport: transport}
 	single := m.DB.Dialect() == store.DialectSQLite
-	committers := 1
-	if !single {
-		committers = 4
-	}
 	return pipeline.New(pipeline.Config{
 		InactivityTimeout: m.Config.InactivityTimeout,
 		SendRetry:         m.Config.SendRetry,
 		BotRetry:          m.Config.BotRetry,
 		Concurrency:       m.Config.Workers,
 		SingleProcess:     single,
-		Committers:        committers,
+		// One group-commit writer on both databases: SQLite has one writer
+		// connection anyway, and on PostgreSQL concurrent batches could
+		// lock the same contacts in different orders (deadlocks).
+		Committers: 1,
 	}, pipeline.Deps{
 		Store: m.DB,
 		Adapters: pipeline.NewAdapters(

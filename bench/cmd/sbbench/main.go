@@ -47,6 +47,7 @@ type options struct {
 	convs       int
 	messages    int
 	users       int
+	noBot       bool
 	endpoints   int           // delivery: webhook endpoints
 	drain       time.Duration // delivery: how long to wait for deliveries after the load
 	pid         int           // delivery: the server's process id, for its peak RSS
@@ -87,6 +88,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.convs, "convs", 8, "api-write: conversations the messages are spread over")
 	fs.IntVar(&o.messages, "messages", 100, "api-read: messages written to the conversation before the run")
 	fs.IntVar(&o.users, "users", 1000, "inbound-ack, end-to-end: Telegram users the updates come from, in turn")
+	fs.BoolVar(&o.noBot, "no-bot", false, "inbound-ack: no bot on the channel (measures storing the updates alone)")
 	fs.IntVar(&o.endpoints, "endpoints", 10, "delivery: webhook endpoints, each on its own local sink")
 	fs.DurationVar(&o.drain, "drain", time.Minute, "delivery: how long to wait for the deliveries still on their way after the load")
 	fs.IntVar(&o.pid, "pid", 0, "delivery: the server's process id, to report its peak RSS (VmHWM)")

@@ -31,9 +31,10 @@ type hookTarget struct {
 	tg    *telegramtest.Server
 }
 
-// setupTelegram creates the bot and the channel.
-func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server) (*hookTarget, error) {
-	botID, err := c.createID(ctx, "/api/v1/bots", map[string]any{
+// setupTelegram creates the bot and the channel (without a bot if noBot).
+func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server, noBot bool) (*hookTarget, error) {
+	var botID any
+	id, err := c.createID(ctx, "/api/v1/bots", map[string]any{
 		"name": "bench", "engine": "builtin",
 		"config": map[string]any{
 			"intents":  []any{map[string]any{"name": "greet", "examples": []string{"hello", "hi"}, "responses": []string{"Hello! How can I help?"}}},
@@ -42,6 +43,9 @@ func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server) (
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !noBot {
+		botID = id
 	}
 	js, _ := json.Marshal(map[string]any{"type": "telegram", "name": "bench", "bot_id": botID,
 		"config": map[string]any{"bot_token": "123:BENCH", "api_base_url": tg.URL}})
@@ -100,12 +104,12 @@ func prepareInboundAck(ctx context.Context, o options, log io.Writer) (loadgen.C
 		return loadgen.Config{}, nil, err
 	}
 	tg := telegramtest.NewServer()
-	h, err := setupTelegram(ctx, c, tg)
+	h, err := setupTelegram(ctx, c, tg, o.noBot)
 	if err != nil {
 		tg.Close()
 		return loadgen.Config{}, nil, err
 	}
-	fmt.Fprintf(log, "inbound-ack: channel ready, updates from %d users to %s\n", o.users, h.url)
+	fmt.Fprintf(log, "inbound-ack: channel ready (bot: %v), updates from %d users to %s\n", !o.noBot, o.users, h.url)
 	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: h.updates(o.users, nil)}
 	return cfg, tg.Close, nil
 }
@@ -200,7 +204,7 @@ func runEndToEnd(ctx context.Context, o options, out, log io.Writer) error {
 	}
 	tg := telegramtest.NewServer()
 	defer tg.Close()
-	h, err := setupTelegram(ctx, c, tg)
+	h, err := setupTelegram(ctx, c, tg, false)
 	if err != nil {
 		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
