@@ -60,6 +60,7 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, in *turnInput) {
 		return
 	}
 	if in == nil || in.conv.Status != sb.ConversationActive {
+		p.metrics.turns.WithLabelValues("none", "silent").Inc()
 		p.finish(ctx, j, nil)
 		return
 	}
@@ -76,9 +77,13 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, in *turnInput) {
 		p.replyFailed(ctx, j, in.bot, err)
 		return
 	}
-	p.finish(ctx, j, func(q sb.Queries) error {
-		return p.answer(ctx, q, j, in, answer)
-	})
+	outcome := "silent"
+	if answer != nil && len(answer.Replies) > 0 {
+		outcome = "answered"
+	}
+	if p.finish(ctx, j, func(q sb.Queries) error { return p.answer(ctx, q, j, in, answer) }) {
+		p.metrics.turns.WithLabelValues(in.bot.Engine, outcome).Inc()
+	}
 }
 
 // readTurn loads what a turn needs; nil (and no error) if the conversation
@@ -169,6 +174,7 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, err 
 	if retryable {
 		if d, ok := p.retryDelay(p.cfg.BotRetry, j.Attempts, after); ok {
 			p.log.Info("pipeline: bot failed to answer; retrying", "bot", bot.ID, "attempt", j.Attempts, "in", d, "error", err)
+			p.metrics.turns.WithLabelValues(bot.Engine, "retried").Inc()
 			p.retry(ctx, j, p.now().Add(d), err.Error())
 			return
 		}
@@ -183,6 +189,7 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, err 
 // botFailed ends a turn without an answer and emits bot.error.
 func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, msg string) {
 	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "job", j.ID, "error", msg)
+	p.metrics.turns.WithLabelValues(bot.Engine, "error").Inc()
 	p.finish(ctx, j, func(q sb.Queries) error {
 		return q.CreateEvent(ctx, sb.BotEvent(sb.EventBotError, bot, msg))
 	})

@@ -26,6 +26,7 @@ type committer struct {
 	items    chan *txItem
 	maxBatch int
 	log      *slog.Logger
+	observe  func(float64) // the size of each batch written
 	wg       sync.WaitGroup
 	mu       sync.RWMutex
 	closed   bool
@@ -37,8 +38,8 @@ type txItem struct {
 }
 
 // newCommitter starts n writers.
-func newCommitter(store sb.Store, n, maxBatch int, log *slog.Logger) *committer {
-	c := &committer{store: store, items: make(chan *txItem, maxBatch*n), maxBatch: maxBatch, log: log}
+func newCommitter(store sb.Store, n, maxBatch int, log *slog.Logger, observe func(float64)) *committer {
+	c := &committer{store: store, items: make(chan *txItem, maxBatch*n), maxBatch: maxBatch, log: log, observe: observe}
 	for range n {
 		c.wg.Add(1)
 		go c.loop()
@@ -101,6 +102,7 @@ func (c *committer) drain(batch []*txItem) []*txItem {
 // write commits a batch in one transaction, or each of its items in its own
 // when the batch fails.
 func (c *committer) write(batch []*txItem) {
+	c.observe(float64(len(batch)))
 	ctx := context.Background()
 	if len(batch) == 1 {
 		batch[0].done <- c.store.Tx(ctx, batch[0].fn)

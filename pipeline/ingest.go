@@ -83,6 +83,10 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 			break
 		}
 	}
+	if err == nil {
+		p.metrics.inbound.WithLabelValues(ch.Type, "stored").Add(float64(out.Stored))
+		p.metrics.inbound.WithLabelValues(ch.Type, "duplicate").Add(float64(out.Duplicates))
+	}
 	return out, err
 }
 

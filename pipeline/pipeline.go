@@ -178,8 +178,9 @@ type Pipeline struct {
 	now      func() time.Time
 	jitter   func() float64
 
-	commit *committer
-	run    *runner
+	commit  *committer
+	run     *runner
+	metrics *metrics
 
 	channels cache[*sb.Channel]
 	bots     cache[*sb.Bot]
@@ -205,8 +206,9 @@ func New(cfg Config, d Deps) *Pipeline {
 		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, log: d.Logger,
 		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
 	}
-	p.commit = newCommitter(d.Store, cfg.Committers, cfg.MaxBatch, d.Logger)
 	p.run = newRunner(p)
+	p.metrics = newMetrics(p)
+	p.commit = newCommitter(d.Store, cfg.Committers, cfg.MaxBatch, d.Logger, p.metrics.batchSize.Observe)
 	return p
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
@@ -442,4 +444,50 @@ func TestBotAttachedLater(t *testing.T) {
 	e.hook(e.p, 2, 42, "hello")
 	e.run()
 	equal(t, "sent", e.sent(), []string{"Hello! How can I help?"})
+}
+
+// TestMetrics: what the pipeline did is counted.
+func TestMetrics(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(e.p.Collectors()...)
+	e.hook(e.p, 1, 42, "hello")
+	e.hook(e.p, 1, 42, "hello")
+	e.run()
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"switchboard_inbound_messages_total", map[string]string{"channel_type": "telegram", "result": "stored"}, 1},
+		{"switchboard_inbound_messages_total", map[string]string{"channel_type": "telegram", "result": "duplicate"}, 1},
+		{"switchboard_sends_total", map[string]string{"channel_type": "telegram", "outcome": "sent"}, 1},
+		{"switchboard_bot_turns_total", map[string]string{"engine": "builtin", "outcome": "answered"}, 1},
+	} {
+		if got := metricValue(t, reg, c.name, c.labels); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+}
+
+// metricValue reads one counter of a registry.
+func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	must(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue next
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }

@@ -59,22 +59,25 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 		return
 	}
 	if ch.Status == sb.ChannelDisconnected {
-		p.sendFailed(ctx, j, m, "the channel is disconnected: nothing is sent through it until it is connected again")
+		p.sendFailed(ctx, j, m, ch.Type, "the channel is disconnected: nothing is sent through it until it is connected again")
 		return
 	}
 	adapter, ok := p.adapters.Lookup(ch.Type)
 	if !ok {
-		p.sendFailed(ctx, j, m, "channels of type "+ch.Type+" cannot send messages in this version of Switchboard")
+		p.sendFailed(ctx, j, m, ch.Type, "channels of type "+ch.Type+" cannot send messages in this version of Switchboard")
 		return
 	}
 	if j.Interrupted && !repeatSafe[ch.Type] {
-		p.sendFailed(ctx, j, m, errOutcomeUnknown)
+		p.sendFailed(ctx, j, m, ch.Type, errOutcomeUnknown)
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
+	start := time.Now()
 	ext, err := adapter.Send(cctx, ch, &sb.OutboundMessage{MessageID: m.ID, To: contact.ExternalID, Text: m.Text, Thread: pl.Thread})
+	p.metrics.sendTime.WithLabelValues(ch.Type).Observe(time.Since(start).Seconds())
 	cancel()
 	if err == nil {
+		p.metrics.sends.WithLabelValues(ch.Type, "sent").Inc()
 		p.sent(ctx, j, m, ext)
 		return
 	}
@@ -87,11 +90,12 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 		}
 		if d, ok := p.retryDelay(p.cfg.SendRetry, j.Attempts, after); ok {
 			p.log.Info("pipeline: send failed; retrying", "message", m.ID, "attempt", j.Attempts, "in", d, "error", err)
+			p.metrics.sends.WithLabelValues(ch.Type, "retried").Inc()
 			p.retry(ctx, j, p.now().Add(d), err.Error())
 			return
 		}
 	}
-	p.sendFailed(ctx, j, m, err.Error())
+	p.sendFailed(ctx, j, m, ch.Type, err.Error())
 }
 
 // sendInput is what a send needs: the message, its channel (with its
@@ -135,7 +139,8 @@ func (p *Pipeline) sent(ctx context.Context, j *sb.Job, m *sb.Message, ext strin
 }
 
 // sendFailed records a send that will not be tried again.
-func (p *Pipeline) sendFailed(ctx context.Context, j *sb.Job, m *sb.Message, msg string) {
+func (p *Pipeline) sendFailed(ctx context.Context, j *sb.Job, m *sb.Message, chType, msg string) {
+	p.metrics.sends.WithLabelValues(chType, "failed").Inc()
 	p.log.Warn("pipeline: message failed", "message", m.ID, "attempts", j.Attempts, "error", msg)
 	p.finish(ctx, j, func(q sb.Queries) error {
 		failed := *m

@@ -137,6 +137,21 @@ func TestTelegramEndToEnd(t *testing.T) {
 	if len(tg.Calls("sendMessage")) != 2 || calls[1].Text() != "Sorry, I did not get that." {
 		t.Fatalf("replies: %+v", tg.Calls("sendMessage"))
 	}
+	res, err := http.Get(p.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, line := range []string{
+		`switchboard_inbound_messages_total{channel_type="telegram",result="stored"} 2`,
+		`switchboard_inbound_messages_total{channel_type="telegram",result="duplicate"} 1`,
+		`switchboard_sends_total{channel_type="telegram",outcome="sent"} 2`,
+	} {
+		if !strings.Contains(string(metrics), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
 	p.stop(t)
 }
 

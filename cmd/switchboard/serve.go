@@ -148,6 +148,7 @@ func (m *Main) handler() http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPoolMetrics(reg, "writer", m.DB.Stats)
 	reg.MustRegister(m.Dispatcher.Collectors()...)
+	reg.MustRegister(m.Pipeline.Collectors()...)
 	if m.DB.Dialect() == "sqlite" {
 		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
 	}
