@@ -88,6 +88,12 @@ type JobQueries interface {
 	// open conversation) take turns. It does nothing outside a transaction,
 	// and nothing on SQLite, whose write transactions already take turns.
 	LockContact(ctx context.Context, workspaceID, id string) error
+	// BoundLockWait makes the statements of the current transaction fail
+	// rather than wait longer than d for a row another transaction holds
+	// (PostgreSQL's lock_timeout), so that a transaction that could
+	// deadlock with another gives up early. It does nothing outside a
+	// transaction and on SQLite.
+	BoundLockWait(ctx context.Context, d time.Duration) error
 
 	// TouchConversation sets a conversation's last activity, and nothing
 	// else (the pipeline's cheap write for each message).

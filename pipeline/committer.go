@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -21,6 +22,12 @@ import (
 // Grouping takes what is queued when the writer becomes free, without
 // waiting for more: a lone write commits at once, and under load the
 // batches grow by themselves.
+//
+// With several writers (PostgreSQL), two batches could lock the rows of
+// the same contacts in different orders and deadlock: a batch therefore
+// waits at most batchLockWait for a row lock, and if it gives up its items
+// are written one by one (a single item locks one contact's rows, which
+// cannot deadlock with another's).
 type committer struct {
 	store    sb.Store
 	items    chan *txItem
@@ -31,6 +38,9 @@ type committer struct {
 	mu       sync.RWMutex
 	closed   bool
 }
+
+// batchLockWait bounds how long a grouped transaction waits for a row lock.
+const batchLockWait = 200 * time.Millisecond
 
 type txItem struct {
 	fn   func(q sb.Queries) error
@@ -109,6 +119,9 @@ func (c *committer) write(batch []*txItem) {
 		return
 	}
 	err := c.store.Tx(ctx, func(q sb.Queries) error {
+		if err := q.BoundLockWait(ctx, batchLockWait); err != nil {
+			return err
+		}
 		for _, it := range batch {
 			if err := it.fn(q); err != nil {
 				return err

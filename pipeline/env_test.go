@@ -105,7 +105,7 @@ func newEnv(t testing.TB, url string) *env {
 	e.bot = e.newBot(sb.EngineBuiltin, supportBot, nil)
 	e.ch = e.newChannel(sb.ChannelTelegram, &e.bot.ID, map[string]any{"api_base_url": e.tg.URL},
 		map[string]string{"bot_token": "123:TEST", "secret_token": secretToken})
-	e.cfg = pipeline.Config{Lease: time.Minute, CallTimeout: 10 * time.Second}
+	e.cfg = pipeline.Config{Lease: time.Minute, CallTimeout: 10 * time.Second, Committers: 3}
 	e.p = e.pipeline()
 	return e
 }

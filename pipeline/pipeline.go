@@ -92,7 +92,8 @@ type Config struct {
 	// gone, and are taken over at once instead of after they expire.
 	SingleProcess bool
 	// Committers is the number of concurrent group-commit writers (1 on
-	// SQLite, which has one writer; more on PostgreSQL).
+	// SQLite, which has one writer; more on PostgreSQL, where they overlap
+	// their round trips).
 	Committers int
 	MaxBatch   int
 }

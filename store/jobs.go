@@ -163,6 +163,16 @@ func (q *queries) TouchConversation(ctx context.Context, workspaceID, id string,
 		`UPDATE conversations SET last_activity_at = ? WHERE workspace_id = ? AND id = ?`, q.t(norm(at)), workspaceID, id)
 }
 
+// BoundLockWait sets lock_timeout for the rest of the transaction
+// (PostgreSQL only).
+func (q *queries) BoundLockWait(ctx context.Context, d time.Duration) error {
+	if q.dialect != DialectPostgres || q.committed == nil {
+		return nil
+	}
+	_, err := q.w.ExecContext(ctx, "SET LOCAL lock_timeout = "+strconv.FormatInt(max(d.Milliseconds(), 1), 10))
+	return translate(err, "set", "lock timeout")
+}
+
 // LastInboundMessage returns the newest inbound message of a conversation.
 func (q *queries) LastInboundMessage(ctx context.Context, workspaceID, conversationID string) (*switchboard.Message, error) {
 	return getOne(ctx, q, "message", scanMessage,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/store"
@@ -346,5 +347,42 @@ func TestNULCharacters(t *testing.T) {
 			}
 			must(t, errs[1])
 		})
+	}
+}
+
+// TestBoundLockWait: on PostgreSQL a transaction with a bounded lock wait
+// fails, rather than waits, on a row another transaction holds.
+func TestBoundLockWait(t *testing.T) {
+	db := openURL(t, pgtest.URL(t))
+	ctx := context.Background()
+	ws := &switchboard.Workspace{Name: "w"}
+	must(t, db.CreateWorkspace(ctx, ws))
+	ch := &switchboard.Channel{WorkspaceID: ws.ID, Type: "api", Name: "c", Status: "connected"}
+	must(t, db.CreateChannel(ctx, ch))
+	ct := &switchboard.Contact{WorkspaceID: ws.ID, ChannelID: ch.ID, ExternalID: "u"}
+	must(t, db.CreateContact(ctx, ct))
+	locked, release := make(chan struct{}), make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- db.Tx(ctx, func(q switchboard.Queries) error {
+			if err := q.LockContact(ctx, ws.ID, ct.ID); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	err := db.Tx(ctx, func(q switchboard.Queries) error {
+		if err := q.BoundLockWait(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+		return q.LockContact(ctx, ws.ID, ct.ID)
+	})
+	close(release)
+	must(t, <-holder)
+	if err == nil {
+		t.Fatal("a bounded wait for a held row succeeded")
 	}
 }

@@ -34,16 +34,17 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 	transport.MaxIdleConnsPerHost = 64 // many sends to the same few API hosts
 	platform := &http.Client{Timeout: platformTimeout, Transport: transport}
 	single := m.DB.Dialect() == store.DialectSQLite
+	committers := 4 // on PostgreSQL, round trips of several connections overlap
+	if single {
+		committers = 1 // SQLite has one writer connection
+	}
 	return pipeline.New(pipeline.Config{
 		InactivityTimeout: m.Config.InactivityTimeout,
 		SendRetry:         m.Config.SendRetry,
 		BotRetry:          m.Config.BotRetry,
 		Concurrency:       m.Config.Workers,
 		SingleProcess:     single,
-		// One group-commit writer on both databases: SQLite has one writer
-		// connection anyway, and on PostgreSQL concurrent batches could
-		// lock the same contacts in different orders (deadlocks).
-		Committers: 1,
+		Committers:        committers,
 	}, pipeline.Deps{
 		Store: m.DB,
 		Adapters: pipeline.NewAdapters(

@@ -270,8 +270,16 @@ func testLastInboundMessage(t *testing.T, f *fixture) {
 }
 
 // testLockContact: locking a contact in a transaction works on every
-// dialect, and a missing contact is not_found.
+// dialect, and a missing contact is not_found; a bounded lock wait leaves
+// the transaction working.
 func testLockContact(t *testing.T, f *fixture) {
+	must(t, f.s.BoundLockWait(f.ctx, time.Second)) // outside a transaction: nothing
+	must(t, f.s.Tx(f.ctx, func(q switchboard.Queries) error {
+		if err := q.BoundLockWait(f.ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+		return q.LockContact(f.ctx, f.ws.ID, f.ct.ID)
+	}))
 	must(t, f.s.LockContact(f.ctx, f.ws.ID, "ct_missing")) // outside a transaction: nothing
 	must(t, f.s.Tx(f.ctx, func(q switchboard.Queries) error {
 		return q.LockContact(f.ctx, f.ws.ID, f.ct.ID)
