@@ -116,13 +116,11 @@ func TestRetrySchedule(t *testing.T) {
 				ep := h.endpoint(s.srv.URL)
 				ev := h.event(sb.EventMessageReceived)
 				id := h.deliveries(ep)[0].ID
-				start := h.clock.Now()
-				want := start
 				for n := 1; n <= len(DefaultSchedule)+1; n++ {
 					d := h.settled(id, n)
 					if n <= len(DefaultSchedule) {
 						delay := time.Duration(float64(DefaultSchedule[n-1]) * tc.factor)
-						want = h.clock.Now().Add(delay)
+						want := h.clock.Now().Add(delay)
 						if d.Status != sb.DeliveryPending || !d.NextAttemptAt.Equal(want) {
 							t.Fatalf("after attempt %d: %s next at %v, want %v", n, d.Status, d.NextAttemptAt, want)
 						}
