@@ -93,12 +93,21 @@ func (m *Main) Serve(ctx context.Context) error {
 	m.Logger.Info("shutting down: draining in-flight requests", "timeout", m.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
+	// Everything stops taking work at once and finishes what is in flight.
+	// Deliveries not yet started are released, and those of events that the
+	// pipeline's last jobs emit are left unleased: the next process to run
+	// (or another one on the same PostgreSQL) sends them.
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		m.stopDelivery(sctx)
+	}()
 	err := m.HTTP.Shutdown(sctx)
 	m.Webchat.Close() // WebSockets are not drained by Shutdown: 1001 tells the widgets to reconnect
 	if perr := m.Pipeline.Stop(sctx); perr != nil {
 		m.Logger.Warn("stopping the pipeline: jobs cut short run again at the next start", "error", perr)
 	}
-	m.stopDelivery(sctx) // after the pipeline, whose last jobs may emit events
+	<-delivered
 	m.Close()
 	if err != nil {
 		return fmt.Errorf("draining: %w", err)
