@@ -58,7 +58,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var conv *sb.Conversation
-	err := s.store.Tx(r.Context(), func(q sb.Queries) error {
+	err := s.write(r.Context(), func(q sb.Queries) error {
 		ch, err := s.bodyChannel(r.Context(), q, principal(r).WorkspaceID, req.ChannelID)
 		if err != nil {
 			return err
@@ -155,7 +155,7 @@ func (s *Server) putConversation(w http.ResponseWriter, r *http.Request) error {
 		return sb.Invalid("assignee", "must be at most 200 characters")
 	}
 	var conv *sb.Conversation
-	err = s.store.Tx(r.Context(), func(q sb.Queries) error {
+	err = s.write(r.Context(), func(q sb.Queries) error {
 		conv, err = q.GetConversation(r.Context(), principal(r).WorkspaceID, id)
 		if err != nil {
 			return err

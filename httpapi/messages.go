@@ -82,7 +82,7 @@ func (s *Server) postConversationMessage(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	var msg *sb.Message
-	err = s.store.Tx(r.Context(), func(q sb.Queries) error {
+	err = s.write(r.Context(), func(q sb.Queries) error {
 		conv, err := q.GetConversation(r.Context(), principal(r).WorkspaceID, convID)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var msg *sb.Message
-	err := s.store.Tx(r.Context(), func(q sb.Queries) error {
+	err := s.write(r.Context(), func(q sb.Queries) error {
 		ch, err := s.bodyChannel(r.Context(), q, principal(r).WorkspaceID, req.ChannelID)
 		if err != nil {
 			return err

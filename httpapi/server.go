@@ -219,3 +219,14 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	_, err := w.Write(api.Document)
 	return err
 }
+
+// write runs fn in one transaction: through the pipeline's group committer
+// when there is a pipeline (concurrent writes then share a commit, which
+// SQLite's single writer needs), else on its own. fn may run more than once
+// and must set its results afresh each time.
+func (s *Server) write(ctx context.Context, fn func(q sb.Queries) error) error {
+	if s.pipe != nil {
+		return s.pipe.Write(ctx, fn)
+	}
+	return s.store.Tx(ctx, fn)
+}

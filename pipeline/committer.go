@@ -152,3 +152,11 @@ func (c *committer) close() {
 	c.mu.Unlock()
 	c.wg.Wait()
 }
+
+// Write runs fn in a transaction through the group committer, so that the
+// API's frequent writes (messages, conversation changes) share commits with
+// each other and with the pipeline's. fn may run more than once (see
+// committer) and must set its results afresh on each run.
+func (p *Pipeline) Write(ctx context.Context, fn func(q sb.Queries) error) error {
+	return p.commit.do(ctx, fn)
+}

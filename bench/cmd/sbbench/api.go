@@ -99,13 +99,13 @@ func (c *apiClient) createID(ctx context.Context, path string, body any) (string
 	return id, err
 }
 
-// createChannel creates the API channel the scenarios talk through. Its
-// callback goes to the discard port, so outbound sends fail fast.
-func (c *apiClient) createChannel(ctx context.Context) (string, error) {
+// createChannel creates the API channel the scenarios talk through, its
+// outbound messages POSTed to callbackURL.
+func (c *apiClient) createChannel(ctx context.Context, callbackURL string) (string, error) {
 	return c.createID(ctx, "/api/v1/channels", map[string]any{
 		"type":   "api",
 		"name":   "bench",
-		"config": map[string]string{"callback_url": "http://127.0.0.1:9/"},
+		"config": map[string]string{"callback_url": callbackURL},
 	})
 }
 

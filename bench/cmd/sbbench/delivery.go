@@ -71,7 +71,7 @@ func prepareDelivery(ctx context.Context, o options, log io.Writer) (loadgen.Con
 			return fail(fmt.Errorf("%w (does the server run with SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true?)", err))
 		}
 	}
-	convs, err := setupConversations(ctx, c, max(o.convs, 1))
+	convs, err := setupConversations(ctx, c, max(o.convs, 1), "http://127.0.0.1:9/") // no message is sent
 	if err != nil {
 		return fail(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -65,8 +66,13 @@ func prepareAPIWrite(ctx context.Context, o options, log io.Writer) (loadgen.Con
 	if err != nil {
 		return loadgen.Config{}, nil, err
 	}
-	convs, err := setupConversations(ctx, c, max(o.convs, 1))
+	sink, stop, err := startCallbackSink()
 	if err != nil {
+		return loadgen.Config{}, nil, err
+	}
+	convs, err := setupConversations(ctx, c, max(o.convs, 1), sink)
+	if err != nil {
+		stop()
 		return loadgen.Config{}, nil, err
 	}
 	fmt.Fprintf(log, "api-write: %d conversations ready\n", len(convs))
@@ -75,7 +81,7 @@ func prepareAPIWrite(ctx context.Context, o options, log io.Writer) (loadgen.Con
 		urls[i] = c.base + messagesPath(id)
 	}
 	cfg := loadgen.Config{ExpectStatus: http.StatusAccepted, Request: postRequests(urls, c.auth)}
-	return cfg, nothing, nil
+	return cfg, stop, nil
 }
 
 // postRequests returns a RequestFunc for POST urls[i % len(urls)] with the
@@ -93,10 +99,11 @@ func postRequests(urls []string, auth string) loadgen.RequestFunc {
 	}
 }
 
-// setupConversations creates the bench channel and n conversations on it,
-// each with its own user, and returns their ids.
-func setupConversations(ctx context.Context, c *apiClient, n int) ([]string, error) {
-	ch, err := c.createChannel(ctx)
+// setupConversations creates the bench channel (its replies POSTed to
+// callbackURL) and n conversations on it, each with its own user, and
+// returns their ids.
+func setupConversations(ctx context.Context, c *apiClient, n int, callbackURL string) ([]string, error) {
+	ch, err := c.createChannel(ctx, callbackURL)
 	if err != nil {
 		return nil, err
 	}
@@ -117,12 +124,18 @@ func prepareAPIRead(ctx context.Context, o options, log io.Writer) (loadgen.Conf
 	if err != nil {
 		return loadgen.Config{}, nil, err
 	}
-	convs, err := setupConversations(ctx, c, 1)
+	sink, stop, err := startCallbackSink()
 	if err != nil {
+		return loadgen.Config{}, nil, err
+	}
+	convs, err := setupConversations(ctx, c, 1, sink)
+	if err != nil {
+		stop()
 		return loadgen.Config{}, nil, err
 	}
 	for range o.messages {
 		if err := c.postMessage(ctx, convs[0]); err != nil {
+			stop()
 			return loadgen.Config{}, nil, err
 		}
 	}
@@ -132,5 +145,23 @@ func prepareAPIRead(ctx context.Context, o options, log io.Writer) (loadgen.Conf
 		c.base + "/api/v1/conversations?limit=50",
 	}
 	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: getRequests(urls, c.auth)}
-	return cfg, nothing, nil
+	return cfg, stop, nil
+}
+
+// startCallbackSink starts the receiver of the bench channel's outbound
+// messages on loopback: it answers 204 to everything, as a customer's
+// service would, so that each queued message is sent and ends sent. The
+// server must allow private targets (run.sh sets
+// SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true).
+func startCallbackSink() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/callback", func() { _ = srv.Close() }, nil
 }
