@@ -10,10 +10,11 @@ import (
 )
 
 // repeatSafe are the channel types whose receivers drop a repeated send
-// (the api channel's webhook-id is the message id): a send interrupted by a
-// crash is retried on them. On the others a repeat would reach the contact
-// twice, so an interrupted send ends failed instead.
-var repeatSafe = map[string]bool{sb.ChannelAPI: true}
+// (the api channel's webhook-id is the message id; the web chat widget keeps
+// messages by their msg_ id): a send interrupted by a crash is retried on
+// them. On the others a repeat would reach the contact twice, so an
+// interrupted send ends failed instead.
+var repeatSafe = map[string]bool{sb.ChannelAPI: true, sb.ChannelWebchat: true}
 
 // errOutcomeUnknown is the error of a send interrupted on a platform that
 // cannot drop repeats.
