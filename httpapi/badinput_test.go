@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 // fixtures are real resources of the workspace under test, to put in paths.
@@ -58,7 +59,7 @@ func (e *env) snapshot(t *testing.T) string {
 // token, a token lacking the scope, and (for routes naming a resource) a
 // token of another workspace.
 func TestAuthEveryRoute(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		f := e.fixtures(t)
 		unrelated := e.key(e.ws, sb.ScopeReadIntegrations)
@@ -134,7 +135,7 @@ var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField 
 // unknown fields, missing fields, no body and an oversized body; each gets a
 // problem naming the field, and nothing changes.
 func TestBadBodies(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		f := e.fixtures(t)
 		before := e.snapshot(t)

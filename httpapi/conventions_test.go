@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 func TestRequestIDAndVersion(t *testing.T) {
@@ -54,7 +55,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		first := e.must(201, "POST", "/api/v1/bots", e.admin, builtinBot, "Idempotency-Key", "k-1")
 		again := e.must(201, "POST", "/api/v1/bots", e.admin, builtinBot, "Idempotency-Key", "k-1")

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/slack"
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -50,7 +51,7 @@ func (e *env) telegramSetup(t *testing.T, tg *telegramtest.Server) (string, stri
 // registration, refused requests that store nothing, an update answered by
 // the bot, a repeat dropped, and the events in order.
 func TestTelegramHook(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		tg := telegramtest.NewServer()
 		defer tg.Close()
@@ -177,7 +178,7 @@ func TestSlackHook(t *testing.T) {
 // TestAPIChannelHook: the api channel's Standard Webhooks signature, its
 // replay window, strict bodies, and the signed callback with the reply.
 func TestAPIChannelHook(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		var mu sync.Mutex
 		var callbacks [][]byte
@@ -257,7 +258,7 @@ func TestRegisterRefusals(t *testing.T) {
 // TestMessagesFromTheAPIAreSent: a message posted through the API is
 // queued in the same transaction as its send, and sent.
 func TestMessagesFromTheAPIAreSent(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		tg := telegramtest.NewServer()
 		defer tg.Close()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 var builtinBot = map[string]any{
@@ -20,7 +21,7 @@ var builtinBot = map[string]any{
 }
 
 func TestBots(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		b := e.must(201, "POST", "/api/v1/bots", e.admin, builtinBot).obj(t)
 		id := b["id"].(string)
@@ -66,7 +67,7 @@ func TestBots(t *testing.T) {
 }
 
 func TestChannels(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		botID := e.must(201, "POST", "/api/v1/bots", e.admin, builtinBot).str(t, "id")
 		tg := e.must(201, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "telegram", "name": "TG", "bot_id": botID,
@@ -121,7 +122,7 @@ func (e *env) conversationFixture(t testing.TB) (channelID, convID, contactID st
 }
 
 func TestConversationLifecycle(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		channelID, convID, contactID := e.conversationFixture(t)
 		e.must(409, "POST", "/api/v1/conversations", e.admin, map[string]any{"channel_id": channelID, "contact_id": contactID}).problem(t, 409, sb.EConflict, "")
@@ -181,7 +182,7 @@ func TestConversationLifecycle(t *testing.T) {
 }
 
 func TestMessagesAndContacts(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		channelID, convID, contactID := e.conversationFixture(t)
 		m := e.must(202, "POST", "/api/v1/conversations/"+convID+"/messages", e.admin, map[string]any{"text": "Hello from an agent", "sender": "agent"}).obj(t)
@@ -223,7 +224,7 @@ func TestMessagesAndContacts(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		k := e.must(201, "POST", "/api/v1/api-keys", e.admin, map[string]any{"name": "ci", "scopes": []string{"read:bots"}}).obj(t)
 		secretValue := k["key"].(string)

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 // The response checker reads the widget script as a string.
@@ -33,7 +34,7 @@ func init() {
 // TestWebchatRoutes creates a web chat channel through the API and uses
 // its routes, every answer checked against the OpenAPI document.
 func TestWebchatRoutes(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		created := e.must(201, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "webchat", "name": "Site",
 			"config": map[string]any{"allowed_origins": []string{"https://shop.example.com"}}})

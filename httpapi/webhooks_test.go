@@ -16,12 +16,13 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
 func TestWebhookEndpoints(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		created := e.must(201, "POST", "/api/v1/webhooks", e.admin, map[string]any{
 			"url": "https://1.2.3.4/hooks", "description": "Orders", "event_types": []string{"message.*", "conversation.ended"},
@@ -230,7 +231,7 @@ func (e *env) delivered(t *testing.T, id string, attempts int) map[string]any {
 // TestWebhookDeliveries drives test events, the attempt log, retry and
 // replay through the API with a dispatcher and a loopback receiver.
 func TestWebhookDeliveries(t *testing.T) {
-	databases(t, func(t *testing.T, dbURL string) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL, envOptions{rate: 10000, burst: 10000, allowPrivate: true})
 		e.startDispatcher(t)
 		rec := newRecorder(t)

@@ -12,6 +12,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -27,7 +28,7 @@ func (e *env) afterLease() { e.clock.Advance(e.cfg.Lease + time.Second) }
 // transaction committed, before the bot turn. Another process takes the
 // turn over once the lease expires, and the contact gets one reply.
 func TestCrashResumeAfterIngest(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		a := e.p
 		e.hook(a, 1, 42, "hello")
@@ -64,7 +65,7 @@ func TestCrashTakeOverAtStart(t *testing.T) {
 // TestCrashResumeAfterBotTurn: the process dies after the bot turn
 // committed its reply, before sending it. Another process sends it once.
 func TestCrashResumeAfterBotTurn(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		a := e.p
 		e.hook(a, 1, 42, "hello")
@@ -91,7 +92,7 @@ func TestCrashResumeAfterBotTurn(t *testing.T) {
 // again: the message ends failed with an explicit error. When the "dead"
 // process comes back to life, its lease is gone and it records nothing.
 func TestCrashDuringSendNeverSendsTwice(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		arrived, release := make(chan struct{}), make(chan struct{})
 		var once sync.Once
@@ -131,7 +132,7 @@ func TestCrashDuringSendNeverSendsTwice(t *testing.T) {
 // receivers drop repeats by webhook-id, an interrupted send is sent again
 // with the same webhook-id, and the message ends sent.
 func TestCrashDuringSendAPIChannelRetries(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		var mu sync.Mutex
 		var ids []string
@@ -188,7 +189,7 @@ func TestCrashDuringSendAPIChannelRetries(t *testing.T) {
 // tell), and the one reply is sent once; the first process, coming back,
 // finds its lease gone and queues nothing.
 func TestCrashDuringBotCall(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		secret := signature.NewSecret()
 		key, _ := signature.Key(secret)
@@ -244,7 +245,7 @@ func TestCrashDuringBotCall(t *testing.T) {
 // TestStopGivesJobsBack: a process that stops cleanly gives back the jobs
 // it holds and has not started, so that another takes them at once.
 func TestStopGivesJobsBack(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.hook(e.p, 1, 42, "hello")
 		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
@@ -262,7 +263,7 @@ func TestStopGivesJobsBack(t *testing.T) {
 // processes on PostgreSQL) receive the same updates, some twice, and
 // answer each exactly once.
 func TestTwoProcesses(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		a, b := e.p, e.pipeline()
 		a.Start(e.ctx)

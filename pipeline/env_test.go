@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -28,18 +27,6 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// databases runs fn on SQLite and on PostgreSQL.
-func databases(t *testing.T, fn func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, pgtest.URL(t))
-	})
-}
 
 // clock is a fake clock that moves only when told.
 type clock struct {

@@ -14,13 +14,14 @@ import (
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 // TestInboundToReply: a Telegram update is stored with its contact and a
 // new conversation, the bot answers, the reply reaches the platform, and
 // the events tell the story in order.
 func TestInboundToReply(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		res := e.hook(e.p, 1001, 42, "Hello!")
 		if res.Stored != 1 || res.Duplicates != 0 {
@@ -67,7 +68,7 @@ func TestInboundToReply(t *testing.T) {
 // TestDuplicateUpdates: an update delivered again (Telegram retries with
 // the same update_id), in sequence or at once, is stored and answered once.
 func TestDuplicateUpdates(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.hook(e.p, 7, 42, "hello")
 		if res := e.hook(e.p, 7, 42, "hello"); res.Stored != 0 || res.Duplicates != 1 {
@@ -145,7 +146,7 @@ func TestIgnoredKinds(t *testing.T) {
 // handoff; messages are still stored and emitted; giving it back to the
 // bot makes it answer again.
 func TestHandoff(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.hook(e.p, 1, 42, "I want to talk to a human")
 		e.run()
@@ -194,7 +195,7 @@ func TestHandoff(t *testing.T) {
 // starts a new one. A message arriving after the timeout, before any sweep,
 // ends the old one itself.
 func TestInactivityTimeout(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.hook(e.p, 1, 42, "hello")
 		e.run()
@@ -244,7 +245,7 @@ func TestInactivityTimeout(t *testing.T) {
 // TestSendRetriesHonourRetryAfter: a 429 with retry_after is retried no
 // sooner than asked; a 5xx on the schedule; then the message is sent once.
 func TestSendRetriesHonourRetryAfter(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.tg.SetReply(func(c telegramtest.Call, n int) telegramtest.Reply {
 			switch {
@@ -290,7 +291,7 @@ func TestSendRetriesHonourRetryAfter(t *testing.T) {
 // message.failed with the platform's error after the schedule, and the
 // queue is empty; a refusal (403) fails at once.
 func TestPlatformDownForever(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.tg.SetReply(func(c telegramtest.Call, n int) telegramtest.Reply {
 			if c.ChatID() == "43" {
@@ -336,7 +337,7 @@ func TestPlatformDownForever(t *testing.T) {
 // TestRepliesInOrder: several messages of one conversation, run by the
 // background runner, are answered in their order.
 func TestRepliesInOrder(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.p.Start(e.ctx)
 		texts := []string{"hello", "where is my order", "good morning", "track my parcel", "xyzzy"}
@@ -356,7 +357,7 @@ func TestRepliesInOrder(t *testing.T) {
 // TestManyUsersAtOnce: concurrent hooks for many users (grouped into
 // shared transactions) each store one message and get one reply.
 func TestManyUsersAtOnce(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		e.p.Start(e.ctx)
 		const users, each = 20, 5

@@ -12,6 +12,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -65,7 +66,7 @@ func (e *env) useWebhookBot(url, secret string) *sb.Bot {
 }
 
 func TestWebhookBotReplies(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		secret := signature.NewSecret()
 		svc := newBotService(t, secret, func(n int, w http.ResponseWriter) {
@@ -133,7 +134,7 @@ func TestWebhookBotHandoff(t *testing.T) {
 // the inbound message is kept. A 200 with a body of the wrong shape fails
 // at once.
 func TestWebhookBotDown(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		secret := signature.NewSecret()
 		svc := newBotService(t, secret, func(n int, w http.ResponseWriter) {

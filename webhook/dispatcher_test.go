@@ -21,6 +21,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 // TestDeliveryVerifiedByStandardWebhooks: real deliveries, made during a
@@ -28,7 +29,7 @@ import (
 // project's own Go verifier under both the new and the old secret; the
 // simple X-Signature and the other headers are as the contract says.
 func TestDeliveryVerifiedByStandardWebhooks(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Clock: RealClock{}, UserAgent: "Switchboard/1.2.3"})
 		s := newSink(t)
 		ep := h.endpoint(s.srv.URL + "/hook")
@@ -100,7 +101,7 @@ func TestDeliveryVerifiedByStandardWebhooks(t *testing.T) {
 // all with the same webhook-id and increasing X-Attempt; the delivery then
 // ends failed with every attempt logged.
 func TestRetrySchedule(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		for _, tc := range []struct {
 			name   string
 			jitter float64
@@ -190,7 +191,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 // events are not delivered to it and its pending deliveries end failed
 // without a request.
 func TestGoneDisablesAtOnce(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{})
 		gone := newSink(t)
 		gone.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {
@@ -249,7 +250,7 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 // fails for five days is disabled, and the other endpoints hear of it; a
 // success in between starts the count again.
 func TestDisabledAfterFailingForFiveDays(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Schedule: Schedule{time.Hour}})
 		failing := newSink(t)
 		var succeed sync.Map
@@ -379,16 +380,13 @@ func TestDefaultPolicyRefusesLoopback(t *testing.T) {
 // (long) timeout on every request while another receives 1,000 events:
 // all 1,000 arrive while the slow endpoint's requests are still hanging.
 func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		const events, concurrency = 1000, 4
 		h := newHarness(t, url, Config{Clock: RealClock{}, Timeout: time.Hour, Concurrency: concurrency})
 		release := make(chan struct{})
-		var hanging sync.WaitGroup
 		slow := newSink(t)
 		slow.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {
-			hanging.Add(1)
-			defer hanging.Done()
-			<-release
+			<-release // the sink's Close, at cleanup, waits for these handlers
 		})
 		fast := newSink(t)
 		h.endpoint(slow.srv.URL)
@@ -408,7 +406,6 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 			t.Fatalf("the fast endpoint got %d distinct events", len(seen))
 		}
 		close(release)
-		hanging.Wait()
 	})
 }
 
@@ -443,7 +440,7 @@ func TestRateLimit(t *testing.T) {
 // TestRecoveryOfExpiredLeases: deliveries leased to a process that died
 // are taken over once the lease expires, not before.
 func TestRecoveryOfExpiredLeases(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Lease: time.Minute})
 		s := newSink(t)
 		ep := h.endpoint(s.srv.URL)
@@ -480,7 +477,7 @@ func (deadProcess) Wake()                                       {}
 // TestRetryAndReplay: a failed delivery retried or replayed is attempted
 // again at once with the same webhook-id and the next X-Attempt.
 func TestRetryAndReplay(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Schedule: Schedule{time.Minute}})
 		s := newSink(t)
 		var healthy sync.Map
@@ -540,7 +537,7 @@ func TestRetryAndReplay(t *testing.T) {
 // TestDrain: Stop lets the attempts in flight finish and records them,
 // and releases the deliveries it had not started.
 func TestDrain(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Clock: RealClock{}, Concurrency: 1})
 		release := make(chan struct{})
 		s := newSink(t)
@@ -599,7 +596,7 @@ func TestDrainBounded(t *testing.T) {
 // TestPurge: retention deletes finished deliveries, their attempts and
 // their events once they are older than Retention; pending ones stay.
 func TestPurge(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Retention: 30 * 24 * time.Hour, PurgeBatch: 2})
 		s := newSink(t)
 		s.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {
@@ -696,7 +693,7 @@ func TestMetrics(t *testing.T) {
 // and the recovery loop and the lanes' own fetches racing for the same
 // rows, every delivery is still attempted exactly once.
 func TestNoDuplicateAttemptsUnderBacklog(t *testing.T) {
-	databases(t, func(t *testing.T, url string) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		h := newHarness(t, url, Config{Clock: RealClock{}, QueueSize: 20, Concurrency: 3, BatchSize: 16,
 			Timeout: 200 * time.Millisecond, Lease: 500 * time.Millisecond, PollInterval: 20 * time.Millisecond})
 		s := newSink(t)

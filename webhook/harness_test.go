@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
@@ -24,18 +23,6 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// databases runs fn on SQLite and on PostgreSQL.
-func databases(t *testing.T, fn func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, pgtest.URL(t))
-	})
-}
 
 // openStore opens and migrates a database, closed when t ends.
 func openStore(t testing.TB, url string) *store.DB {

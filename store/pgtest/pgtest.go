@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -213,4 +214,18 @@ func (s *server) stop() {
 	if s.cluster != nil {
 		s.cluster.stop()
 	}
+}
+
+// EachDatabase runs fn as two parallel subtests, "sqlite" on a new SQLite
+// file and "postgres" on a new PostgreSQL database, so that one test covers
+// both stores.
+func EachDatabase(t *testing.T, fn func(t *testing.T, databaseURL string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, URL(t))
+	})
 }
