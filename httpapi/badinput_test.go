@@ -160,6 +160,7 @@ func TestBadBodies(t *testing.T) {
 				e.call(r.Method, path, e.admin, `[1,2]`).problem(t, 400, sb.EInvalid, "")
 				e.call(r.Method, path, e.admin, `{} {}`).problem(t, 400, sb.EInvalid, "body")
 				e.call(r.Method, path, e.admin, "").problem(t, 400, sb.EInvalid, "body")
+				e.call(r.Method, path, e.admin, `{"name":"a\u0000b","text":"\u0000"}`).problem(t, 400, sb.EInvalid, "body")
 				e.call(r.Method, path, e.admin, `{"zzz_unknown":1}`).problem(t, 400, sb.EInvalid, unknownField(name))
 				e.call(r.Method, path, e.admin, bad.wrongType).problem(t, 400, sb.EInvalid, bad.wrongField)
 				e.call(r.Method, path, e.admin, bad.missing).problem(t, 400, sb.EInvalid, bad.missingField)

@@ -34,7 +34,26 @@ func readBody(r *http.Request) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, sb.Invalid("body", "is required: send a JSON object")
 	}
+	if escapesNUL(body) {
+		return nil, sb.Invalid("body", "must not contain NUL characters (\\u0000)")
+	}
 	return body, nil
+}
+
+// escapesNUL reports whether a JSON text has a \u0000 escape in a string.
+// NUL is refused at the edge so that both databases behave alike (SQLite
+// stores it, PostgreSQL refuses it).
+func escapesNUL(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		if i+5 < len(body) && body[i+1] == 'u' && string(body[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character, so that \\u0000 is a backslash and text
+	}
+	return false
 }
 
 func bodyError(err error) error {

@@ -190,6 +190,11 @@ func TestMessagesAndContacts(t *testing.T) {
 			t.Fatalf("message %v", m)
 		}
 		msgID := m["id"].(string)
+		// A backslash followed by "u0000" is text, not a NUL character.
+		literal := e.must(202, "POST", "/api/v1/conversations/"+convID+"/messages", e.admin, `{"text":"a\\u0000b","sender":"agent"}`).obj(t)
+		if literal["text"] != `a\u0000b` {
+			t.Fatalf("text %q", literal["text"])
+		}
 		e.must(200, "GET", "/api/v1/conversations/"+convID+"/messages/"+msgID, e.reader, nil)
 		proactive := e.must(202, "POST", "/api/v1/messages", e.admin, map[string]any{"channel_id": channelID, "user_id": "u1", "text": "A proactive hello"}).obj(t)
 		if proactive["conversation_id"] != convID {
@@ -200,7 +205,7 @@ func TestMessagesAndContacts(t *testing.T) {
 			t.Fatal("a new user must get a new conversation")
 		}
 		msgs := e.must(200, "GET", "/api/v1/conversations/"+convID+"/messages", e.reader, nil).data(t)
-		if len(msgs) != 2 || msgs[0]["id"] != proactive["id"] {
+		if len(msgs) != 3 || msgs[0]["id"] != proactive["id"] {
 			t.Fatalf("messages newest first: %v", msgs)
 		}
 
