@@ -73,6 +73,7 @@ type StatusUpdate struct {
 type OutboundMessage struct {
 	MessageID string // Switchboard's msg_ id (the api channel uses it)
 	To        string // the contact's external id
+	Sender    string // SenderBot or SenderAgent (the web chat shows who answers)
 	Text      string
 	Thread    string // from the conversation's last inbound message, if any
 }

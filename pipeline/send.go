@@ -74,7 +74,7 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
 	start := time.Now()
-	ext, err := adapter.Send(cctx, ch, &sb.OutboundMessage{MessageID: m.ID, To: contact.ExternalID, Text: m.Text, Thread: pl.Thread})
+	ext, err := adapter.Send(cctx, ch, &sb.OutboundMessage{MessageID: m.ID, To: contact.ExternalID, Sender: m.Sender, Text: m.Text, Thread: pl.Thread})
 	p.metrics.sendTime.WithLabelValues(ch.Type).Observe(time.Since(start).Seconds())
 	cancel()
 	if err == nil {

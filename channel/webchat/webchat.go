@@ -146,6 +146,6 @@ func (a *Adapter) Send(_ context.Context, ch *switchboard.Channel, msg *switchbo
 	if !ValidVisitorID(msg.To) {
 		return "", &switchboard.SendError{Message: "webchat: " + msg.To + " is not a widget visitor (wc_…)"}
 	}
-	a.hub.publish(ch.ID, msg.To, serverFrame{Type: frameMessage, ID: msg.MessageID, Text: msg.Text})
+	a.hub.publish(ch.ID, msg.To, serverFrame{Type: frameMessage, ID: msg.MessageID, Sender: msg.Sender, Text: msg.Text})
 	return msg.MessageID, nil
 }

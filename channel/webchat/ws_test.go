@@ -179,12 +179,12 @@ func TestWSLivePush(t *testing.T) {
 	cl := e.dial(testOrigin, "")
 	cl.until(frameReady)
 	id := switchboard.NewID(switchboard.PrefixMessage)
-	ext, err := e.adapter.Send(context.Background(), e.ch, &switchboard.OutboundMessage{MessageID: id, To: cl.visitor, Text: "Hello! How can I help?"})
+	ext, err := e.adapter.Send(context.Background(), e.ch, &switchboard.OutboundMessage{MessageID: id, To: cl.visitor, Sender: switchboard.SenderAgent, Text: "Hello! How can I help?"})
 	if err != nil || ext != id {
 		t.Fatalf("Send = %q, %v", ext, err)
 	}
 	f := cl.next()
-	if f.Type != frameMessage || f.ID != id || f.Text != "Hello! How can I help?" {
+	if f.Type != frameMessage || f.ID != id || f.Text != "Hello! How can I help?" || f.Sender != switchboard.SenderAgent {
 		t.Fatalf("frame %+v", f)
 	}
 	// Nobody listening: still a success; the message is caught up later.
