@@ -3,12 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/wire"
+	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -31,7 +33,9 @@ func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switch
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return "", &switchboard.SendError{Retryable: true, Message: "api: " + err.Error()}
+		// An address the SSRF guard refuses stays refused until someone
+		// changes the callback_url or the policy: trying again cannot help.
+		return "", &switchboard.SendError{Retryable: !errors.Is(err, egress.ErrBlocked), Message: "api: " + err.Error()}
 	}
 	defer resp.Body.Close()
 	if err := a.check(resp); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
+	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -134,6 +135,17 @@ func TestSendNetworkError(t *testing.T) {
 	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), reply)
 	if se := channeltest.SendError(t, err); !se.Retryable || se.StatusCode != 0 {
 		t.Errorf("got %+v, want retryable", se)
+	}
+}
+
+// TestSendBlockedIsFinal: a callback the SSRF guard refuses is not retried.
+func TestSendBlockedIsFinal(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	a := New(egress.NewClient(egress.Policy{}, time.Second))
+	_, err := a.Send(context.Background(), testChannel(srv.URL), reply)
+	if se := channeltest.SendError(t, err); se.Retryable || !strings.Contains(se.Message, "not allowed") {
+		t.Errorf("got %+v, want a final error naming the refusal", se)
 	}
 }
 
