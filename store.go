@@ -13,6 +13,15 @@ type Page struct {
 	After string
 }
 
+// Rendered is an item of a list as the API shows it: its JSON document,
+// equal to what encoding/json makes of the item, but written by the
+// database, so that reading a page does not scan each column of each row
+// into Go to encode it again. ID is the item's id, for the page's cursor.
+type Rendered struct {
+	ID   string
+	JSON string
+}
+
 // ConversationFilter narrows ListConversations; empty fields match all.
 type ConversationFilter struct {
 	Status    string
@@ -109,6 +118,9 @@ type Queries interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
 	ListConversations(ctx context.Context, workspaceID string, f ConversationFilter, p Page) ([]*Conversation, error)
+	// RenderConversations is ListConversations with each conversation as the
+	// API shows it.
+	RenderConversations(ctx context.Context, workspaceID string, f ConversationFilter, p Page) ([]Rendered, error)
 	// FindOpenConversation returns the newest conversation of the contact on
 	// the channel that has not ended.
 	FindOpenConversation(ctx context.Context, channelID, contactID string) (*Conversation, error)
@@ -126,11 +138,15 @@ type Queries interface {
 	GetMessage(ctx context.Context, workspaceID, conversationID, id string) (*Message, error)
 	GetMessageByExternalID(ctx context.Context, channelID, direction, externalID string) (*Message, error)
 	ListMessages(ctx context.Context, workspaceID, conversationID string, p Page) ([]*Message, error)
+	// RenderMessages is ListMessages with each message as the API shows it.
+	RenderMessages(ctx context.Context, workspaceID, conversationID string, p Page) ([]Rendered, error)
 	UpdateMessage(ctx context.Context, m *Message) error
 
 	CreateEvent(ctx context.Context, e *Event) error
 	GetEvent(ctx context.Context, workspaceID, id string) (*Event, error)
 	ListEvents(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]*Event, error)
+	// RenderEvents is ListEvents with each event as the API shows it.
+	RenderEvents(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]Rendered, error)
 
 	// CreateIdempotencyRecord fails with EConflict if (scope, key) exists.
 	CreateIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error

@@ -32,11 +32,11 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if f.Status != "" && !sb.ValidConversationStatus(f.Status) {
 		return sb.Invalid("status", "must be active, handoff or ended")
 	}
-	convs, err := s.store.ListConversations(r.Context(), principal(r).WorkspaceID, f, p)
+	convs, err := s.store.RenderConversations(r.Context(), principal(r).WorkspaceID, f, p)
 	if err != nil {
 		return err
 	}
-	return respondPage(w, convs, p, func(c *sb.Conversation) string { return c.ID })
+	return respondRendered(w, convs, p)
 }
 
 // createConversation starts a conversation with a contact, named by its id

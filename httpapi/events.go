@@ -24,11 +24,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Since = t.UTC()
 	}
-	events, err := s.store.ListEvents(r.Context(), principal(r).WorkspaceID, f, p)
+	events, err := s.store.RenderEvents(r.Context(), principal(r).WorkspaceID, f, p)
 	if err != nil {
 		return err
 	}
-	return respondPage(w, events, p, func(e *sb.Event) string { return e.ID })
+	return respondRendered(w, events, p)
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {

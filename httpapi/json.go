@@ -70,9 +70,16 @@ func respond(w http.ResponseWriter, status int, v any) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
+	return respondBody(w, status, body)
+}
+
+// respondBody writes a JSON body with the given status.
+func respondBody(w http.ResponseWriter, status int, body []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, err = w.Write(body)
+	_, err := w.Write(body)
 	return err
 }
 
@@ -110,7 +117,7 @@ func respondPage[T any](w http.ResponseWriter, items []T, p sb.Page, id func(T) 
 	out := list{Data: items}
 	if len(items) > p.Limit {
 		items = items[:p.Limit]
-		c := base64.RawURLEncoding.EncodeToString([]byte(id(items[len(items)-1])))
+		c := cursor(id(items[len(items)-1]))
 		out.Data, out.NextCursor = items, &c
 	}
 	if len(items) == 0 {
@@ -118,6 +125,35 @@ func respondPage[T any](w http.ResponseWriter, items []T, p sb.Page, id func(T) 
 	}
 	return respond(w, http.StatusOK, out)
 }
+
+// respondRendered is respondPage for items the store rendered: the page is
+// their documents put together, without encoding anything again.
+func respondRendered(w http.ResponseWriter, items []sb.Rendered, p sb.Page) error {
+	next := "null"
+	if len(items) > p.Limit {
+		items = items[:p.Limit]
+		next = `"` + cursor(items[len(items)-1].ID) + `"`
+	}
+	n := len(`{"data":[],"next_cursor":}`) + len(next)
+	for _, it := range items {
+		n += len(it.JSON) + 1
+	}
+	body := make([]byte, 0, n)
+	body = append(body, `{"data":[`...)
+	for i, it := range items {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, it.JSON...)
+	}
+	body = append(body, `],"next_cursor":`...)
+	body = append(body, next...)
+	body = append(body, '}')
+	return respondBody(w, http.StatusOK, body)
+}
+
+// cursor is the opaque cursor of the page after the item with the given id.
+func cursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
 // optional is a field of a partial update: absent, null, or a value.
 type optional[T any] struct {

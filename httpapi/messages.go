@@ -33,7 +33,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ws := principal(r).WorkspaceID
-	msgs, err := s.store.ListMessages(r.Context(), ws, convID, p)
+	msgs, err := s.store.RenderMessages(r.Context(), ws, convID, p)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return respondPage(w, msgs, p, func(m *sb.Message) string { return m.ID })
+	return respondRendered(w, msgs, p)
 }
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) error {

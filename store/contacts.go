@@ -118,14 +118,21 @@ func (q *queries) GetConversation(ctx context.Context, workspaceID, id string) (
 
 // ListConversations lists the conversations of a workspace, newest first.
 func (q *queries) ListConversations(ctx context.Context, workspaceID string, f switchboard.ConversationFilter, p switchboard.Page) ([]*switchboard.Conversation, error) {
-	var w where
+	w := conversationsWhere(workspaceID, f)
+	return getMany(ctx, q, "conversation", scanConversation,
+		w.page(conversationCols, "conversations", p), w.args...)
+}
+
+// conversationsWhere selects the conversations of a workspace that pass a
+// filter.
+func conversationsWhere(workspaceID string, f switchboard.ConversationFilter) *where {
+	w := new(where)
 	w.and("workspace_id = ?", workspaceID)
 	w.eq("status", f.Status)
 	w.eq("channel_id", f.ChannelID)
 	w.eq("contact_id", f.ContactID)
 	w.eq("bot_id", f.BotID)
-	return getMany(ctx, q, "conversation", scanConversation,
-		w.page(conversationCols, "conversations", p), w.args...)
+	return w
 }
 
 // openStatuses is the SQL list of the statuses of conversations that have

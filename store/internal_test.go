@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/store/storetest"
@@ -179,3 +181,45 @@ type plainSealer struct{}
 
 func (plainSealer) Seal(b []byte) ([]byte, error) { return append([]byte(nil), b...), nil }
 func (plainSealer) Open(b []byte) ([]byte, error) { return append([]byte(nil), b...), nil }
+
+// TestRenderedInvalidUTF8: SQLite stores text as it is given and copies it
+// into the documents it renders; a document is valid UTF-8 all the same,
+// with U+FFFD where encoding/json would put it.
+func TestRenderedInvalidUTF8(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t, "sqlite://"+t.TempDir()+"/utf8.db")
+	ws := &switchboard.Workspace{Name: "w"}
+	ch := &switchboard.Channel{Type: "api", Name: "c", Status: switchboard.ChannelConnected}
+	for _, err := range []error{db.CreateWorkspace(ctx, ws), func() error { ch.WorkspaceID = ws.ID; return db.CreateChannel(ctx, ch) }()} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ct := &switchboard.Contact{WorkspaceID: ws.ID, ChannelID: ch.ID, ExternalID: "u"}
+	if err := db.CreateContact(ctx, ct); err != nil {
+		t.Fatal(err)
+	}
+	conv := &switchboard.Conversation{WorkspaceID: ws.ID, ChannelID: ch.ID, ContactID: ct.ID, Status: switchboard.ConversationActive}
+	if err := db.CreateConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	m := &switchboard.Message{WorkspaceID: ws.ID, ConversationID: conv.ID, ChannelID: ch.ID, Direction: switchboard.DirectionInbound,
+		Sender: switchboard.SenderUser, Text: "a\xff\xfeb\xc3", Status: switchboard.MessageReceived}
+	if err := db.CreateMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := db.RenderMessages(ctx, ws.ID, conv.ID, switchboard.Page{})
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("RenderMessages = %v, %v", docs, err)
+	}
+	var got struct{ Text string }
+	if err := json.Unmarshal([]byte(docs[0].JSON), &got); err != nil || !utf8.ValidString(docs[0].JSON) {
+		t.Fatalf("document %q: %v", docs[0].JSON, err)
+	}
+	want, _ := json.Marshal(m.Text)
+	var wantText string
+	_ = json.Unmarshal(want, &wantText)
+	if got.Text != wantText || got.Text != "a\uFFFD\uFFFDb\uFFFD" {
+		t.Fatalf("text %q, encoding/json gives %q", got.Text, wantText)
+	}
+}

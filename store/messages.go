@@ -57,10 +57,16 @@ func (q *queries) GetMessageByExternalID(ctx context.Context, channelID, directi
 
 // ListMessages lists the messages of a conversation, newest first.
 func (q *queries) ListMessages(ctx context.Context, workspaceID, conversationID string, p switchboard.Page) ([]*switchboard.Message, error) {
-	var w where
+	w := messagesWhere(workspaceID, conversationID)
+	return getMany(ctx, q, "message", scanMessage, w.page(messageCols, "messages", p), w.args...)
+}
+
+// messagesWhere selects the messages of a conversation of a workspace.
+func messagesWhere(workspaceID, conversationID string) *where {
+	w := new(where)
 	w.and("conversation_id = ?", conversationID)
 	w.and("workspace_id = ?", workspaceID)
-	return getMany(ctx, q, "message", scanMessage, w.page(messageCols, "messages", p), w.args...)
+	return w
 }
 
 // UpdateMessage replaces a message's text, status, external id and error,
@@ -121,7 +127,13 @@ func (q *queries) GetEvent(ctx context.Context, workspaceID, id string) (*switch
 // is an exact type or a prefix ending in "*"; Since keeps events that
 // happened at or after it.
 func (q *queries) ListEvents(ctx context.Context, workspaceID string, f switchboard.EventFilter, p switchboard.Page) ([]*switchboard.Event, error) {
-	var w where
+	w := q.eventsWhere(workspaceID, f)
+	return getMany(ctx, q, "event", scanEvent, w.page(eventCols, "events", p), w.args...)
+}
+
+// eventsWhere selects the events of a workspace that pass a filter.
+func (q *queries) eventsWhere(workspaceID string, f switchboard.EventFilter) *where {
+	w := new(where)
 	w.and("workspace_id = ?", workspaceID)
 	if prefix, ok := strings.CutSuffix(f.Type, "*"); ok {
 		w.and(`type LIKE ? ESCAPE '\'`, escapeLike(prefix)+"%")
@@ -131,7 +143,7 @@ func (q *queries) ListEvents(ctx context.Context, workspaceID string, f switchbo
 	if !f.Since.IsZero() {
 		w.and("created_at >= ?", q.bound(f.Since))
 	}
-	return getMany(ctx, q, "event", scanEvent, w.page(eventCols, "events", p), w.args...)
+	return w
 }
 
 // escapeLike escapes the LIKE wildcards of s with backslashes.

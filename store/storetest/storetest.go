@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"EventFilters", testEventFilters},
 		{"Idempotency", testIdempotency},
 		{"Pagination", testPagination},
+		{"Rendered", testRendered},
 		{"WorkspaceIsolation", testWorkspaceIsolation},
 		{"Times", testTimes},
 		{"TxCommit", testTxCommit},
