@@ -29,11 +29,10 @@ func TestMain(m *testing.M) {
 	build := exec.Command("go", "build", "-race", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
 		panic("building the binary: " + err.Error())
 	}
-	// The binary's directory is left to the system's temp cleaner: pgtest.Main
-	// exits the process.
-	pgtest.Main(m)
+	pgtest.Main(m, func() { os.RemoveAll(dir) })
 }
 
 // process is a running `switchboard serve`.

@@ -63,10 +63,14 @@ func (l *lazyServer) stop() {
 }
 
 // Main runs the tests with m.Run, stops the throwaway server if one was
-// started, and exits with the tests' status.
-func Main(m *testing.M) {
+// started, runs the cleanups given (in order), and exits with the tests'
+// status.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
 	shared.stop()
+	for _, f := range cleanups {
+		f()
+	}
 	os.Exit(code)
 }
 
