@@ -53,6 +53,27 @@ func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	e := serveEnv(t, url, o)
+	e.ws = e.workspace("default")
+	e.admin = e.key(e.ws, sb.ScopeAdmin)
+	e.other = e.key(e.workspace("other"), sb.ScopeAdmin)
+	e.reader = e.key(e.ws, sb.ScopeReadBots, sb.ScopeReadChannels, sb.ScopeReadConversations, sb.ScopeReadMessages, sb.ScopeReadWebhooks)
+	return e
+}
+
+// peer is a second server on the database of e, with its own store, caches
+// and pipeline, as another process sharing a PostgreSQL database is; it
+// uses the workspace and keys of e.
+func (e *env) peer(t testing.TB, url string) *env {
+	p := serveEnv(t, url, envOptions{rate: 10000, burst: 10000})
+	p.ws, p.admin, p.other, p.reader = e.ws, e.admin, e.other, e.reader
+	return p
+}
+
+// serveEnv opens and migrates the database at url and serves the API over
+// it on loopback.
+func serveEnv(t testing.TB, url string, o envOptions) *env {
+	t.Helper()
 	ctx := context.Background()
 	key, _ := secret.ParseKey("test master key, not secret")
 	box, _ := secret.New(key)
@@ -65,10 +86,6 @@ func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db, spec: loadSpec(t)}
-	e.ws = e.workspace("default")
-	e.admin = e.key(e.ws, sb.ScopeAdmin)
-	e.other = e.key(e.workspace("other"), sb.ScopeAdmin)
-	e.reader = e.key(e.ws, sb.ScopeReadBots, sb.ScopeReadChannels, sb.ScopeReadConversations, sb.ScopeReadMessages, sb.ScopeReadWebhooks)
 	e.pipe = newPipeline(db, logger)
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
 		WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
