@@ -96,6 +96,8 @@ func BenchmarkStore(b *testing.B) {
 			b.Run("GetAPIKeyByHashParallel", func(b *testing.B) { benchParallel(b, e.getKey) })
 			b.Run("ListMessages50", func(b *testing.B) { benchSerial(b, e.listMessages) })
 			b.Run("ListMessages50Parallel", func(b *testing.B) { benchParallel(b, e.listMessages) })
+			b.Run("RenderMessages50", func(b *testing.B) { benchSerial(b, e.renderMessages) })
+			b.Run("RenderMessages50Parallel", func(b *testing.B) { benchParallel(b, e.renderMessages) })
 		})
 	}
 }
@@ -109,6 +111,16 @@ func (e *benchEnv) listMessages(ctx context.Context) error {
 	list, err := e.db.ListMessages(ctx, e.ws.ID, e.read.ID, switchboard.Page{Limit: 50})
 	if err == nil && len(list) != 51 {
 		err = fmt.Errorf("listed %d messages, want 51", len(list))
+	}
+	return err
+}
+
+// renderMessages lists the same page as listMessages, as the API shows it:
+// rendered by the store, or listed and encoded with encoding/json.
+func (e *benchEnv) renderMessages(ctx context.Context) error {
+	list, err := e.db.RenderMessages(ctx, e.ws.ID, e.read.ID, switchboard.Page{Limit: 50})
+	if err == nil && len(list) != 51 {
+		err = fmt.Errorf("rendered %d messages, want 51", len(list))
 	}
 	return err
 }
