@@ -82,7 +82,7 @@ func (a *Adapter) check(resp *http.Response) error {
 		return nil
 	}
 	e := &switchboard.SendError{StatusCode: code, Message: describe(resp, head)}
-	if code == http.StatusTooManyRequests || code >= 500 {
+	if wire.RetryableStatus(code) {
 		e.Retryable = true
 		e.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
 	}

@@ -6,16 +6,11 @@ import (
 	"strconv"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/meta"
 )
 
 // objectPage is the object of every Messenger notification.
 const objectPage = "page"
-
-// notification is the body of every webhook POST.
-type notification struct {
-	Object string          `json:"object"`
-	Entry  json.RawMessage `json:"entry"` // read only for the expected object
-}
 
 // entry keeps its events raw so that each one is stored as received.
 type entry struct {
@@ -66,21 +61,11 @@ type attachment struct {
 
 // parseNotification turns a notification into messages and statuses.
 func parseNotification(body []byte) (*switchboard.HookResult, error) {
-	var n notification
-	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, switchboard.JSONError(err, "")
-	}
-	if n.Object == "" {
-		return nil, switchboard.Invalid("object", "is required")
+	var entries []entry
+	if err := meta.Entries(body, objectPage, &entries); err != nil {
+		return nil, err
 	}
 	res := &switchboard.HookResult{}
-	if n.Object != objectPage || len(n.Entry) == 0 {
-		return res, nil
-	}
-	var entries []entry
-	if err := json.Unmarshal(n.Entry, &entries); err != nil {
-		return nil, switchboard.JSONError(err, "entry")
-	}
 	for i, e := range entries {
 		for k, raw := range e.Messaging {
 			if err := addEvent(res, raw, fmt.Sprintf("entry[%d].messaging[%d]", i, k)); err != nil {

@@ -76,24 +76,24 @@ package messenger
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/meta"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // DefaultBaseURL is the Graph API host; a channel's api_base_url overrides
 // it.
-const DefaultBaseURL = "https://graph.facebook.com"
+const DefaultBaseURL = meta.DefaultBaseURL
 
 // APIVersion is the Graph API version of every call.
-const APIVersion = "v21.0"
+const APIVersion = meta.APIVersion
 
 // Adapter is the messenger channel adapter. It is stateless and safe for
 // concurrent use.
 type Adapter struct {
-	client *http.Client
-	now    func() time.Time
+	graph *meta.Graph
 }
 
 var _ switchboard.ChannelAdapter = (*Adapter)(nil)
@@ -101,10 +101,7 @@ var _ switchboard.ChannelAdapter = (*Adapter)(nil)
 // New returns an adapter calling the Send API with client (nil: a client
 // with a 30-second timeout).
 func New(client *http.Client) *Adapter {
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Adapter{client: client, now: time.Now}
+	return &Adapter{graph: &meta.Graph{Platform: "messenger", RetryCodes: retryCodes, Client: wire.Client(client), Now: time.Now}}
 }
 
 // Type returns "messenger".
@@ -113,26 +110,5 @@ func (a *Adapter) Type() string { return switchboard.ChannelMessenger }
 // HandleHook answers the GET subscription handshake, and verifies and
 // parses every other request as a signed notification.
 func (a *Adapter) HandleHook(_ context.Context, ch *switchboard.Channel, req *switchboard.HookRequest) (*switchboard.HookResult, error) {
-	if req.Method == http.MethodGet {
-		resp, err := Challenge(ch.Setting("verify_token"), query(req))
-		if err != nil {
-			return nil, err
-		}
-		return &switchboard.HookResult{Response: resp}, nil
-	}
-	if err := Verify(ch.Setting("app_secret"), req.Header.Get(HeaderSignature), req.Body); err != nil {
-		return nil, err
-	}
-	return parseNotification(req.Body)
-}
-
-// query is the request's query string: req.Query, else the one in req.URL.
-func query(req *switchboard.HookRequest) url.Values {
-	if req.Query != nil {
-		return req.Query
-	}
-	if u, err := url.Parse(req.URL); err == nil {
-		return u.Query()
-	}
-	return url.Values{}
+	return meta.HandleHook("messenger", ch, req, parseNotification)
 }

@@ -1,20 +1,12 @@
 package messenger
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
-
-// maxResponse bounds how much of a Graph API answer is read.
-const maxResponse = 1 << 20
 
 // retryCodes are the Graph API error codes worth trying again later: the
 // temporary failures (1 unknown error, 2 service unavailable, 1200
@@ -33,35 +25,31 @@ type sendRequest struct {
 }
 
 type sendResponse struct {
-	RecipientID string      `json:"recipient_id"`
-	MessageID   string      `json:"message_id"`
-	Error       *graphError `json:"error"`
-}
-
-// graphError is the error object of every Graph API refusal.
-type graphError struct {
-	Message     string `json:"message"`
-	Code        int    `json:"code"`
-	IsTransient bool   `json:"is_transient"`
+	RecipientID string `json:"recipient_id"`
+	MessageID   string `json:"message_id"`
 }
 
 // Send posts msg as a text message and returns its message_id.
 func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (string, error) {
-	req, err := newSendRequest(ctx, ch, msg)
+	req, err := a.newSendRequest(ctx, ch, msg)
 	if err != nil {
 		return "", err
 	}
-	resp, err := a.client.Do(req)
+	var r sendResponse
+	status, err := a.graph.Send(req, &r)
 	if err != nil {
-		return "", wire.NetworkError("messenger", err)
+		return "", err
 	}
-	defer resp.Body.Close()
-	return a.readID(resp)
+	if r.MessageID == "" {
+		// Meta may have sent it: not retryable.
+		return "", &switchboard.SendError{StatusCode: status, Message: "messenger: the answer has no message_id"}
+	}
+	return r.MessageID, nil
 }
 
 // newSendRequest builds the call; its errors are not retryable and never
 // contain the URL, which holds the token.
-func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (*http.Request, error) {
+func (a *Adapter) newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (*http.Request, error) {
 	token := ch.Setting("page_access_token")
 	switch {
 	case token == "":
@@ -73,56 +61,5 @@ func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboa
 	payload.Recipient.ID = msg.To
 	payload.MessagingType = "RESPONSE"
 	payload.Message.Text = msg.Text
-	body, err := wire.JSON(payload)
-	if err != nil {
-		return nil, &switchboard.SendError{Message: "messenger: " + err.Error()}
-	}
-	endpoint := strings.TrimRight(ch.APIBaseURL(DefaultBaseURL), "/") + "/" + APIVersion + "/me/messages?" +
-		url.Values{"access_token": {token}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, &switchboard.SendError{Message: "messenger: the api_base_url is not a valid URL"}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return req, nil
-}
-
-// readID reads the answer: the message_id on success, else a
-// *switchboard.SendError.
-func (a *Adapter) readID(resp *http.Response) (string, error) {
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return "", wire.NetworkError("messenger", err)
-	}
-	var r sendResponse
-	jsonErr := json.Unmarshal(raw, &r)
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if ok && jsonErr == nil && r.Error == nil {
-		if r.MessageID == "" {
-			// Meta may have sent it: not retryable.
-			return "", &switchboard.SendError{StatusCode: resp.StatusCode, Message: "messenger: the answer has no message_id"}
-		}
-		return r.MessageID, nil
-	}
-	if ok && jsonErr != nil {
-		return "", &switchboard.SendError{StatusCode: resp.StatusCode, Message: "messenger: unreadable answer"}
-	}
-	return "", a.apiError(resp, r.Error)
-}
-
-// apiError classifies a refusal: 429, 5xx, transient errors and rate
-// limits are retryable, the rest final.
-func (a *Adapter) apiError(resp *http.Response, g *graphError) *switchboard.SendError {
-	if g == nil {
-		g = &graphError{}
-	}
-	e := &switchboard.SendError{StatusCode: resp.StatusCode, Message: strings.TrimSpace(g.Message)}
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
-	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || g.IsTransient || retryCodes[g.Code] {
-		e.Retryable = true
-		e.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
-	}
-	return e
+	return a.graph.NewRequest(ctx, ch, "/me/messages?"+url.Values{"access_token": {token}}.Encode(), payload)
 }

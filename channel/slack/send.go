@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // maxResponse bounds how much of a Web API answer is read.
@@ -81,7 +82,7 @@ func (a *Adapter) post(ctx context.Context, ch *switchboard.Channel, token, meth
 // readTS reads a chat.postMessage answer: the ts on success, else a
 // *switchboard.SendError.
 func readTS(resp *http.Response) (string, error) {
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+	if wire.RetryableStatus(resp.StatusCode) {
 		return "", &switchboard.SendError{
 			Retryable:  true,
 			RetryAfter: retryAfter(resp.Header),

@@ -49,9 +49,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // DefaultBaseURL is Slack's Web API host; a channel's api_base_url
@@ -69,10 +69,7 @@ var _ switchboard.ChannelAdapter = (*Adapter)(nil)
 // New returns an adapter calling the Web API with client (nil: a client
 // with a 30-second timeout).
 func New(client *http.Client) *Adapter {
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Adapter{client: client}
+	return &Adapter{client: wire.Client(client)}
 }
 
 // Type returns "slack".

@@ -3,7 +3,6 @@ package twilio
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,9 +11,6 @@ import (
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
-
-// maxResponse bounds how much of a REST API answer is read.
-const maxResponse = 1 << 20
 
 // whatsAppPrefix marks a WhatsApp address.
 const whatsAppPrefix = "whatsapp:"
@@ -37,12 +33,11 @@ func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switch
 	if err != nil {
 		return "", err
 	}
-	resp, err := a.client.Do(req)
+	resp, raw, err := wire.Do(a.client, "twilio", req)
 	if err != nil {
-		return "", wire.NetworkError("twilio", err)
+		return "", err
 	}
-	defer resp.Body.Close()
-	return a.readSid(resp)
+	return a.readSid(resp, raw)
 }
 
 // newSendRequest builds the call; its errors are not retryable.
@@ -87,11 +82,7 @@ func isMessagingService(from string) bool {
 
 // readSid reads the answer: the Message's sid on success, else a
 // *switchboard.SendError.
-func (a *Adapter) readSid(resp *http.Response) (string, error) {
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return "", wire.NetworkError("twilio", err)
-	}
+func (a *Adapter) readSid(resp *http.Response, raw []byte) (string, error) {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		var m messageResource
 		if json.Unmarshal(raw, &m) != nil || m.Sid == "" {
@@ -103,7 +94,7 @@ func (a *Adapter) readSid(resp *http.Response) (string, error) {
 	var e apiError
 	json.Unmarshal(raw, &e)
 	se := &switchboard.SendError{StatusCode: resp.StatusCode, Message: e.text(resp.StatusCode)}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+	if wire.RetryableStatus(resp.StatusCode) {
 		se.Retryable = true
 		se.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
 	}

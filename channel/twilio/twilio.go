@@ -70,6 +70,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // DefaultBaseURL is Twilio's REST API host; a channel's api_base_url
@@ -92,10 +93,7 @@ var _ switchboard.ChannelAdapter = (*Adapter)(nil)
 // New returns an adapter calling the REST API with client (nil: a client
 // with a 30-second timeout).
 func New(client *http.Client) *Adapter {
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Adapter{client: client, now: time.Now}
+	return &Adapter{client: wire.Client(client), now: time.Now}
 }
 
 // Type returns "twilio".

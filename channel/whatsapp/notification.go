@@ -8,16 +8,11 @@ import (
 	"strings"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/meta"
 )
 
 // objectWABA is the object of every WhatsApp Business Account notification.
 const objectWABA = "whatsapp_business_account"
-
-// notification is the body of every webhook POST.
-type notification struct {
-	Object string          `json:"object"`
-	Entry  json.RawMessage `json:"entry"` // read only for the expected object
-}
 
 type entry struct {
 	ID      string   `json:"id"`
@@ -122,21 +117,11 @@ var statusKinds = map[string]string{
 // parseNotification turns a notification into messages and statuses.
 // Changes for another phone number than phoneNumberID are skipped.
 func parseNotification(body []byte, phoneNumberID string) (*switchboard.HookResult, error) {
-	var n notification
-	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, switchboard.JSONError(err, "")
-	}
-	if n.Object == "" {
-		return nil, switchboard.Invalid("object", "is required")
+	var entries []entry
+	if err := meta.Entries(body, objectWABA, &entries); err != nil {
+		return nil, err
 	}
 	res := &switchboard.HookResult{}
-	if n.Object != objectWABA || len(n.Entry) == 0 {
-		return res, nil
-	}
-	var entries []entry
-	if err := json.Unmarshal(n.Entry, &entries); err != nil {
-		return nil, switchboard.JSONError(err, "entry")
-	}
 	for i, e := range entries {
 		for j, c := range e.Changes {
 			if c.Field != "messages" {

@@ -1,20 +1,15 @@
 package whatsapp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/channel/internal/wire"
+	"github.com/switchboardhq/switchboard/channel/internal/meta"
 )
-
-// maxResponse bounds how much of a Graph API answer is read.
-const maxResponse = 1 << 20
 
 // retryCodes are the Graph API error codes worth trying again later: the
 // temporary outages (1, 2, 131000 "something went wrong", 131016 "service
@@ -39,35 +34,28 @@ type sendResponse struct {
 	Messages []struct {
 		ID string `json:"id"`
 	} `json:"messages"`
-	Error *graphError `json:"error"`
-}
-
-// graphError is the error object of every Graph API refusal. error_data is
-// an object with details for messaging errors and a plain string for some
-// others, so it stays raw.
-type graphError struct {
-	Message     string          `json:"message"`
-	Code        int             `json:"code"`
-	IsTransient bool            `json:"is_transient"`
-	ErrorData   json.RawMessage `json:"error_data"`
 }
 
 // Send posts msg as a text message and returns its wamid.
 func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (string, error) {
-	req, err := newSendRequest(ctx, ch, msg)
+	req, err := a.newSendRequest(ctx, ch, msg)
 	if err != nil {
 		return "", err
 	}
-	resp, err := a.client.Do(req)
+	var r sendResponse
+	status, err := a.graph.Send(req, &r)
 	if err != nil {
-		return "", wire.NetworkError("whatsapp", err)
+		return "", err
 	}
-	defer resp.Body.Close()
-	return a.readID(resp)
+	if len(r.Messages) == 0 || r.Messages[0].ID == "" {
+		// Meta may have sent it: not retryable.
+		return "", &switchboard.SendError{StatusCode: status, Message: "whatsapp: the answer has no message id"}
+	}
+	return r.Messages[0].ID, nil
 }
 
 // newSendRequest builds the call; its errors are not retryable.
-func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (*http.Request, error) {
+func (a *Adapter) newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboard.OutboundMessage) (*http.Request, error) {
 	token, phoneID := ch.Setting("access_token"), ch.Setting("phone_number_id")
 	switch {
 	case token == "":
@@ -83,63 +71,17 @@ func newSendRequest(ctx context.Context, ch *switchboard.Channel, msg *switchboa
 	} else {
 		payload.Recipient = msg.To // a business-scoped user id
 	}
-	body, err := wire.JSON(payload)
+	req, err := a.graph.NewRequest(ctx, ch, "/"+url.PathEscape(phoneID)+"/messages", payload)
 	if err != nil {
-		return nil, &switchboard.SendError{Message: "whatsapp: " + err.Error()}
+		return nil, err
 	}
-	endpoint := strings.TrimRight(ch.APIBaseURL(DefaultBaseURL), "/") + "/" + APIVersion + "/" + url.PathEscape(phoneID) + "/messages"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, &switchboard.SendError{Message: "whatsapp: the api_base_url is not a valid URL"}
-	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	return req, nil
 }
 
-// readID reads the answer: messages[0].id on success, else a
-// *switchboard.SendError.
-func (a *Adapter) readID(resp *http.Response) (string, error) {
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return "", wire.NetworkError("whatsapp", err)
-	}
-	var r sendResponse
-	jsonErr := json.Unmarshal(raw, &r)
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if ok && jsonErr == nil && r.Error == nil {
-		if len(r.Messages) == 0 || r.Messages[0].ID == "" {
-			// Meta may have sent it: not retryable.
-			return "", &switchboard.SendError{StatusCode: resp.StatusCode, Message: "whatsapp: the answer has no message id"}
-		}
-		return r.Messages[0].ID, nil
-	}
-	if ok && jsonErr != nil {
-		return "", &switchboard.SendError{StatusCode: resp.StatusCode, Message: "whatsapp: unreadable answer"}
-	}
-	return "", a.apiError(resp, r.Error)
-}
-
-// apiError classifies a refusal: 429, 5xx, transient errors and rate
-// limits are retryable, the rest final.
-func (a *Adapter) apiError(resp *http.Response, g *graphError) *switchboard.SendError {
-	if g == nil {
-		g = &graphError{}
-	}
-	e := &switchboard.SendError{StatusCode: resp.StatusCode, Message: g.text()}
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
-	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || g.IsTransient || retryCodes[g.Code] {
-		e.Retryable = true
-		e.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), a.now())
-	}
-	return e
-}
-
-// text is Meta's message followed by error_data.details when it adds
+// errorText is Meta's message followed by error_data.details when it adds
 // something.
-func (g *graphError) text() string {
+func errorText(g *meta.GraphError) string {
 	var data struct {
 		Details string `json:"details"`
 	}

@@ -131,7 +131,7 @@ func TestSendErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := fakeGraph(t, tt.status, tt.reply, tt.header)
 			a := New(srv.Client())
-			a.now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
+			a.graph.Now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
 			_, err := a.Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "447700900123", Text: "hi"})
 			se := channeltest.SendError(t, err)
 			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {

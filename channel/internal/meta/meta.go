@@ -1,7 +1,9 @@
-// Package meta verifies webhooks of Meta's platforms (WhatsApp Cloud API,
-// Messenger): the GET subscription handshake with hub.verify_token, and the
-// X-Hub-Signature-256 HMAC of every notification's body under the app
-// secret. Errors name the platform they are for.
+// Package meta holds what Meta's platforms (WhatsApp Cloud API,
+// Messenger) share. Webhooks: the GET subscription handshake with
+// hub.verify_token, the X-Hub-Signature-256 HMAC of every notification's
+// body under the app secret, and the notification envelope {"object",
+// "entry"}. Sends: calls to the Graph API and the classification of its
+// error objects, retryable or final. Errors name the platform they are for.
 package meta
 
 import (

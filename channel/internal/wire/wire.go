@@ -1,12 +1,15 @@
 // Package wire holds what every channel adapter needs to talk to its
-// platform: JSON without HTML escaping, the Retry-After header, and network
-// errors that never carry the request URL (platforms put tokens in it).
+// platform: an HTTP client, a call whose answer is read within bounds, JSON
+// without HTML escaping, which statuses and Retry-After headers ask for
+// another try, and network errors that never carry the request URL
+// (platforms put tokens in it).
 package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +17,39 @@ import (
 
 	"github.com/switchboardhq/switchboard"
 )
+
+// maxResponse bounds how much of a platform's answer is read.
+const maxResponse = 1 << 20
+
+// Client is c, or when c is nil a client with a 30-second timeout.
+func Client(c *http.Client) *http.Client {
+	if c == nil {
+		return &http.Client{Timeout: 30 * time.Second}
+	}
+	return c
+}
+
+// Do sends req with client and reads the answer's body, at most 1 MiB of
+// it, and closes it. A request or a read that fails is a retryable send
+// error named by the platform (see NetworkError).
+func Do(client *http.Client, platform string, req *http.Request) (*http.Response, []byte, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, NetworkError(platform, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, nil, NetworkError(platform, err)
+	}
+	return resp, raw, nil
+}
+
+// RetryableStatus reports whether an answer's HTTP status asks for another
+// try: 429 Too Many Requests and every 5xx.
+func RetryableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code >= 500
+}
 
 // JSON is json.Marshal without escaping <, > and & (platforms show the
 // text as is) and without the encoder's trailing newline.

@@ -1,12 +1,16 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard"
 )
 
 func TestJSON(t *testing.T) {
@@ -37,5 +41,30 @@ func TestNetworkErrorHidesTheURL(t *testing.T) {
 	e := NetworkError("telegram", err)
 	if !e.Retryable || strings.Contains(e.Message, "SECRET") || e.Message != "telegram: connection refused" {
 		t.Fatalf("NetworkError = %+v", e)
+	}
+}
+
+func TestDo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+		w.Write(bytes.Repeat([]byte("x"), maxResponse+10))
+	}))
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/bot123:SECRET/send", nil)
+	resp, raw, err := Do(Client(nil), "telegram", req)
+	if err != nil || resp.StatusCode != http.StatusAccepted || len(raw) != maxResponse {
+		t.Fatalf("Do = %v, %d bytes, %v", resp, len(raw), err)
+	}
+	srv.Close()
+	_, _, err = Do(srv.Client(), "telegram", req)
+	if e, ok := err.(*switchboard.SendError); !ok || !e.Retryable || strings.Contains(e.Message, "SECRET") {
+		t.Fatalf("Do on a closed server = %v", err)
+	}
+}
+
+func TestRetryableStatus(t *testing.T) {
+	for code, want := range map[int]bool{200: false, 400: false, 404: false, 429: true, 500: true, 503: true} {
+		if RetryableStatus(code) != want {
+			t.Errorf("RetryableStatus(%d) = %v", code, !want)
+		}
 	}
 }
