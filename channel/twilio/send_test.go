@@ -2,7 +2,6 @@ package twilio
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,39 +13,16 @@ import (
 	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
-// request is one call the fake REST API received.
-type request struct {
-	Method, Path, ContentType, User, Password string
-	BasicAuth                                 bool
-	Form                                      url.Values
-}
-
-// fakeTwilio answers every call with status, the body in testdata/api/reply
-// and header, and records the calls.
-func fakeTwilio(t *testing.T, status int, reply string, header http.Header) (*httptest.Server, <-chan request) {
-	t.Helper()
-	calls := make(chan request, 10)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := request{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type")}
-		rec.User, rec.Password, rec.BasicAuth = r.BasicAuth()
-		raw, _ := io.ReadAll(r.Body)
-		form, err := url.ParseQuery(string(raw))
-		if err != nil {
-			t.Errorf("request body: %v", err)
-		}
-		rec.Form = form
-		calls <- rec
-		for k, v := range header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		if reply != "" {
-			w.Write(channeltest.ReadFile(t, "testdata/api/"+reply))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, calls
+// send sends a text to the fake REST API at srv, on 15 January 2025 at
+// 09:30:01 UTC; no error may show the URL.
+func send(t *testing.T, srv *httptest.Server) error {
+	a := New(srv.Client())
+	a.now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
+	_, err := a.Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "+12125550163", Text: "hi"})
+	if err != nil && strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("the error shows the URL: %v", err)
+	}
+	return err
 }
 
 func TestSend(t *testing.T) {
@@ -62,7 +38,7 @@ func TestSend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, calls := fakeTwilio(t, http.StatusCreated, "message_created.json", nil)
+			srv, calls := channeltest.Platform(t, channeltest.FormBody, http.StatusCreated, "message_created.json", nil)
 			ch := testChannel(srv.URL)
 			ch.Config["from"] = tt.from
 			msg := &switchboard.OutboundMessage{MessageID: "msg_1", To: tt.to, Text: "Your order left & is on its way <3 +1"}
@@ -74,63 +50,40 @@ func TestSend(t *testing.T) {
 				t.Errorf("external id = %q", sid)
 			}
 			got := <-calls
-			if got.Method != http.MethodPost || got.Path != "/2010-04-01/Accounts/"+testAccountSid+"/Messages.json" ||
-				got.ContentType != "application/x-www-form-urlencoded" || !got.BasicAuth || got.User != testAccountSid || got.Password != testAuthToken {
+			user, password, ok := got.BasicAuth()
+			if got.Method != http.MethodPost || got.URL.Path != "/2010-04-01/Accounts/"+testAccountSid+"/Messages.json" ||
+				got.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || !ok || user != testAccountSid || password != testAuthToken {
 				t.Errorf("request = %+v", got)
 			}
 			tt.want.Set("Body", msg.Text)
-			if got.Form.Encode() != tt.want.Encode() {
-				t.Errorf("form = %v, want %v", got.Form, tt.want)
+			if form := got.Form(t); form.Encode() != tt.want.Encode() {
+				t.Errorf("form = %v, want %v", form, tt.want)
 			}
 		})
 	}
 }
 
 func TestSendErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		status     int
-		reply      string
-		header     http.Header
-		retryable  bool
-		retryAfter time.Duration
-		message    string
-	}{
-		{"invalid To", 400, "error_21211_invalid_to.json", nil, false, 0, "Invalid 'To' Phone Number: +1212555XXXX (Twilio error 21211)"},
-		{"unsubscribed recipient", 400, "error_21610_unsubscribed.json", nil, false, 0, "Attempt to send to unsubscribed recipient (Twilio error 21610)"},
-		{"bad credentials", 401, "error_20003_auth.json", nil, false, 0, "Authenticate (Twilio error 20003)"},
-		{"WhatsApp window closed", 400, "error_63016_window.json", nil, false, 0,
-			"Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template. (Twilio error 63016)"},
-		{"too many requests", 429, "error_20429_too_many.json", http.Header{"Retry-After": {"3"}}, true, 3 * time.Second, "Too Many Requests (Twilio error 20429)"},
-		{"too many requests, HTTP date", 429, "error_20429_too_many.json", http.Header{"Retry-After": {"Wed, 15 Jan 2025 09:31:01 GMT"}}, true, time.Minute, "Too Many Requests (Twilio error 20429)"},
-		{"internal error", 500, "error_20500_internal.json", nil, true, 0, "An internal server error has occurred (Twilio error 20500)"},
-		{"bad gateway without a body", 502, "", nil, true, 0, "Bad Gateway"},
-		{"not found without a body", 404, "", nil, false, 0, "Not Found"},
-		{"created without a sid", 201, "message_no_sid.json", nil, false, 0, "twilio: the answer has no message sid"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, _ := fakeTwilio(t, tt.status, tt.reply, tt.header)
-			a := New(srv.Client())
-			a.now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
-			_, err := a.Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "+12125550163", Text: "hi"})
-			se := channeltest.SendError(t, err)
-			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {
-				t.Errorf("got %+v", se)
-			}
-		})
-	}
+	channeltest.SendErrors(t, channeltest.FormBody, send, []channeltest.SendCase{
+		{Name: "invalid To", Status: 400, Reply: "error_21211_invalid_to.json", Message: "Invalid 'To' Phone Number: +1212555XXXX (Twilio error 21211)"},
+		{Name: "unsubscribed recipient", Status: 400, Reply: "error_21610_unsubscribed.json",
+			Message: "Attempt to send to unsubscribed recipient (Twilio error 21610)"},
+		{Name: "bad credentials", Status: 401, Reply: "error_20003_auth.json", Message: "Authenticate (Twilio error 20003)"},
+		{Name: "WhatsApp window closed", Status: 400, Reply: "error_63016_window.json",
+			Message: "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template. (Twilio error 63016)"},
+		{Name: "too many requests", Status: 429, Reply: "error_20429_too_many.json", Header: http.Header{"Retry-After": {"3"}}, Retryable: true, RetryAfter: 3 * time.Second,
+			Message: "Too Many Requests (Twilio error 20429)"},
+		{Name: "too many requests, HTTP date", Status: 429, Reply: "error_20429_too_many.json", Header: http.Header{"Retry-After": {"Wed, 15 Jan 2025 09:31:01 GMT"}}, Retryable: true, RetryAfter: time.Minute,
+			Message: "Too Many Requests (Twilio error 20429)"},
+		{Name: "internal error", Status: 500, Reply: "error_20500_internal.json", Retryable: true,
+			Message: "An internal server error has occurred (Twilio error 20500)"},
+		{Name: "bad gateway without a body", Status: 502, Retryable: true, Message: "Bad Gateway"},
+		{Name: "not found without a body", Status: 404, Message: "Not Found"},
+		{Name: "created without a sid", Status: 201, Reply: "message_no_sid.json", Message: "twilio: the answer has no message sid"},
+	})
 }
 
-func TestSendNetworkError(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "+1", Text: "hi"})
-	se := channeltest.SendError(t, err)
-	if !se.Retryable || se.StatusCode != 0 || strings.Contains(se.Message, srv.URL) {
-		t.Errorf("got %+v, want retryable without the URL", se)
-	}
-}
+func TestSendNetworkError(t *testing.T) { channeltest.SendUnreachable(t, send) }
 
 func TestSendMisconfigured(t *testing.T) {
 	for _, tt := range []struct {

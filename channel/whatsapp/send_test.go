@@ -2,8 +2,6 @@ package whatsapp
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,41 +12,20 @@ import (
 	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
 )
 
-// request is one call the fake Cloud API received.
-type request struct {
-	Method, Path, RawQuery, ContentType, Authorization string
-	Body                                               map[string]any
-	RawBody                                            string
-}
-
-// fakeGraph answers every call with status, the body in testdata/api/reply
-// and header, and records the calls.
-func fakeGraph(t *testing.T, status int, reply string, header http.Header) (*httptest.Server, <-chan request) {
-	t.Helper()
-	calls := make(chan request, 10)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, ContentType: r.Header.Get("Content-Type"), Authorization: r.Header.Get("Authorization")}
-		raw, _ := io.ReadAll(r.Body)
-		rec.RawBody = string(raw)
-		if err := json.Unmarshal(raw, &rec.Body); err != nil {
-			t.Errorf("request body: %v", err)
-		}
-		calls <- rec
-		for k, v := range header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-		w.WriteHeader(status)
-		if reply != "" {
-			w.Write(channeltest.ReadFile(t, "testdata/api/"+reply))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, calls
+// send sends a text to the fake Cloud API at srv, on 15 January 2025 at
+// 09:30:01 UTC; no error may show the URL.
+func send(t *testing.T, srv *httptest.Server) error {
+	a := New(srv.Client())
+	a.graph.Now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
+	_, err := a.Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "447700900123", Text: "hi"})
+	if err != nil && strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("the error shows the URL: %v", err)
+	}
+	return err
 }
 
 func TestSend(t *testing.T) {
-	srv, calls := fakeGraph(t, http.StatusOK, "send_ok.json", nil)
+	srv, calls := channeltest.Platform(t, channeltest.JSONBody, http.StatusOK, "send_ok.json", nil)
 	msg := &switchboard.OutboundMessage{MessageID: "msg_1", To: "447700900123", Text: "Your order #1042 left the warehouse & is on its way <3"}
 	id, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), msg)
 	if err != nil {
@@ -58,109 +35,74 @@ func TestSend(t *testing.T) {
 		t.Errorf("external id = %q", id)
 	}
 	got := <-calls
-	if got.Method != http.MethodPost || got.Path != "/v21.0/"+testPhoneNumberID+"/messages" || got.RawQuery != "" ||
-		got.ContentType != "application/json" || got.Authorization != "Bearer "+testAccessToken {
+	if got.Method != http.MethodPost || got.URL.Path != "/v21.0/"+testPhoneNumberID+"/messages" || got.URL.RawQuery != "" ||
+		got.Header.Get("Content-Type") != "application/json" || got.Header.Get("Authorization") != "Bearer "+testAccessToken {
 		t.Errorf("request = %+v", got)
 	}
 	want := `{"messaging_product":"whatsapp","recipient_type":"individual","to":"447700900123","type":"text",` +
 		`"text":{"body":"Your order #1042 left the warehouse & is on its way <3"}}`
-	if got.RawBody != want {
-		t.Errorf("body = %s, want %s", got.RawBody, want)
+	if string(got.Body) != want {
+		t.Errorf("body = %s, want %s", got.Body, want)
 	}
 }
 
 func TestSendToBusinessScopedUserID(t *testing.T) {
-	srv, calls := fakeGraph(t, http.StatusOK, "send_ok.json", nil)
+	srv, calls := channeltest.Platform(t, channeltest.JSONBody, http.StatusOK, "send_ok.json", nil)
 	msg := &switchboard.OutboundMessage{To: "GB.1502576394655843", Text: "Hello"}
 	if _, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), msg); err != nil {
 		t.Fatal(err)
 	}
-	got := <-calls
-	if got.Body["recipient"] != "GB.1502576394655843" || got.Body["to"] != nil {
-		t.Errorf("body = %v", got.Body)
+	if got := (<-calls).JSON(t); got["recipient"] != "GB.1502576394655843" || got["to"] != nil {
+		t.Errorf("body = %v", got)
 	}
 	// A phone number with a + stays a phone number.
 	msg.To = "+447700900123"
 	if _, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), msg); err != nil {
 		t.Fatal(err)
 	}
-	if got := <-calls; got.Body["to"] != "+447700900123" || got.Body["recipient"] != nil {
-		t.Errorf("body = %v", got.Body)
+	if got := (<-calls).JSON(t); got["to"] != "+447700900123" || got["recipient"] != nil {
+		t.Errorf("body = %v", got)
 	}
 }
 
 func TestSendErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		status     int
-		reply      string
-		header     http.Header
-		retryable  bool
-		retryAfter time.Duration
-		message    string
-	}{
-		{"outside the 24-hour window", 400, "error_131047_reengagement.json", nil, false, 0,
-			"(#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."},
-		{"recipient not allowed", 400, "error_131030_not_allowed.json", nil, false, 0,
-			"(#131030) Recipient phone number not in allowed list: Add recipient phone number to recipient list and try again."},
-		{"expired token", 401, "error_190_token.json", nil, false, 0,
-			"Error validating access token: Session has expired on Tuesday, 14-Jan-25 23:00:00 PST."},
-		{"invalid parameter", 400, "error_100_param.json", nil, false, 0,
-			"(#100) Invalid parameter: Param text['body'] must be at most 4096 characters long."},
-		{"error_data is a string", 400, "error_string_error_data.json", nil, false, 0,
-			`Invalid parameter: Message template "order_shipped" does not exist in en_US`},
-		{"throughput limit", 400, "error_130429_throughput.json", nil, true, 0,
-			"(#130429) Rate limit hit: Cloud API message throughput has been reached."},
-		{"account limit", 400, "error_80007_waba.json", http.Header{"Retry-After": {"60"}}, true, time.Minute,
-			"(#80007) There have been too many calls to this WhatsApp Business account. Wait a bit and try again."},
-		{"application limit", 403, "error_4_app.json", nil, true, 0, "(#4) Application request limit reached"},
-		{"pair limit", 400, "error_131056_pair.json", nil, true, 0,
-			"(#131056) (Business Account, Consumer Account) pair rate limit hit: Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."},
-		{"HTTP 429", 429, "error_130429_throughput.json", http.Header{"Retry-After": {"12"}}, true, 12 * time.Second,
-			"(#130429) Rate limit hit: Cloud API message throughput has been reached."},
-		{"HTTP 429 with an HTTP date", 429, "", http.Header{"Retry-After": {"Wed, 15 Jan 2025 09:30:31 GMT"}}, true, 30 * time.Second, "Too Many Requests"},
-		{"HTTP 500 transient", 500, "error_2_transient.json", nil, true, 0, "An unexpected error has occurred. Please retry your request later."},
-		{"HTTP 502 without a body", 502, "", nil, true, 0, "Bad Gateway"},
-		{"HTTP 503 with Retry-After", 503, "", http.Header{"Retry-After": {"5"}}, true, 5 * time.Second, "Service Unavailable"},
-		{"HTTP 400 without a body", 400, "", nil, false, 0, "Bad Request"},
-		{"200 without a message id", 200, "send_no_id.json", nil, false, 0, "whatsapp: the answer has no message id"},
-		{"200 with an error", 200, "error_100_param.json", nil, false, 0,
-			"(#100) Invalid parameter: Param text['body'] must be at most 4096 characters long."},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, _ := fakeGraph(t, tt.status, tt.reply, tt.header)
-			a := New(srv.Client())
-			a.graph.Now = func() time.Time { return time.Date(2025, 1, 15, 9, 30, 1, 0, time.UTC) }
-			_, err := a.Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "447700900123", Text: "hi"})
-			se := channeltest.SendError(t, err)
-			if se.Retryable != tt.retryable || se.RetryAfter != tt.retryAfter || se.Message != tt.message || se.StatusCode != tt.status {
-				t.Errorf("got %+v", se)
-			}
-		})
-	}
+	channeltest.SendErrors(t, channeltest.JSONBody, send, []channeltest.SendCase{
+		{Name: "outside the 24-hour window", Status: 400, Reply: "error_131047_reengagement.json",
+			Message: "(#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."},
+		{Name: "recipient not allowed", Status: 400, Reply: "error_131030_not_allowed.json",
+			Message: "(#131030) Recipient phone number not in allowed list: Add recipient phone number to recipient list and try again."},
+		{Name: "expired token", Status: 401, Reply: "error_190_token.json",
+			Message: "Error validating access token: Session has expired on Tuesday, 14-Jan-25 23:00:00 PST."},
+		{Name: "invalid parameter", Status: 400, Reply: "error_100_param.json",
+			Message: "(#100) Invalid parameter: Param text['body'] must be at most 4096 characters long."},
+		{Name: "error_data is a string", Status: 400, Reply: "error_string_error_data.json",
+			Message: `Invalid parameter: Message template "order_shipped" does not exist in en_US`},
+		{Name: "throughput limit", Status: 400, Reply: "error_130429_throughput.json", Retryable: true,
+			Message: "(#130429) Rate limit hit: Cloud API message throughput has been reached."},
+		{Name: "account limit", Status: 400, Reply: "error_80007_waba.json", Header: http.Header{"Retry-After": {"60"}}, Retryable: true, RetryAfter: time.Minute,
+			Message: "(#80007) There have been too many calls to this WhatsApp Business account. Wait a bit and try again."},
+		{Name: "application limit", Status: 403, Reply: "error_4_app.json", Retryable: true, Message: "(#4) Application request limit reached"},
+		{Name: "pair limit", Status: 400, Reply: "error_131056_pair.json", Retryable: true,
+			Message: "(#131056) (Business Account, Consumer Account) pair rate limit hit: Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."},
+		{Name: "HTTP 429", Status: 429, Reply: "error_130429_throughput.json", Header: http.Header{"Retry-After": {"12"}}, Retryable: true, RetryAfter: 12 * time.Second,
+			Message: "(#130429) Rate limit hit: Cloud API message throughput has been reached."},
+		{Name: "HTTP 429 with an HTTP date", Status: 429, Header: http.Header{"Retry-After": {"Wed, 15 Jan 2025 09:30:31 GMT"}}, Retryable: true, RetryAfter: 30 * time.Second,
+			Message: "Too Many Requests"},
+		{Name: "HTTP 500 transient", Status: 500, Reply: "error_2_transient.json", Retryable: true,
+			Message: "An unexpected error has occurred. Please retry your request later."},
+		{Name: "HTTP 502 without a body", Status: 502, Retryable: true, Message: "Bad Gateway"},
+		{Name: "HTTP 503 with Retry-After", Status: 503, Header: http.Header{"Retry-After": {"5"}}, Retryable: true, RetryAfter: 5 * time.Second,
+			Message: "Service Unavailable"},
+		{Name: "HTTP 400 without a body", Status: 400, Message: "Bad Request"},
+		{Name: "200 without a message id", Status: 200, Reply: "send_no_id.json", Message: "whatsapp: the answer has no message id"},
+		{Name: "200 with an error", Status: 200, Reply: "error_100_param.json",
+			Message: "(#100) Invalid parameter: Param text['body'] must be at most 4096 characters long."},
+	})
 }
 
-func TestSendUnreadableSuccess(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`<html>ok</html>`))
-	}))
-	defer srv.Close()
-	_, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "hi"})
-	if se := channeltest.SendError(t, err); se.Retryable {
-		t.Errorf("a send that may have happened must not be retried: %+v", se)
-	}
-}
+func TestSendUnreadableSuccess(t *testing.T) { channeltest.SendUnreadableSuccess(t, send) }
 
-func TestSendNetworkError(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), &switchboard.OutboundMessage{To: "1", Text: "hi"})
-	se := channeltest.SendError(t, err)
-	if !se.Retryable || se.StatusCode != 0 || strings.Contains(se.Message, srv.URL) {
-		t.Errorf("got %+v, want retryable without the URL", se)
-	}
-}
+func TestSendNetworkError(t *testing.T) { channeltest.SendUnreachable(t, send) }
 
 func TestSendMisconfigured(t *testing.T) {
 	for _, tt := range []struct {
