@@ -1,19 +1,14 @@
 package messenger
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
+	"github.com/switchboardhq/switchboard/channel/internal/meta/metatest"
 )
 
 const (
@@ -39,170 +34,34 @@ func testChannel(baseURL string) *switchboard.Channel {
 
 // signed is a notification as Meta sends it, signed with testAppSecret.
 func signed(body []byte) *switchboard.HookRequest {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set(HeaderSignature, Signature(testAppSecret, body))
-	return &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: body, Now: testNow}
-}
-
-// handshake is the GET Meta sends when the callback URL is saved.
-func handshake(q url.Values) *switchboard.HookRequest {
-	return &switchboard.HookRequest{
-		Method: http.MethodGet,
-		URL:    "https://sb.example.com/hooks/channels/ch_test?" + q.Encode(),
-		Header: http.Header{},
-		Query:  q,
-		Now:    testNow,
-	}
-}
-
-type vector struct {
-	AppSecret string `json:"app_secret"`
-	Body      string `json:"body"`
-	Signature string `json:"signature"`
-}
-
-func loadVector(t testing.TB) vector {
-	var v vector
-	if err := json.Unmarshal(channeltest.ReadFile(t, "testdata/signature_vector.json"), &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return metatest.Notification(testAppSecret, body, testNow)
 }
 
 func TestSignatureVector(t *testing.T) {
-	v := loadVector(t)
+	v := metatest.LoadVector(t)
 	if got := Signature(v.AppSecret, []byte(v.Body)); got != v.Signature {
 		t.Fatalf("Signature = %s, want %s", got, v.Signature)
 	}
 	if err := Verify(v.AppSecret, v.Signature, []byte(v.Body)); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	ch := testChannel("")
-	ch.Secrets["app_secret"] = v.AppSecret
-	h := http.Header{HeaderSignature: {v.Signature}}
-	_, err := New(nil).HandleHook(context.Background(), ch, &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: []byte(v.Body)})
-	channeltest.WantCode(t, err, switchboard.EInvalid)
 }
 
 func TestHandleHookRejectsSignatures(t *testing.T) {
-	body := channeltest.ReadFile(t, "testdata/events/text.json")
-	good := Signature(testAppSecret, body)
-	tests := []struct {
-		name, secret, header string
-		body                 []byte
-	}{
-		{"no app secret configured", "", good, body},
-		{"missing header", testAppSecret, "", body},
-		{"wrong secret", "another-secret", good, body},
-		{"tampered body", testAppSecret, good, bytes.Replace(body, []byte("1042"), []byte("1043"), 1)},
-		{"no sha256= prefix", testAppSecret, strings.TrimPrefix(good, "sha256="), body},
-		{"sha1= prefix", testAppSecret, "sha1=" + strings.TrimPrefix(good, "sha256="), body},
-		{"not hex", testAppSecret, "sha256=zz" + good[9:], body},
-		{"truncated", testAppSecret, good[:len(good)-2], body},
-		{"empty digest", testAppSecret, "sha256=", body},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ch := testChannel("")
-			ch.Secrets["app_secret"] = tt.secret
-			h := http.Header{}
-			if tt.header != "" {
-				h.Set(HeaderSignature, tt.header)
-			}
-			res, err := New(nil).HandleHook(context.Background(), ch, &switchboard.HookRequest{Method: http.MethodPost, Header: h, Body: tt.body})
-			channeltest.WantCode(t, err, switchboard.EUnauthorized)
-			if res != nil {
-				t.Fatalf("result %+v with an error", res)
-			}
-		})
-	}
+	metatest.Signatures(t, New(nil), testChannel, channeltest.ReadFile(t, "testdata/events/text.json"))
 }
 
-func TestChallenge(t *testing.T) {
-	q := url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {testVerifyToken}, "hub.challenge": {"CHALLENGE_ACCEPTED_1736933400"}}
-	res, err := New(nil).HandleHook(context.Background(), testChannel(""), handshake(q))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res.Response
-	if r == nil || r.Status != 200 || r.ContentType != "text/plain; charset=utf-8" || string(r.Body) != "CHALLENGE_ACCEPTED_1736933400" {
-		t.Fatalf("result = %+v", res)
-	}
-	req := handshake(q)
-	req.Query = nil
-	if res, err := New(nil).HandleHook(context.Background(), testChannel(""), req); err != nil || string(res.Response.Body) != "CHALLENGE_ACCEPTED_1736933400" {
-		t.Fatalf("from the URL: %+v, %v", res, err)
-	}
-}
-
-func TestChallengeRejects(t *testing.T) {
-	tests := []struct {
-		name, configured, query, code string
-	}{
-		{"wrong token", testVerifyToken, "hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1", switchboard.EForbidden},
-		{"no verify_token configured", "", "hub.mode=subscribe&hub.verify_token=" + testVerifyToken + "&hub.challenge=1", switchboard.EForbidden},
-		{"missing token", testVerifyToken, "hub.mode=subscribe&hub.challenge=1", switchboard.EInvalid},
-		{"missing challenge", testVerifyToken, "hub.mode=subscribe&hub.verify_token=" + testVerifyToken, switchboard.EInvalid},
-		{"missing mode", testVerifyToken, "hub.verify_token=" + testVerifyToken + "&hub.challenge=1", switchboard.EInvalid},
-		{"mode is not subscribe", testVerifyToken, "hub.mode=SUBSCRIBE&hub.verify_token=" + testVerifyToken + "&hub.challenge=1", switchboard.EInvalid},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ch := testChannel("")
-			ch.Secrets["verify_token"] = tt.configured
-			q, _ := url.ParseQuery(tt.query)
-			res, err := New(nil).HandleHook(context.Background(), ch, handshake(q))
-			channeltest.WantCode(t, err, tt.code)
-			if res != nil {
-				t.Fatalf("result %+v with an error", res)
-			}
-		})
-	}
-}
-
-// goldenMessage is what the golden files record of an inbound message.
-type goldenMessage struct {
-	ExternalID string                  `json:"external_id"`
-	Kind       string                  `json:"kind"`
-	Text       string                  `json:"text"`
-	Thread     string                  `json:"thread"`
-	Contact    switchboard.ContactInfo `json:"contact"`
-	Raw        json.RawMessage         `json:"raw"`
-}
-
-type goldenResult struct {
-	Messages []goldenMessage            `json:"messages"`
-	Statuses []switchboard.StatusUpdate `json:"statuses"`
-}
+func TestChallenge(t *testing.T) { metatest.Challenges(t, New(nil), testChannel) }
 
 func TestHandleHookGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/events/*.json")
-	if len(files) == 0 {
-		t.Fatal("no samples")
-	}
-	a := New(nil)
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			body := channeltest.ReadFile(t, file)
-			res, err := a.HandleHook(context.Background(), testChannel(""), signed(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Response != nil {
-				t.Fatalf("unexpected response %+v", res.Response)
-			}
-			got := goldenResult{Messages: []goldenMessage{}, Statuses: []switchboard.StatusUpdate{}}
-			for _, m := range res.Messages {
-				if !json.Valid(m.Raw) || !bytes.Contains(body, m.Raw) {
-					t.Errorf("raw of %s is not the event as received", m.ExternalID)
-				}
-				got.Messages = append(got.Messages, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, m.Raw})
-			}
-			got.Statuses = append(got.Statuses, res.Statuses...)
-			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".json")+".golden", got)
-		})
-	}
+	channeltest.HookGolden(t, "testdata/events/*.json", func(t *testing.T, body []byte) *switchboard.HookResult {
+		res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		channeltest.WantRawAsReceived(t, res, body)
+		return res
+	})
 }
 
 func TestHandleHookInvalid(t *testing.T) {
@@ -236,12 +95,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed([]byte(tt.body)))
-			channeltest.WantCode(t, err, switchboard.EInvalid)
-			var e *switchboard.Error
-			errors.As(err, &e)
-			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {
-				t.Fatalf("fields = %+v, want %q", e.Fields, tt.field)
-			}
+			channeltest.WantField(t, err, tt.field)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -154,15 +153,9 @@ type goldenMessage struct {
 	RawIsBody  bool                    `json:"raw_is_body"`
 }
 
-type goldenResponse struct {
-	Status      int    `json:"status"`
-	ContentType string `json:"content_type"`
-	Body        string `json:"body"`
-}
-
 type goldenResult struct {
-	Response *goldenResponse `json:"response"`
-	Messages []goldenMessage `json:"messages"`
+	Response *channeltest.GoldenResponse `json:"response"`
+	Messages []goldenMessage             `json:"messages"`
 }
 
 func TestHandleHookGolden(t *testing.T) {
@@ -179,7 +172,7 @@ func TestHandleHookGolden(t *testing.T) {
 			}
 			got := goldenResult{Messages: []goldenMessage{}}
 			if r := res.Response; r != nil {
-				got.Response = &goldenResponse{r.Status, r.ContentType, string(r.Body)}
+				got.Response = &channeltest.GoldenResponse{Status: r.Status, ContentType: r.ContentType, Body: string(r.Body)}
 			}
 			for _, m := range res.Messages {
 				got.Messages = append(got.Messages, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, bytes.Equal(m.Raw, body)})
@@ -221,12 +214,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(nil).HandleHook(context.Background(), testChannel(""), signed([]byte(tt.body), testNow))
-			channeltest.WantCode(t, err, switchboard.EInvalid)
-			var e *switchboard.Error
-			errors.As(err, &e)
-			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {
-				t.Fatalf("fields = %+v, want %q", e.Fields, tt.field)
-			}
+			channeltest.WantField(t, err, tt.field)
 		})
 	}
 }

@@ -3,10 +3,8 @@ package twilio
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -212,51 +210,14 @@ func TestHandleHookGET(t *testing.T) {
 	channeltest.WantCode(t, err, switchboard.EUnauthorized)
 }
 
-// goldenMessage is what the golden files record of an inbound message.
-type goldenMessage struct {
-	ExternalID string                  `json:"external_id"`
-	Kind       string                  `json:"kind"`
-	Text       string                  `json:"text"`
-	Thread     string                  `json:"thread"`
-	Contact    switchboard.ContactInfo `json:"contact"`
-	Raw        json.RawMessage         `json:"raw"`
-}
-
-type goldenResponse struct {
-	Status      int    `json:"status"`
-	ContentType string `json:"content_type"`
-	Body        string `json:"body"`
-}
-
-type goldenResult struct {
-	Response *goldenResponse            `json:"response"`
-	Messages []goldenMessage            `json:"messages"`
-	Statuses []switchboard.StatusUpdate `json:"statuses"`
-}
-
 func TestHandleHookGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/webhooks/*.form")
-	if len(files) == 0 {
-		t.Fatal("no samples")
-	}
-	a := New(nil)
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			res, err := a.HandleHook(context.Background(), testChannel(""), signed(t, channeltest.ReadFile(t, file)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := goldenResult{Messages: []goldenMessage{}, Statuses: []switchboard.StatusUpdate{}}
-			if r := res.Response; r != nil {
-				got.Response = &goldenResponse{r.Status, r.ContentType, string(r.Body)}
-			}
-			for _, m := range res.Messages {
-				got.Messages = append(got.Messages, goldenMessage{m.ExternalID, m.Kind, m.Text, m.Thread, m.Contact, m.Raw})
-			}
-			got.Statuses = append(got.Statuses, res.Statuses...)
-			channeltest.CompareGolden(t, strings.TrimSuffix(file, ".form")+".golden", got)
-		})
-	}
+	channeltest.HookGolden(t, "testdata/webhooks/*.form", func(t *testing.T, body []byte) *switchboard.HookResult {
+		res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	})
 }
 
 func TestHandleHookInvalid(t *testing.T) {
@@ -275,12 +236,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, []byte(tt.body)))
-			channeltest.WantCode(t, err, switchboard.EInvalid)
-			var e *switchboard.Error
-			errors.As(err, &e)
-			if len(e.Fields) == 0 || e.Fields[0].Field != tt.field {
-				t.Fatalf("fields = %+v, want %q", e.Fields, tt.field)
-			}
+			channeltest.WantField(t, err, tt.field)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
 			}

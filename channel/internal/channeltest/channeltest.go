@@ -1,9 +1,10 @@
 // Package channeltest holds the test helpers every channel adapter's tests
-// share: reading samples, golden files (UPDATE_GOLDEN=1 rewrites them),
-// checks of error codes and send errors, and a recording fake platform API
-// with the send failures every adapter must classify (refusals, an
-// unreachable platform, an unreadable success). What a platform's wire
-// format is (paths, bodies, headers, samples) stays in its adapter's tests.
+// share: reading samples, golden files (UPDATE_GOLDEN=1 rewrites them) of
+// what hooks return, a fuzz target for hooks, checks of error codes and
+// send errors, and a recording fake platform API with the send failures
+// every adapter must classify (refusals, an unreachable platform, an
+// unreadable success). What a platform's wire format is (paths, bodies,
+// headers, samples) stays in its adapter's tests.
 package channeltest
 
 import (
