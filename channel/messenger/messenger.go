@@ -101,7 +101,12 @@ var _ switchboard.ChannelAdapter = (*Adapter)(nil)
 // New returns an adapter calling the Send API with client (nil: a client
 // with a 30-second timeout).
 func New(client *http.Client) *Adapter {
-	return &Adapter{graph: &meta.Graph{Platform: "messenger", RetryCodes: retryCodes, Client: wire.Client(client), Now: time.Now}}
+	return &Adapter{graph: &meta.Graph{
+		Platform:   "messenger",
+		RetryCodes: retryCodes,
+		Client:     wire.Client(client),
+		Now:        time.Now,
+	}}
 }
 
 // Type returns "messenger".

@@ -110,7 +110,13 @@ var _ switchboard.ChannelAdapter = (*Adapter)(nil)
 // New returns an adapter calling the Cloud API with client (nil: a client
 // with a 30-second timeout).
 func New(client *http.Client) *Adapter {
-	return &Adapter{graph: &meta.Graph{Platform: "whatsapp", RetryCodes: retryCodes, Describe: errorText, Client: wire.Client(client), Now: time.Now}}
+	return &Adapter{graph: &meta.Graph{
+		Platform:   "whatsapp",
+		RetryCodes: retryCodes,
+		Describe:   errorText,
+		Client:     wire.Client(client),
+		Now:        time.Now,
+	}}
 }
 
 // Type returns "whatsapp".
