@@ -27,7 +27,9 @@ type ConversationPatch struct {
 // events and leaves c as it was. An ended conversation cannot change status
 // (EConflict).
 func (c *Conversation) Apply(p ConversationPatch, now time.Time) ([]*Event, error) {
-	now = now.UTC()
+	// Times are kept to the microsecond, as they are stored, so that the
+	// conversation in an event's data is the one the API answers.
+	now = now.UTC().Truncate(time.Microsecond)
 	var changes []Change
 	ended := false
 	if p.Status != "" && p.Status != c.Status {
