@@ -127,6 +127,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		return err
 	}
 	now := p.now()
+	hold := repeatSafe[in.ch.Type]
 	var jobs []task
 	for i, text := range a.Replies {
 		if i == maxReplies {
@@ -139,7 +140,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		if utf8.RuneCountInString(text) > maxReplyLength {
 			text = string([]rune(text)[:maxReplyLength])
 		}
-		m, job, err := queueMessage(ctx, q, conv, sb.SenderBot, text, in.msg.Thread, now)
+		m, job, err := queueMessage(ctx, q, conv, sb.SenderBot, text, in.msg.Thread, now, p.leaseFor(hold, now))
 		if err != nil {
 			return err
 		}

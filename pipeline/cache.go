@@ -93,6 +93,36 @@ func (p *Pipeline) bot(ctx context.Context, ws, id string) (*sb.Bot, error) {
 	return b, nil
 }
 
+// contact returns a contact of a workspace for a send, which needs only its
+// platform id: a contact's platform id never changes, so contacts read once
+// are kept (up to maxCached) without being read again. The contact returned
+// is shared: do not modify it.
+func (p *Pipeline) contact(ctx context.Context, ws, id string) (*sb.Contact, error) {
+	p.contacts.mu.Lock()
+	c, ok := p.contacts.items[id]
+	p.contacts.mu.Unlock()
+	if ok && c.WorkspaceID == ws {
+		return c, nil
+	}
+	c, err := p.store.GetContact(ctx, ws, id)
+	if err != nil {
+		return nil, err
+	}
+	p.contacts.mu.Lock()
+	if p.contacts.items == nil || len(p.contacts.items) >= maxCached {
+		p.contacts.items = map[string]*sb.Contact{}
+	}
+	p.contacts.items[id] = c
+	p.contacts.mu.Unlock()
+	return c, nil
+}
+
+// contactCache holds contacts by id for sends (see Pipeline.contact).
+type contactCache struct {
+	mu    sync.Mutex
+	items map[string]*sb.Contact
+}
+
 // Forget drops a channel or bot from the pipeline's caches: call it when
 // one changes or is deleted, so that the next message sees the change.
 func (p *Pipeline) Forget(id string) {

@@ -185,6 +185,7 @@ type Pipeline struct {
 
 	channels cache[*sb.Channel]
 	bots     cache[*sb.Bot]
+	contacts contactCache
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc

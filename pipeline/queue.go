@@ -34,7 +34,8 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conv
 	case sb.ErrorCode(err) != sb.ENotFound:
 		return nil, err
 	}
-	m, job, err := queueMessage(ctx, q, conv, sender, text, thread, now)
+	hold := p != nil && p.holdsSend(ctx, conv)
+	m, job, err := queueMessage(ctx, q, conv, sender, text, thread, now, p.leaseFor(hold, now))
 	if err != nil {
 		return nil, err
 	}
@@ -42,13 +43,42 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conv
 		return nil, err
 	}
 	if p != nil {
-		q.AfterCommit(func() { p.run.submit(task{job: job}) })
+		hint := &sendInput{msg: m, contactID: conv.ContactID}
+		q.AfterCommit(func() { p.run.submit(task{job: job, hint: hint}) })
 	}
 	return m, nil
 }
 
-// queueMessage stores a queued outbound message and its send job.
-func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text, thread string, now time.Time) (*sb.Message, *sb.Job, error) {
+// holdsSend says whether the send of a message queued in conv is written
+// held by this process, claimed from the start (one attempt counted), so
+// that it runs without a claim of its own. Only on channels whose receivers
+// drop repeats (repeatSafe): if this process dies before the send starts,
+// the job is taken over as interrupted and, there, sent again; on the other
+// channels an interrupted send ends failed, so their sends are claimed just
+// before the platform is called.
+func (p *Pipeline) holdsSend(ctx context.Context, conv *sb.Conversation) bool {
+	ch, err := p.channel(ctx, conv.WorkspaceID, conv.ChannelID)
+	return err == nil && repeatSafe[ch.Type]
+}
+
+// leaseFor returns the lease of a job this process writes held (hold), or
+// nil for a job written due.
+func (p *Pipeline) leaseFor(hold bool, now time.Time) *jobLease {
+	if !hold || p == nil {
+		return nil
+	}
+	return &jobLease{token: newLease(), until: now.Add(p.cfg.Lease)}
+}
+
+// jobLease is the lease of a job written held by this process.
+type jobLease struct {
+	token string
+	until time.Time
+}
+
+// queueMessage stores a queued outbound message and its send job, held by
+// this process if lease is not nil.
+func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text, thread string, now time.Time, lease *jobLease) (*sb.Message, *sb.Job, error) {
 	m := &sb.Message{
 		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID, ChannelID: conv.ChannelID,
 		Direction: sb.DirectionOutbound, Sender: sender, Text: text, Status: sb.MessageQueued, Thread: thread,
@@ -61,6 +91,10 @@ func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, send
 	j := &sb.Job{
 		ID: sb.NewID(sb.PrefixJob), WorkspaceID: conv.WorkspaceID, Kind: sb.JobSend, Key: conv.ID,
 		Payload: payload, RunAt: now, CreatedAt: now,
+	}
+	if lease != nil {
+		until := lease.until
+		j.Lease, j.LeasedUntil, j.Attempts = lease.token, &until, 1
 	}
 	return m, j, q.CreateJob(ctx, j)
 }

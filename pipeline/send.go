@@ -38,12 +38,10 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 	if in == nil {
 		in, err = p.readSend(ctx, j.WorkspaceID, &pl)
 	} else {
-		// The message and contact came with the job; the channel is looked
-		// up again, for its status and its current credentials.
-		var ch *sb.Channel
-		if ch, err = p.channel(ctx, j.WorkspaceID, in.ch.ID); err == nil {
-			in = &sendInput{msg: in.msg, ch: ch, contact: in.contact}
-		}
+		// The message (and the contact, or its id) came with the job; the
+		// channel is looked up again, for its status and its current
+		// credentials.
+		in, err = p.completeSend(ctx, j.WorkspaceID, in)
 	}
 	if err != nil {
 		if sb.ErrorCode(err) == sb.ENotFound { // erased meanwhile
@@ -100,11 +98,30 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 }
 
 // sendInput is what a send needs: the message, its channel (with its
-// secrets) and its contact.
+// secrets) and its contact. Handed over with a job, it may name the contact
+// by id only (contactID), and its channel is looked up again.
 type sendInput struct {
-	msg     *sb.Message
-	ch      *sb.Channel
-	contact *sb.Contact
+	msg       *sb.Message
+	ch        *sb.Channel
+	contact   *sb.Contact
+	contactID string
+}
+
+// completeSend fills in what a send handed over with its job lacks: the
+// channel, always read again (through the cache), and the contact if only
+// its id came.
+func (p *Pipeline) completeSend(ctx context.Context, ws string, in *sendInput) (*sendInput, error) {
+	ch, err := p.channel(ctx, ws, in.msg.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	contact := in.contact
+	if contact == nil {
+		if contact, err = p.contact(ctx, ws, in.contactID); err != nil {
+			return nil, err
+		}
+	}
+	return &sendInput{msg: in.msg, ch: ch, contact: contact}, nil
 }
 
 // readSend loads the message, its channel and its contact.
