@@ -42,34 +42,48 @@ func sqliteDSN(path string, writer bool) string {
 		"_pragma=synchronous(NORMAL)",
 	}
 	if writer {
-		params = append(params, "_pragma=journal_mode(WAL)", "_txlock=immediate")
+		params = append(params, "_pragma=journal_mode(WAL)", "_txlock=immediate",
+			fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", writerAutoCheckpoint))
 	} else {
 		params = append(params, "_pragma=query_only(1)")
 	}
 	return path + "?" + strings.Join(params, "&")
 }
 
-// openSQLite opens the writer (one connection) and the reader pool on the
-// file named by databaseURL, creating its directory if needed.
-func openSQLite(ctx context.Context, databaseURL string) (writer, reader *sql.DB, err error) {
+// checkpointDSN builds the DSN of the checkpointer's connection
+// (checkpoint.go).
+func checkpointDSN(path string) string {
+	return path + "?" + fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeout) + "&_pragma=synchronous(NORMAL)"
+}
+
+// openSQLite opens the writer (one connection), the reader pool and the
+// checkpointer's connection on the file named by databaseURL, creating its
+// directory if needed.
+func openSQLite(ctx context.Context, databaseURL string) (writer, reader, checkpoints *sql.DB, err error) {
 	path, err := sqlitePath(databaseURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("store: create database directory: %w", err)
+		return nil, nil, nil, fmt.Errorf("store: create database directory: %w", err)
 	}
 	writer, err = openSQLitePool(ctx, sqliteDSN(path, true), 1)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	// Open the readers only once the writer has put the file in WAL mode.
+	// Open the others only once the writer has put the file in WAL mode.
 	reader, err = openSQLitePool(ctx, sqliteDSN(path, false), max(4, runtime.NumCPU()))
 	if err != nil {
 		writer.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return writer, reader, nil
+	checkpoints, err = openSQLitePool(ctx, checkpointDSN(path), 1)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, nil, nil, err
+	}
+	return writer, reader, checkpoints, nil
 }
 
 func openSQLitePool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {

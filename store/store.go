@@ -56,8 +56,11 @@ type DB struct {
 	writer *sql.DB // the single SQLite writer, or the PostgreSQL pool
 	reader *sql.DB // the SQLite read-only pool, or the PostgreSQL pool
 	logger *slog.Logger
-	// On SQLite, the prepared statements of each pool.
+	// On SQLite, the prepared statements of each pool, and the background
+	// checkpoints (checkpoint.go) with their connection.
 	writerStmts, readerStmts *stmtCache
+	checkpoints              *sql.DB
+	checkpointer             *checkpointer
 }
 
 // Open connects to the database named by databaseURL: "sqlite://PATH" (a
@@ -71,14 +74,14 @@ func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var (
-		writer, reader *sql.DB
-		dialect        string
-		err            error
+		writer, reader, checkpoints *sql.DB
+		dialect                     string
+		err                         error
 	)
 	switch {
 	case strings.HasPrefix(databaseURL, "sqlite:"):
 		dialect = DialectSQLite
-		writer, reader, err = openSQLite(ctx, databaseURL)
+		writer, reader, checkpoints, err = openSQLite(ctx, databaseURL)
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		dialect = DialectPostgres
 		writer, err = openPostgres(ctx, databaseURL)
@@ -95,6 +98,7 @@ func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, lo
 	if dialect == DialectSQLite {
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
 		db.queries.r, db.queries.w = db.readerStmts, db.writerStmts
+		db.checkpoints, db.checkpointer = checkpoints, startCheckpointer(checkpoints, logger)
 	}
 	return db, nil
 }
@@ -126,10 +130,14 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes every connection.
 func (db *DB) Close() error {
 	if db.writerStmts != nil {
+		db.checkpointer.stop()
 		db.writerStmts.close()
 		db.readerStmts.close()
 	}
 	err := db.writer.Close()
+	if db.checkpoints != nil {
+		err = errors.Join(err, db.checkpoints.Close())
+	}
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
 	}
