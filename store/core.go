@@ -36,6 +36,9 @@ type queries struct {
 	// committed collects the functions to run after the transaction
 	// commits; nil outside a transaction, where they run at once.
 	committed *[]func()
+	// wroteEndpoints is set once the transaction writes a webhook endpoint
+	// (targets.go); nil outside a transaction.
+	wroteEndpoints *bool
 }
 
 // AfterCommit runs fn once the current transaction has committed, or at once

@@ -99,6 +99,7 @@ func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, lo
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
 		db.queries.r, db.queries.w = db.readerStmts, db.writerStmts
 		db.checkpoints, db.checkpointer = checkpoints, startCheckpointer(checkpoints, logger)
+		db.webhooks.targets = &targetCache{}
 	}
 	return db, nil
 }
@@ -154,7 +155,15 @@ func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	var committed []func()
-	q := &queries{core: db.core, r: tx, w: tx, committed: &committed}
+	var wroteEndpoints bool
+	q := &queries{core: db.core, r: tx, w: tx, committed: &committed, wroteEndpoints: &wroteEndpoints}
+	if c := db.webhooks.targets; c != nil {
+		defer func() {
+			if wroteEndpoints { // committed, rolled back or panicked: cached lists go
+				c.bump()
+			}
+		}()
+	}
 	if db.writerStmts != nil {
 		ctq := &cachedTx{tx: tx, cache: db.writerStmts}
 		defer ctq.prepareMissed(ctx) // runs after the rollback below

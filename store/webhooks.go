@@ -21,6 +21,7 @@ import (
 type webhookHooks struct {
 	tx       func(ctx context.Context, fn func(q switchboard.Queries) error) error
 	notifier atomic.Pointer[notifierBox]
+	targets  *targetCache // SQLite only (targets.go)
 }
 
 type notifierBox struct{ n switchboard.DeliveryNotifier }
@@ -125,6 +126,7 @@ func (q *queries) CreateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 	if err != nil {
 		return err
 	}
+	defer q.endpointsChanging()()
 	return q.insert(ctx, "webhook endpoint",
 		`INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		e.ID, e.WorkspaceID, e.URL, e.Description, types, e.Status, e.DisabledReason, e.RateLimitPerSecond,
@@ -157,6 +159,7 @@ func (q *queries) UpdateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 	if err != nil {
 		return err
 	}
+	defer q.endpointsChanging()()
 	e.UpdatedAt = now()
 	return q.change(ctx, "update", "webhook endpoint",
 		`UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, status = ?, disabled_reason = ?,
@@ -168,6 +171,7 @@ func (q *queries) UpdateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 
 // DeleteEndpoint deletes an endpoint with its deliveries and attempts.
 func (q *queries) DeleteEndpoint(ctx context.Context, workspaceID, id string) error {
+	defer q.endpointsChanging()()
 	return q.change(ctx, "delete", "webhook endpoint",
 		`DELETE FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
@@ -237,17 +241,7 @@ func (q *queries) deliveryTargets(ctx context.Context, e *switchboard.Event) ([]
 		}
 		return []string{id}, nil
 	}
-	type target struct {
-		id    string
-		types []string
-	}
-	scan := func(s scanner) (target, error) {
-		var t target
-		err := s.Scan(&t.id, jsonCol{&t.types})
-		return t, err
-	}
-	all, err := getMany(ctx, q, "webhook endpoint", scan,
-		`SELECT id, event_types FROM webhook_endpoints WHERE workspace_id = ? AND status = 'enabled'`, e.WorkspaceID)
+	all, err := q.enabledEndpoints(ctx, e.WorkspaceID) // targets.go
 	if err != nil {
 		return nil, err
 	}

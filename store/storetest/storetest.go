@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"ConcurrentReadsAndWrites", testConcurrentReadsAndWrites},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"EventDeliveries", testEventDeliveries},
+		{"DeliveryTargetsFollowEndpoints", testDeliveryTargetsFollowEndpoints},
 		{"DeliveryClaims", testDeliveryClaims},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"DeliveryAttempts", testDeliveryAttempts},
