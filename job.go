@@ -65,6 +65,10 @@ type JobQueries interface {
 	// ClaimJob leases one job by id, as ClaimJobs does, if it is due at
 	// now; ENotFound otherwise.
 	ClaimJob(ctx context.Context, id string, now time.Time, lease time.Duration) (*Job, error)
+	// ClaimNewJob claims j as ClaimJob does if it is due at now, nobody
+	// holds it and it has j's Attempts (as its creator wrote it), and
+	// returns the claimed job without reading it back; ENotFound otherwise.
+	ClaimNewJob(ctx context.Context, j *Job, now time.Time, lease time.Duration) (*Job, error)
 	// CompleteJob deletes a job whose lease the caller holds.
 	CompleteJob(ctx context.Context, id, lease string) error
 	// RetryJob gives a held job back, to run again at runAt, remembering

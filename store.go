@@ -117,6 +117,9 @@ type Queries interface {
 
 	CreateConversation(ctx context.Context, c *Conversation) error
 	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
+	// GetConversationStatus returns a conversation's status and last
+	// activity only.
+	GetConversationStatus(ctx context.Context, workspaceID, id string) (status string, lastActivity time.Time, err error)
 	ListConversations(ctx context.Context, workspaceID string, f ConversationFilter, p Page) ([]*Conversation, error)
 	// RenderConversations is ListConversations with each conversation as the
 	// API shows it.

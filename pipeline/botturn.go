@@ -119,13 +119,17 @@ func (p *Pipeline) readTurn(ctx context.Context, ws string, pl *botTurnPayload) 
 // and the handoff. It reads the conversation again first: if an agent took
 // it over or it ended while the engine was thinking, the bot stays silent.
 func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turnInput, a *sb.BotAnswer) error {
-	conv, err := q.GetConversation(ctx, in.conv.WorkspaceID, in.conv.ID)
+	// Only the status and the last activity can have changed that matter
+	// here (the rest of the conversation is read again for a handoff).
+	status, last, err := q.GetConversationStatus(ctx, in.conv.WorkspaceID, in.conv.ID)
 	if sb.ErrorCode(err) == sb.ENotFound {
 		return nil
 	}
-	if err != nil || conv.Status != sb.ConversationActive || a == nil {
+	if err != nil || status != sb.ConversationActive || a == nil {
 		return err
 	}
+	conv := *in.conv // the turn's copy: shared with the engine, not to be changed
+	conv.Status, conv.LastActivityAt = status, last
 	now := p.now()
 	hold := repeatSafe[in.ch.Type]
 	var jobs []task
@@ -140,19 +144,24 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		if utf8.RuneCountInString(text) > maxReplyLength {
 			text = string([]rune(text)[:maxReplyLength])
 		}
-		m, job, err := queueMessage(ctx, q, conv, sb.SenderBot, text, in.msg.Thread, now, p.leaseFor(hold, now))
+		m, job, err := queueMessage(ctx, q, &conv, sb.SenderBot, text, in.msg.Thread, now, p.leaseFor(hold, now))
 		if err != nil {
 			return err
 		}
 		jobs = append(jobs, task{job: job, hint: &sendInput{msg: m, ch: in.ch, contact: in.contact}})
 	}
 	if a.Handoff {
-		if err := UpdateConversation(ctx, q, conv, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
+		full, err := q.GetConversation(ctx, conv.WorkspaceID, conv.ID)
+		if err != nil {
 			return err
 		}
+		if err := UpdateConversation(ctx, q, full, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
+			return err
+		}
+		conv.LastActivityAt = full.LastActivityAt
 	}
 	if len(jobs) > 0 {
-		if err := touch(ctx, q, conv, now); err != nil {
+		if err := touch(ctx, q, &conv, now); err != nil {
 			return err
 		}
 		q.AfterCommit(func() { p.run.submit(jobs...) })

@@ -354,6 +354,14 @@ func (p *Pipeline) claim(ctx context.Context, j *sb.Job) (*sb.Job, error) {
 			if err := q.ReleaseJob(ctx, j.ID, j.Lease); err != nil {
 				return ignoreNotFound(err)
 			}
+		} else if j.Attempts == 0 {
+			// Most likely as this process wrote it a moment ago: claimed
+			// without reading the row back.
+			c, err := q.ClaimNewJob(ctx, j, p.now(), p.cfg.Lease)
+			if sb.ErrorCode(err) != sb.ENotFound {
+				claimed = c
+				return err
+			}
 		}
 		c, err := q.ClaimJob(ctx, j.ID, p.now(), p.cfg.Lease)
 		claimed = c

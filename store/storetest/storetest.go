@@ -70,6 +70,8 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"JobsInTx", testJobsInTx},
 		{"LastInboundMessage", testLastInboundMessage},
 		{"LockContact", testLockContact},
+		{"GetConversationStatus", testGetConversationStatus},
+		{"ClaimNewJob", testClaimNewJob},
 		{"TouchConversation", testTouchConversation},
 	}
 	for _, tc := range tests {
