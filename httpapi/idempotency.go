@@ -97,6 +97,7 @@ func (s *Server) claimIdempotencyKey(w http.ResponseWriter, r *http.Request, rec
 			return true, &sb.Error{Code: sb.EUnprocessable, Message: "This Idempotency-Key was used with a different request body.",
 				Fields: []sb.FieldError{{Field: "Idempotency-Key", Message: "was used with a different request"}}}
 		case old.Status == 0:
+			w.Header().Set("Retry-After", "1")
 			return true, sb.Errorf(sb.EConflict, "A request with this Idempotency-Key is still being processed; retry later.")
 		}
 		for k, v := range old.Header {
@@ -107,6 +108,7 @@ func (s *Server) claimIdempotencyKey(w http.ResponseWriter, r *http.Request, rec
 		_, _ = w.Write(old.Body)
 		return true, nil
 	}
+	w.Header().Set("Retry-After", "1")
 	return true, sb.Errorf(sb.EConflict, "The Idempotency-Key is contended; retry.")
 }
 
