@@ -33,13 +33,21 @@ func sqlitePath(databaseURL string) (string, error) {
 	return filepath.Clean(path), nil
 }
 
+// sqliteSynchronous makes every commit durable: in WAL mode, FULL syncs the
+// log at each commit, so that what was acknowledged (a platform's update
+// answered 200, a message accepted with 202) survives a power loss or an
+// operating system crash, not only the process's death. (NORMAL would sync
+// only at checkpoints: consistent, but the last commits could be lost.) A
+// group commit shares one sync between all the transactions it writes.
+const sqliteSynchronous = "_pragma=synchronous(FULL)"
+
 // sqliteDSN builds a modernc.org/sqlite DSN for path. The writer begins its
 // transactions IMMEDIATE and switches the file to WAL; readers are read-only.
 func sqliteDSN(path string, writer bool) string {
 	params := []string{
 		fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeout),
 		"_pragma=foreign_keys(1)",
-		"_pragma=synchronous(NORMAL)",
+		sqliteSynchronous,
 	}
 	if writer {
 		params = append(params, "_pragma=journal_mode(WAL)", "_txlock=immediate",
@@ -53,7 +61,7 @@ func sqliteDSN(path string, writer bool) string {
 // checkpointDSN builds the DSN of the checkpointer's connection
 // (checkpoint.go).
 func checkpointDSN(path string) string {
-	return path + "?" + fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeout) + "&_pragma=synchronous(NORMAL)"
+	return path + "?" + fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeout) + "&" + sqliteSynchronous
 }
 
 // openSQLite opens the writer (one connection), the reader pool and the

@@ -234,7 +234,7 @@ func TestOpenSQLiteURLs(t *testing.T) {
 
 func TestSQLiteSettings(t *testing.T) {
 	db := openURL(t, sqliteURL(t))
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "10000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
 		got := string(store.RawColumn(t, db, "PRAGMA "+pragma)[0])
 		if got != want {
 			t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
