@@ -79,4 +79,9 @@ func changesSeenByInbound(t *testing.T, hooks, api *env) {
 		t.Fatalf("after the deletion: %v", convs)
 	}
 
+	// The channel deleted: its hook is not found, even while the process
+	// serving it still has it in memory.
+	api.must(204, "DELETE", "/api/v1/channels/"+chID, api.admin, nil)
+	hooks.call("POST", hookPath(chID), "", string(telegramtest.Update(5, 42, "Ada", "anyone?")), telegram.HeaderSecretToken, token).
+		problem(t, 404, "not_found", "")
 }

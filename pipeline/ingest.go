@@ -87,7 +87,22 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 		p.metrics.inbound.WithLabelValues(ch.Type, "stored").Add(float64(out.Stored))
 		p.metrics.inbound.WithLabelValues(ch.Type, "duplicate").Add(float64(out.Duplicates))
 	}
+	if sb.ErrorCode(err) == sb.EInvalid && p.channelGone(ctx, ch.ID) {
+		// A dangling reference: another process deleted the channel after
+		// this one read it.
+		return IngestResult{}, sb.ErrNotFound("channel")
+	}
 	return out, err
+}
+
+// channelGone reports whether a channel no longer exists, and forgets it.
+func (p *Pipeline) channelGone(ctx context.Context, id string) bool {
+	_, err := p.store.GetChannelByID(ctx, id)
+	if sb.ErrorCode(err) != sb.ENotFound {
+		return false
+	}
+	p.Forget(id)
+	return true
 }
 
 // receive stores one inbound message; dup reports a repeat. A repeat is
