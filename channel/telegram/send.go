@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,9 +13,6 @@ import (
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
-
-// maxResponse bounds how much of a Bot API answer is read.
-const maxResponse = 1 << 20
 
 // allowedUpdates are the update kinds HandleHook stores; Register asks
 // Telegram for these only.
@@ -105,7 +101,7 @@ func (a *Adapter) call(ctx context.Context, ch *switchboard.Channel, method stri
 	if token == "" {
 		return &switchboard.SendError{Message: "telegram: the channel has no bot_token"}
 	}
-	body, err := json.Marshal(payload)
+	body, err := wire.JSON(payload)
 	if err != nil {
 		return &switchboard.SendError{Message: "telegram: " + err.Error()}
 	}
@@ -115,20 +111,15 @@ func (a *Adapter) call(ctx context.Context, ch *switchboard.Channel, method stri
 		return &switchboard.SendError{Message: "telegram: the api_base_url is not a valid URL"}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.client.Do(req)
+	resp, raw, err := wire.Do(a.client, "telegram", req)
 	if err != nil {
-		return wire.NetworkError("telegram", err)
+		return err
 	}
-	defer resp.Body.Close()
-	return decodeResponse(resp, result)
+	return decodeResponse(resp, raw, result)
 }
 
 // decodeResponse reads the envelope; anything but ok:true is an error.
-func decodeResponse(resp *http.Response, result any) error {
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return wire.NetworkError("telegram", err)
-	}
+func decodeResponse(resp *http.Response, raw []byte, result any) error {
 	var r apiResponse
 	jsonErr := json.Unmarshal(raw, &r)
 	if jsonErr != nil || !r.OK || resp.StatusCode >= 300 {

@@ -46,9 +46,9 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
-	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
 
 // DefaultBaseURL is the Bot API server; a channel's api_base_url overrides it.
@@ -71,10 +71,7 @@ var (
 // New returns an adapter calling the Bot API with client (nil: a client
 // with a 30-second timeout).
 func New(client *http.Client) *Adapter {
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Adapter{client: client}
+	return &Adapter{client: wire.Client(client)}
 }
 
 // Type returns "telegram".
