@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 	"time"
+	"unicode/utf16"
 )
 
 // Channel types.
@@ -48,6 +49,28 @@ type ConfigField struct {
 	Required bool
 	List     bool // a list of strings rather than a string
 	URL      bool // must be an absolute http(s) URL
+}
+
+// ChannelTextLimits is the longest text each platform takes in one message,
+// in UTF-16 code units (TextLength); a type not listed takes any text the
+// API accepts. The API refuses a longer message; a bot's longer reply is
+// sent in parts.
+var ChannelTextLimits = map[string]int{
+	ChannelTelegram:  4096,
+	ChannelWhatsApp:  4096,
+	ChannelMessenger: 2000,
+	ChannelTwilio:    1600,
+}
+
+// TextLength is the length of s in UTF-16 code units, as Telegram counts
+// it: a character beyond the Basic Multilingual Plane (most emoji) counts
+// two.
+func TextLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // ChannelTypes describes the configuration of every channel type, as in the

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -90,6 +91,15 @@ func (s *Server) postConversationMessage(w http.ResponseWriter, r *http.Request)
 		if conv.Status == sb.ConversationEnded {
 			return sb.Errorf(sb.EConflict, "The conversation has ended; start a new one to write to the contact.")
 		}
+		if sb.TextLength(req.Text) > minTextLimit { // long enough to matter: the channel says
+			ch, err := q.GetChannel(r.Context(), conv.WorkspaceID, conv.ChannelID)
+			if err != nil {
+				return err
+			}
+			if err := checkChannelText(ch.Type, req.Text); err != nil {
+				return err
+			}
+		}
 		msg, err = s.pipe.QueueMessage(r.Context(), q, conv, req.Sender, req.Text)
 		return err
 	})
@@ -123,6 +133,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if err := checkChannelText(ch.Type, req.Text); err != nil {
+			return err
+		}
 		contact, err := s.bodyContact(r.Context(), q, ch, "", req.UserID)
 		if err != nil {
 			return err
@@ -141,6 +154,25 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return respond(w, http.StatusAccepted, msg)
+}
+
+// minTextLimit is the smallest of the platforms' limits: a shorter text
+// fits every channel.
+var minTextLimit = func() int {
+	n := MaxTextLength * 2 // UTF-16 code units of the longest text accepted
+	for _, l := range sb.ChannelTextLimits {
+		n = min(n, l)
+	}
+	return n
+}()
+
+// checkChannelText refuses a text longer than a channel's platform takes
+// in one message.
+func checkChannelText(channelType, text string) error {
+	if limit := sb.ChannelTextLimits[channelType]; limit > 0 && sb.TextLength(text) > limit {
+		return sb.Invalid("text", fmt.Sprintf("must be at most %d characters (UTF-16 code units) on a %s channel", limit, channelType))
+	}
+	return nil
 }
 
 func checkText(v *sb.Validation, text string) {

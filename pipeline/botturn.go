@@ -7,13 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// maxReplies bounds the replies of one turn; maxReplyLength the length of
-// each (longer ones are cut), as for messages sent through the API.
+// maxReplies bounds the messages one turn sends; maxReplyLength the
+// length of each, in UTF-16 code units, as for messages sent through the
+// API. A longer reply, or one longer than the platform takes
+// (sb.ChannelTextLimits), is sent in parts (splitText), each a message.
 const (
 	maxReplies     = 10
 	maxReplyLength = 4096
@@ -132,23 +133,23 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 	conv.Status, conv.LastActivityAt = status, last
 	now := p.now()
 	hold := repeatSafe[in.ch.Type]
+	limit := maxReplyLength
+	if l := sb.ChannelTextLimits[in.ch.Type]; l > 0 {
+		limit = min(limit, l)
+	}
 	var jobs []task
-	for i, text := range a.Replies {
-		if i == maxReplies {
-			break
+	for _, reply := range a.Replies {
+		reply = strings.TrimSpace(strings.ToValidUTF8(clean(reply), "\uFFFD"))
+		for _, text := range splitText(reply, limit) {
+			if len(jobs) == maxReplies || strings.TrimSpace(text) == "" {
+				continue
+			}
+			m, job, err := queueMessage(ctx, q, &conv, sb.SenderBot, text, in.msg.Thread, now, p.leaseFor(hold, now))
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, task{job: job, hint: &sendInput{msg: m, ch: in.ch, contact: in.contact}})
 		}
-		text = strings.TrimSpace(strings.ToValidUTF8(clean(text), "\uFFFD"))
-		if text == "" {
-			continue
-		}
-		if utf8.RuneCountInString(text) > maxReplyLength {
-			text = string([]rune(text)[:maxReplyLength])
-		}
-		m, job, err := queueMessage(ctx, q, &conv, sb.SenderBot, text, in.msg.Thread, now, p.leaseFor(hold, now))
-		if err != nil {
-			return err
-		}
-		jobs = append(jobs, task{job: job, hint: &sendInput{msg: m, ch: in.ch, contact: in.contact}})
 	}
 	if a.Handoff {
 		full, err := q.GetConversation(ctx, conv.WorkspaceID, conv.ID)
