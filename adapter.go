@@ -76,12 +76,19 @@ type OutboundMessage struct {
 	Sender    string // SenderBot or SenderAgent (the web chat shows who answers)
 	Text      string
 	Thread    string // from the conversation's last inbound message, if any
+	// Attempt is 1 for the first attempt to send this message, 2 for the
+	// first retry, ... (the api channel sends it as X-Attempt).
+	Attempt int
 }
 
 // ChannelAdapter connects one type of platform. Adapters are stateless:
 // everything they need comes in the *Channel (config and opened secrets).
+// Each lives in its own package, channel/<type>, and describes its type
+// itself (Spec); cmd/switchboard registers it (Channels).
 type ChannelAdapter interface {
-	Type() string
+	// Spec describes the channel type: its name, configuration fields, text
+	// limit and whether its receivers drop repeats.
+	Spec() ChannelSpec
 	// HandleHook verifies an inbound request with the platform's own scheme
 	// and parses it. Errors: EUnauthorized for a bad or missing signature,
 	// EForbidden for a wrong verify token, EInvalid for a malformed body.

@@ -2,20 +2,38 @@ package switchboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
 
 // BotEngine decides what a bot answers. There is one engine per value of
-// Bot.Engine (package bot/builtin, bot/webhook, ...); the pipeline calls
-// Reply once per inbound text message of a conversation the bot is
-// answering, after the message is stored, and sends what it returns.
+// Bot.Engine, each in its own package (bot/builtin, bot/webhook, ...),
+// registered by cmd/switchboard (Engines). The API asks the engine to
+// validate a bot's configuration (ParseConfig); the pipeline calls Reply
+// once per inbound text message of a conversation the bot is answering,
+// after the message is stored, and sends what it returns.
 //
 // Reply may be called more than once for the same message (after a crash,
 // or to retry a failure): Turn.Message.ID is the same each time, so engines
 // that call out can pass it on for the receiver to drop repeats.
 type BotEngine interface {
+	// Name is the engine's name, the value of Bot.Engine.
+	Name() string
+	// ParseConfig validates raw (empty or null: {}) as a bot's
+	// configuration and splits it into the public configuration, with
+	// defaults filled in, and the secret fields. Errors are
+	// invalid_request errors naming the field prefixed with "config.".
+	ParseConfig(raw json.RawMessage) (public json.RawMessage, secrets map[string]string, err error)
 	Reply(ctx context.Context, t *BotTurn) (*BotAnswer, error)
+}
+
+// SecretGenerator is implemented by engines that make a secret when a bot
+// is created without one (the webhook engine's signing secret).
+// GenerateSecrets adds the missing secrets to secrets (not nil) and returns
+// those to be shown once, in the create response.
+type SecretGenerator interface {
+	GenerateSecrets(secrets map[string]string) map[string]string
 }
 
 // BotTurn is everything an engine gets to answer one message.

@@ -2,7 +2,7 @@ package switchboard
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
 	"time"
 	"unicode/utf16"
 )
@@ -49,17 +49,35 @@ type ConfigField struct {
 	Required bool
 	List     bool // a list of strings rather than a string
 	URL      bool // must be an absolute http(s) URL
+	// Generate makes the field's value when a channel is created without
+	// one (the api channel's whsec_ secret); nil: nothing is made. A
+	// generated secret is shown once, in the create response, unless
+	// Internal.
+	Generate func() string
+	// Internal marks a generated value only the server uses (the web
+	// chat's session secret): it is never shown.
+	Internal bool
 }
 
-// ChannelTextLimits is the longest text each platform takes in one message,
-// in UTF-16 code units (TextLength); a type not listed takes any text the
-// API accepts. The API refuses a longer message; a bot's longer reply is
-// sent in parts.
-var ChannelTextLimits = map[string]int{
-	ChannelTelegram:  4096,
-	ChannelWhatsApp:  4096,
-	ChannelMessenger: 2000,
-	ChannelTwilio:    1600,
+// ChannelSpec is what a channel adapter says about its type: the
+// configuration it takes, what its platform accepts and how it copes with
+// a repeated send. Every type also takes api_base_url (Fields need not
+// list it).
+type ChannelSpec struct {
+	Type   string
+	Fields []ConfigField
+	// TextLimit is the longest text the platform takes in one message, in
+	// UTF-16 code units (TextLength); 0: any text the API accepts. The API
+	// refuses a longer message; a bot's longer reply is sent in parts.
+	TextLimit int
+	// RepeatSafe says that the receivers drop a repeated send (the api
+	// channel's webhook-id is the message id): a send interrupted by a
+	// crash is tried again. Elsewhere it ends failed, so that a contact
+	// never receives a message twice.
+	RepeatSafe bool
+	// Check, if set, validates the merged configuration beyond its fields,
+	// after they passed; its field names are prefixed with "config.".
+	Check func(config map[string]any, secrets map[string]string) error
 }
 
 // TextLength is the length of s in UTF-16 code units, as Telegram counts
@@ -73,86 +91,37 @@ func TextLength(s string) int {
 	return n
 }
 
-// ChannelTypes describes the configuration of every channel type, as in the
-// contract's channel table. Every type also accepts api_base_url.
-var ChannelTypes = map[string][]ConfigField{
-	ChannelTelegram: {
-		{Name: "bot_token", Secret: true, Required: true},
-		{Name: "secret_token", Secret: true},
-	},
-	ChannelSlack: {
-		{Name: "bot_token", Secret: true, Required: true},
-		{Name: "signing_secret", Secret: true, Required: true},
-	},
-	ChannelWhatsApp: {
-		{Name: "access_token", Secret: true, Required: true},
-		{Name: "phone_number_id", Required: true},
-		{Name: "app_secret", Secret: true, Required: true},
-		{Name: "verify_token", Secret: true, Required: true},
-	},
-	ChannelMessenger: {
-		{Name: "page_access_token", Secret: true, Required: true},
-		{Name: "app_secret", Secret: true, Required: true},
-		{Name: "verify_token", Secret: true, Required: true},
-	},
-	ChannelTwilio: {
-		{Name: "account_sid", Required: true},
-		{Name: "auth_token", Secret: true, Required: true},
-		{Name: "from", Required: true},
-	},
-	ChannelWebchat: {
-		{Name: "allowed_origins", List: true},
-		{Name: "session_secret", Secret: true},
-	},
-	ChannelAPI: {
-		{Name: "callback_url", URL: true},
-		{Name: "secret", Secret: true},
-	},
-}
+// apiBaseURL is the setting every channel type takes.
+var apiBaseURL = ConfigField{Name: "api_base_url", URL: true}
 
-// ChannelTypeNames returns the channel types in sorted order.
-func ChannelTypeNames() []string {
-	names := make([]string, 0, len(ChannelTypes))
-	for n := range ChannelTypes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// ParseChannelConfig validates raw as the configuration of a channel of type
-// typ, merged over the existing settings (nil on create), and splits it into
-// public settings and secrets. A field given as null is removed. Field names
-// in errors are prefixed with "config.".
-func ParseChannelConfig(typ string, raw json.RawMessage, oldConfig map[string]any, oldSecrets map[string]string) (map[string]any, map[string]string, error) {
-	fields, ok := ChannelTypes[typ]
-	if !ok {
-		return nil, nil, Invalid("type", "must be one of "+joinNames(ChannelTypeNames()))
-	}
+// ParseConfig validates raw as the configuration of a channel of this
+// type, merged over the existing settings (nil on create), and splits it
+// into public settings and secrets. A field given as null is removed.
+// Field names in errors are prefixed with "config.".
+func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, oldSecrets map[string]string) (map[string]any, map[string]string, error) {
 	in := map[string]any{}
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := DecodeStrict(raw, &in, "config"); err != nil {
 			return nil, nil, err
 		}
 	}
-	config := map[string]any{}
-	for k, v := range oldConfig {
-		config[k] = v
+	config := maps.Clone(oldConfig)
+	if config == nil {
+		config = map[string]any{}
 	}
-	secrets := map[string]string{}
-	for k, v := range oldSecrets {
-		secrets[k] = v
+	secrets := maps.Clone(oldSecrets)
+	if secrets == nil {
+		secrets = map[string]string{}
 	}
-	all := append([]ConfigField{{Name: "api_base_url", URL: true}}, fields...)
-	known := map[string]ConfigField{}
-	for _, f := range all {
+	known := map[string]ConfigField{apiBaseURL.Name: apiBaseURL}
+	for _, f := range s.Fields {
 		known[f.Name] = f
 	}
 	var v Validation
 	for name, value := range in {
 		f, ok := known[name]
 		if !ok {
-			v.Add("config."+name, "is not a setting of a "+typ+" channel")
+			v.Add("config."+name, "is not a setting of a "+s.Type+" channel")
 			continue
 		}
 		if value == nil {
@@ -169,37 +138,59 @@ func ParseChannelConfig(typ string, raw json.RawMessage, oldConfig map[string]an
 			config[name] = list
 			continue
 		}
-		s, ok := value.(string)
+		str, ok := value.(string)
 		if !ok {
 			v.Add("config."+name, "must be a string")
 			continue
 		}
 		if f.URL {
-			if msg := checkHTTPURL(s); msg != "" {
+			if msg := CheckHTTPURL(str); msg != "" {
 				v.Add("config."+name, msg)
 				continue
 			}
 		}
 		if f.Secret {
-			secrets[name] = s
+			secrets[name] = str
 		} else {
-			config[name] = s
+			config[name] = str
 		}
 	}
-	for _, f := range fields {
+	for _, f := range s.Fields {
 		if !f.Required {
 			continue
 		}
 		_, inConfig := config[f.Name]
 		_, inSecrets := secrets[f.Name]
 		if !inConfig && !inSecrets {
-			v.Add("config."+f.Name, "is required for a "+typ+" channel")
+			v.Add("config."+f.Name, "is required for a "+s.Type+" channel")
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, nil, err
 	}
+	if s.Check != nil {
+		if err := s.Check(config, secrets); err != nil {
+			return nil, nil, err
+		}
+	}
 	return config, secrets, nil
+}
+
+// GenerateSecrets makes the values of the fields with a Generate function
+// that secrets lacks (or has empty), on create, adds them to secrets and
+// returns those to be shown once (all but the Internal ones).
+func (s ChannelSpec) GenerateSecrets(secrets map[string]string) map[string]string {
+	shown := map[string]string{}
+	for _, f := range s.Fields {
+		if f.Generate == nil || secrets[f.Name] != "" {
+			continue
+		}
+		secrets[f.Name] = f.Generate()
+		if !f.Internal {
+			shown[f.Name] = secrets[f.Name]
+		}
+	}
+	return shown
 }
 
 func stringList(v any) ([]string, bool) {
@@ -216,15 +207,4 @@ func stringList(v any) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }

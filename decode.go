@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -81,4 +82,25 @@ func jsonKind(goKind string) string {
 	return "a " + goKind
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// DecodeConfig decodes a provider's configuration (a bot engine's config)
+// strictly into v: empty or null is the empty object; errors name the
+// field prefixed with "config.".
+func DecodeConfig(raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		raw = json.RawMessage("{}")
+	}
+	return DecodeStrict(raw, v, "config")
+}
+
+// CheckHTTPURL returns "" if s is an absolute http(s) URL, or what is wrong
+// with it ("is required" when empty), for a field error.
+func CheckHTTPURL(s string) string {
+	if s == "" {
+		return "is required"
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "must be an absolute http or https URL"
+	}
+	return ""
+}

@@ -18,6 +18,23 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/bot/builtin"
+	botwebhook "github.com/switchboardhq/switchboard/bot/webhook"
+	apichannel "github.com/switchboardhq/switchboard/channel/api"
+	"github.com/switchboardhq/switchboard/channel/messenger"
+	"github.com/switchboardhq/switchboard/channel/slack"
+	"github.com/switchboardhq/switchboard/channel/telegram"
+	"github.com/switchboardhq/switchboard/channel/twilio"
+	"github.com/switchboardhq/switchboard/channel/webchat"
+	"github.com/switchboardhq/switchboard/channel/whatsapp"
+)
+
+// channels and engines are the providers of this build, as cmd/switchboard
+// registers them; each describes its own configuration.
+var (
+	channels = switchboard.NewChannels(telegram.New(nil), slack.New(nil), whatsapp.New(nil), messenger.New(nil),
+		twilio.New(nil), apichannel.New(nil, "test"), webchat.New(nil))
+	engines = switchboard.NewEngines(builtin.New(), botwebhook.New(nil, "test"))
 )
 
 // loadDocument parses Document with kin-openapi, resolving every reference.
@@ -531,19 +548,20 @@ func TestEnumsMatchTheRootPackage(t *testing.T) {
 	if got := enum(schemas["EventTypeName"].Value); !slices.Equal(got, names) {
 		t.Errorf("EventTypeName enum = %v, want %v", got, names)
 	}
-	if got := enum(schemas["ChannelType"].Value); !sameSet(got, switchboard.ChannelTypeNames()) {
-		t.Errorf("ChannelType enum = %v, want %v", got, switchboard.ChannelTypeNames())
+	if got := enum(schemas["ChannelType"].Value); !sameSet(got, channels.Types()) {
+		t.Errorf("ChannelType enum = %v, want %v", got, channels.Types())
 	}
 	// Every channel type has its configuration schema, with the fields of
-	// switchboard.ChannelTypes, their secrets write-only.
+	// its spec, their secrets write-only.
 	for _, b := range schemas["CreateChannelRequest"].Value.AllOf {
 		typ := b.Value.If.Value.Properties["type"].Value.Const.(string)
 		config := b.Value.Then.Value.Properties["config"].Value
-		fields, ok := switchboard.ChannelTypes[typ]
+		adapter, ok := channels.Lookup(typ)
 		if !ok {
 			t.Errorf("configuration schema for unknown channel type %q", typ)
 			continue
 		}
+		fields := adapter.Spec().Fields
 		want := []string{"api_base_url"}
 		var required []string
 		for _, f := range fields {
@@ -569,8 +587,8 @@ func TestEnumsMatchTheRootPackage(t *testing.T) {
 			t.Errorf("%s config does not reject unknown settings", typ)
 		}
 	}
-	if n := len(schemas["CreateChannelRequest"].Value.AllOf); n != len(switchboard.ChannelTypes) {
-		t.Errorf("CreateChannelRequest has %d per-type rules, want %d", n, len(switchboard.ChannelTypes))
+	if n := len(schemas["CreateChannelRequest"].Value.AllOf); n != len(channels) {
+		t.Errorf("CreateChannelRequest has %d per-type rules, want %d", n, len(channels))
 	}
 }
 
@@ -699,13 +717,12 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 	bots := map[string]string{
 		switchboard.EngineBuiltin: `{"intents":[{"name":"hi","examples":["hello"],"responses":["Hi!"]},{"name":"human","examples":["agent"]}],"fallback":"Sorry?","handoff_intent":"human"}`,
 		switchboard.EngineWebhook: `{"url":"https://bots.example.com/hook"}`,
-		switchboard.EngineLLM:     `{"base_url":"https://api.example.com/v1","model":"m","api_key":"sk-1","temperature":0.5}`,
 	}
 	var bot *switchboard.Bot
 	for engine, raw := range bots {
-		config, _, err := switchboard.ParseBotConfig(engine, json.RawMessage(raw))
+		config, _, err := engines.ParseConfig(engine, json.RawMessage(raw))
 		if err != nil {
-			t.Fatalf("ParseBotConfig(%s): %v", engine, err)
+			t.Fatalf("ParseConfig(%s): %v", engine, err)
 		}
 		b := &switchboard.Bot{ID: botID, WorkspaceID: ws, Name: "B", Engine: engine, Config: config,
 			Status: switchboard.BotDraft, Version: 1, CreatedAt: now, UpdatedAt: now}
@@ -716,13 +733,13 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 		}
 	}
 	// An empty builtin configuration is valid too.
-	config, _, err := switchboard.ParseBotConfig(switchboard.EngineBuiltin, nil)
+	config, _, err := engines.ParseConfig(switchboard.EngineBuiltin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	validate(t, doc, "BuiltinConfig", config)
 
-	chConfig, _, err := switchboard.ParseChannelConfig(switchboard.ChannelWebchat,
+	chConfig, _, err := channels.ParseConfig(switchboard.ChannelWebchat,
 		json.RawMessage(`{"allowed_origins":["https://example.com"],"api_base_url":"http://127.0.0.1:9"}`), nil, nil)
 	if err != nil {
 		t.Fatal(err)

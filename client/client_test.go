@@ -15,6 +15,8 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/bot/builtin"
+	"github.com/switchboardhq/switchboard/channel/api"
 	"github.com/switchboardhq/switchboard/client"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/secret"
@@ -43,7 +45,8 @@ func server(t *testing.T) *client.Client {
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Config{PublicURL: "http://sb.test", RateLimit: 1000, RateBurst: 1000},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry()})
+		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(),
+			Channels: sb.NewChannels(api.New(nil, "test")), Engines: sb.NewEngines(builtin.New())})
 	srv := httptest.NewServer(api)
 	t.Cleanup(func() { srv.Close(); db.Close() })
 	return client.New(srv.URL, secretValue)

@@ -3,10 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
 type botRequest struct {
@@ -36,20 +36,23 @@ func (s *Server) createBot(w http.ResponseWriter, r *http.Request) error {
 	if req.Name == "" || len(req.Name) > 200 {
 		v.Add("name", "is required, at most 200 characters")
 	}
-	if !sb.ValidEngine(req.Engine) {
-		v.Add("engine", "must be one of builtin, webhook, llm")
+	engine, ok := s.engines.Lookup(req.Engine)
+	if !ok {
+		v.Add("engine", "must be one of "+strings.Join(s.engines.Names(), ", "))
 	}
 	if err := v.Err(); err != nil {
 		return err
 	}
-	config, secrets, err := sb.ParseBotConfig(req.Engine, req.Config)
+	config, secrets, err := engine.ParseConfig(req.Config)
 	if err != nil {
 		return err
 	}
-	generated := ""
-	if req.Engine == sb.EngineWebhook && secrets["secret"] == "" {
-		generated = signature.NewSecret()
-		secrets = map[string]string{"secret": generated}
+	var generated map[string]string
+	if g, ok := engine.(sb.SecretGenerator); ok {
+		if secrets == nil {
+			secrets = map[string]string{}
+		}
+		generated = g.GenerateSecrets(secrets)
 	}
 	now := time.Now().UTC()
 	bot := &sb.Bot{
@@ -59,19 +62,21 @@ func (s *Server) createBot(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateBot(r.Context(), bot); err != nil {
 		return err
 	}
-	if generated != "" { // shown once, in this response
+	if len(generated) > 0 { // shown once, in this response
 		shown := *bot
-		shown.Config = withField(bot.Config, "secret", generated)
+		shown.Config = withFields(bot.Config, generated)
 		return respond(w, http.StatusCreated, &shown)
 	}
 	return respond(w, http.StatusCreated, bot)
 }
 
-// withField returns a JSON object with one more string field.
-func withField(obj json.RawMessage, name, value string) json.RawMessage {
+// withFields returns a JSON object with more string fields.
+func withFields(obj json.RawMessage, fields map[string]string) json.RawMessage {
 	m := map[string]any{}
 	_ = json.Unmarshal(obj, &m)
-	m[name] = value
+	for name, value := range fields {
+		m[name] = value
+	}
 	out, _ := json.Marshal(m)
 	return out
 }
@@ -105,9 +110,9 @@ func (s *Server) deleteBot(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// putBotConfig replaces the engine configuration. Secret fields left out
-// keep their stored value, so a client can change the prompt of an llm bot
-// without sending its api_key again. The bot goes back to draft: the new
+// putBotConfig replaces the engine configuration, validated by the engine.
+// Secret fields left out keep their stored value, so a client can change
+// the url of a webhook bot without sending its secret again. The bot goes back to draft: the new
 // configuration must be trained and deployed.
 func (s *Server) putBotConfig(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", sb.PrefixBot, "bot")
@@ -127,7 +132,7 @@ func (s *Server) putBotConfig(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		config, secrets, err := sb.ParseBotConfig(bot.Engine, body)
+		config, secrets, err := s.engines.ParseConfig(bot.Engine, body)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -10,7 +8,6 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
 type channelRequest struct {
@@ -62,11 +59,11 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	if req.Name == "" || len(req.Name) > 200 {
 		return sb.Invalid("name", "is required, at most 200 characters")
 	}
-	config, secrets, err := sb.ParseChannelConfig(req.Type, req.Config, nil, nil)
+	config, secrets, err := s.channels.ParseConfig(req.Type, req.Config, nil, nil)
 	if err != nil {
 		return err
 	}
-	generated := generateChannelSecrets(req.Type, secrets)
+	generated := s.channels.Spec(req.Type).GenerateSecrets(secrets)
 	now := time.Now().UTC()
 	ch := &sb.Channel{
 		ID: sb.NewID(sb.PrefixChannel), WorkspaceID: ws, Type: req.Type, Name: req.Name,
@@ -90,32 +87,6 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 		shown.Config[k] = v
 	}
 	return respond(w, http.StatusCreated, s.view(&shown))
-}
-
-// generateChannelSecrets fills in the secrets Switchboard makes when none
-// is given (the api channel's signing secret, Telegram's secret token, the
-// web chat's session secret) and returns those to be shown once (all but
-// the session secret, which only the server uses).
-func generateChannelSecrets(typ string, secrets map[string]string) map[string]string {
-	gen := map[string]string{}
-	switch {
-	case typ == sb.ChannelAPI && secrets["secret"] == "":
-		gen["secret"] = signature.NewSecret()
-	case typ == sb.ChannelTelegram && secrets["secret_token"] == "":
-		var b [24]byte
-		_, _ = rand.Read(b[:])
-		gen["secret_token"] = hex.EncodeToString(b[:])
-	case typ == sb.ChannelWebchat && secrets["session_secret"] == "":
-		// Signs the widget's session tokens; it never leaves the server,
-		// so it is not shown.
-		var b [32]byte
-		_, _ = rand.Read(b[:])
-		secrets["session_secret"] = hex.EncodeToString(b[:])
-	}
-	for k, v := range gen {
-		secrets[k] = v
-	}
-	return gen
 }
 
 // checkBot checks that a bot id in a request body names a bot of the workspace.
@@ -195,7 +166,7 @@ func (s *Server) applyChannelPatch(r *http.Request, q sb.Queries, ch *sb.Channel
 		}
 	}
 	if req.Config != nil {
-		config, secrets, err := sb.ParseChannelConfig(ch.Type, req.Config, ch.Config, ch.Secrets)
+		config, secrets, err := s.channels.ParseConfig(ch.Type, req.Config, ch.Config, ch.Secrets)
 		if err != nil {
 			return err
 		}

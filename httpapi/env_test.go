@@ -86,11 +86,12 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db, spec: loadSpec(t)}
-	e.pipe = newPipeline(db, logger)
+	channels, engines := providers(testClient())
+	e.pipe = newPipeline(db, logger, channels, engines)
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
 		WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
 		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready,
-			Pipeline: e.pipe})
+			Pipeline: e.pipe, Channels: channels, Engines: engines})
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(func() {
 		e.srv.Close()

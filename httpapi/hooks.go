@@ -33,7 +33,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	adapter, ok := s.pipe.Adapters().Lookup(ch.Type)
+	adapter, ok := s.channels.Lookup(ch.Type)
 	if !ok {
 		return sb.Errorf(sb.ENotFound, "Channels of type %s have no inbound hook.", ch.Type)
 	}

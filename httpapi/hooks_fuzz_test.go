@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
 )
@@ -58,7 +59,7 @@ func FuzzTelegramHook(f *testing.F) {
 // its id and secret token.
 func (e *env) fuzzTelegram(tg *telegramtest.Server) (string, string) {
 	ctx := e.t.Context()
-	cfg, _, _ := sb.ParseBotConfig(sb.EngineBuiltin, []byte(`{"intents":[],"fallback":"?"}`))
+	cfg, _, _ := builtin.New().ParseConfig([]byte(`{"intents":[],"fallback":"?"}`))
 	b := &sb.Bot{WorkspaceID: e.ws.ID, Name: "b", Engine: sb.EngineBuiltin, Config: cfg, Status: sb.BotDraft, Version: 1}
 	if err := e.db.CreateBot(ctx, b); err != nil {
 		e.t.Fatal(err)

@@ -91,12 +91,12 @@ func (s *Server) postConversationMessage(w http.ResponseWriter, r *http.Request)
 		if conv.Status == sb.ConversationEnded {
 			return sb.Errorf(sb.EConflict, "The conversation has ended; start a new one to write to the contact.")
 		}
-		if sb.TextLength(req.Text) > minTextLimit { // long enough to matter: the channel says
+		if sb.TextLength(req.Text) > minTextLimit(s.channels) { // long enough to matter: the channel says
 			ch, err := q.GetChannel(r.Context(), conv.WorkspaceID, conv.ChannelID)
 			if err != nil {
 				return err
 			}
-			if err := checkChannelText(ch.Type, req.Text); err != nil {
+			if err := checkChannelText(s.channels.Spec(ch.Type), req.Text); err != nil {
 				return err
 			}
 		}
@@ -133,7 +133,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if err := checkChannelText(ch.Type, req.Text); err != nil {
+		if err := checkChannelText(s.channels.Spec(ch.Type), req.Text); err != nil {
 			return err
 		}
 		contact, err := s.bodyContact(r.Context(), q, ch, "", req.UserID)
@@ -158,19 +158,21 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 
 // minTextLimit is the smallest of the platforms' limits: a shorter text
 // fits every channel.
-var minTextLimit = func() int {
+func minTextLimit(channels sb.Channels) int {
 	n := MaxTextLength * 2 // UTF-16 code units of the longest text accepted
-	for _, l := range sb.ChannelTextLimits {
-		n = min(n, l)
+	for typ := range channels {
+		if l := channels.Spec(typ).TextLimit; l > 0 {
+			n = min(n, l)
+		}
 	}
 	return n
-}()
+}
 
 // checkChannelText refuses a text longer than a channel's platform takes
 // in one message.
-func checkChannelText(channelType, text string) error {
-	if limit := sb.ChannelTextLimits[channelType]; limit > 0 && sb.TextLength(text) > limit {
-		return sb.Invalid("text", fmt.Sprintf("must be at most %d characters (UTF-16 code units) on a %s channel", limit, channelType))
+func checkChannelText(spec sb.ChannelSpec, text string) error {
+	if limit := spec.TextLimit; limit > 0 && sb.TextLength(text) > limit {
+		return sb.Invalid("text", fmt.Sprintf("must be at most %d characters (UTF-16 code units) on a %s channel", limit, spec.Type))
 	}
 	return nil
 }

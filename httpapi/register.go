@@ -25,7 +25,7 @@ func (s *Server) registerChannel(w http.ResponseWriter, r *http.Request) error {
 	}
 	var reg sb.Registrar
 	if s.pipe != nil {
-		if ad, ok := s.pipe.Adapters().Lookup(ch.Type); ok {
+		if ad, ok := s.channels.Lookup(ch.Type); ok {
 			reg, _ = ad.(sb.Registrar)
 		}
 	}

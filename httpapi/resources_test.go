@@ -33,26 +33,27 @@ func TestBots(t *testing.T) {
 			t.Fatalf("bot %v", got)
 		}
 
-		llm := e.must(201, "POST", "/api/v1/bots", e.admin, map[string]any{"name": "LLM", "engine": "llm",
-			"config": map[string]any{"base_url": "https://llm.example.com/v1", "model": "m", "api_key": "sk-very-secret"}})
-		if strings.Contains(string(llm.body), "sk-very-secret") {
-			t.Fatal("the llm api_key was returned")
+		const secret = "whsec_dmVyeSBzZWNyZXQgc2lnbmluZyBrZXk="
+		wh := e.must(201, "POST", "/api/v1/bots", e.admin, map[string]any{"name": "Hook", "engine": "webhook",
+			"config": map[string]any{"url": "https://bots.example.com/hook", "secret": secret}})
+		if strings.Contains(string(wh.body), secret) {
+			t.Fatal("a given webhook bot secret was returned")
 		}
-		llmID := llm.str(t, "id")
-		put := e.must(200, "PUT", "/api/v1/bots/"+llmID+"/config", e.admin, map[string]any{"base_url": "https://llm.example.com/v1", "model": "m2"})
-		if put.obj(t)["config"].(map[string]any)["model"] != "m2" {
+		whID := wh.str(t, "id")
+		put := e.must(200, "PUT", "/api/v1/bots/"+whID+"/config", e.admin, map[string]any{"url": "https://bots.example.com/v2"})
+		if put.obj(t)["config"].(map[string]any)["url"] != "https://bots.example.com/v2" {
 			t.Fatalf("config not replaced: %s", put.body)
 		}
-		stored, err := e.db.GetBot(context.Background(), e.ws.ID, llmID)
-		if err != nil || stored.Secrets["api_key"] != "sk-very-secret" {
-			t.Fatalf("a PUT without api_key must keep the stored one: %v %v", stored, err)
+		stored, err := e.db.GetBot(context.Background(), e.ws.ID, whID)
+		if err != nil || stored.Secrets["secret"] != secret {
+			t.Fatalf("a PUT without secret must keep the stored one: %v %v", stored, err)
 		}
-		e.must(400, "PUT", "/api/v1/bots/"+llmID+"/config", e.admin, map[string]any{"model": "m2"}).problem(t, 400, sb.EInvalid, "config.base_url")
+		e.must(400, "PUT", "/api/v1/bots/"+whID+"/config", e.admin, map[string]any{"secret": secret}).problem(t, 400, sb.EInvalid, "config.url")
 
 		list := e.must(200, "GET", "/api/v1/bots?limit=1", e.reader, nil)
 		first := list.data(t)
 		cursor := list.str(t, "next_cursor")
-		if len(first) != 1 || first[0]["id"] != llmID || cursor == "" {
+		if len(first) != 1 || first[0]["id"] != whID || cursor == "" {
 			t.Fatalf("first page %s", list.body)
 		}
 		second := e.must(200, "GET", "/api/v1/bots?limit=1&cursor="+url.QueryEscape(cursor), e.reader, nil)
@@ -64,6 +65,26 @@ func TestBots(t *testing.T) {
 		e.must(404, "GET", "/api/v1/bots/"+id, e.admin, nil).problem(t, 404, sb.ENotFound, "")
 		e.must(404, "DELETE", "/api/v1/bots/"+id, e.admin, nil)
 	})
+}
+
+// TestEngineThisBuildDoesNotHave: a bot of an engine this build has no
+// package for (llm, for now) is refused at create with 400 naming engine
+// and listing the engines it has, and nothing is stored; it is not
+// accepted to fail every turn later.
+func TestEngineThisBuildDoesNotHave(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	before := e.snapshot(t)
+	for _, engine := range []string{"llm", "gpt", ""} {
+		r := e.call("POST", "/api/v1/bots", e.admin, map[string]any{"name": "LLM", "engine": engine,
+			"config": map[string]any{"base_url": "https://llm.example.com/v1", "model": "m", "api_key": "sk-very-secret"}})
+		r.problem(t, 400, sb.EInvalid, "engine")
+		if !strings.Contains(string(r.body), "must be one of builtin, webhook") {
+			t.Errorf("engine %q: the refusal does not list the engines of this build: %s", engine, r.body)
+		}
+	}
+	if after := e.snapshot(t); after != before {
+		t.Fatalf("a refused bot stored something:\nbefore %s\nafter  %s", before, after)
+	}
 }
 
 func TestChannels(t *testing.T) {

@@ -44,6 +44,9 @@ type Server struct {
 	mux     *http.ServeMux
 	webchat Webchat
 	pipe    *pipeline.Pipeline // nil: no inbound hooks, sends wait for a pipeline
+	// channels and engines are the providers of this build.
+	channels sb.Channels
+	engines  sb.Engines
 }
 
 // Route is one registered operation.
@@ -62,6 +65,12 @@ type Deps struct {
 	Registry *prometheus.Registry        // metrics are registered here and served at /metrics
 	Webchat  Webchat                     // nil: the web chat routes answer 404
 	Pipeline *pipeline.Pipeline          // inbound hooks and sends; nil in tests that need neither
+	// Channels are the channel adapters of this build, by type: their
+	// specs validate channel configurations, they verify inbound hooks.
+	// Engines are the bot engines, by name: they validate bot
+	// configurations. A type or engine missing here is refused.
+	Channels sb.Channels
+	Engines  sb.Engines
 }
 
 // New builds the server and its routes.
@@ -76,6 +85,7 @@ func New(cfg Config, d Deps) *Server {
 		store: d.Store, auth: d.Auth, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
 		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat, pipe: d.Pipeline,
+		channels: d.Channels, engines: d.Engines,
 	}
 	s.registerRoutes()
 	return s

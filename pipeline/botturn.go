@@ -14,7 +14,8 @@ import (
 // maxReplies bounds the messages one turn sends; maxReplyLength the
 // length of each, in UTF-16 code units, as for messages sent through the
 // API. A longer reply, or one longer than the platform takes
-// (sb.ChannelTextLimits), is sent in parts (splitText), each a message.
+// (the TextLimit of its channel's spec), is sent in parts (splitText), each
+// a message.
 const (
 	maxReplies     = 10
 	maxReplyLength = 4096
@@ -132,9 +133,9 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 	conv := *in.conv // the turn's copy: shared with the engine, not to be changed
 	conv.Status, conv.LastActivityAt = status, last
 	now := p.now()
-	hold := repeatSafe[in.ch.Type]
+	hold := p.repeatSafe(in.ch.Type)
 	limit := maxReplyLength
-	if l := sb.ChannelTextLimits[in.ch.Type]; l > 0 {
+	if l := p.adapters.Spec(in.ch.Type).TextLimit; l > 0 {
 		limit = min(limit, l)
 	}
 	var jobs []task

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/bot"
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	botwebhook "github.com/switchboardhq/switchboard/bot/webhook"
 	"github.com/switchboardhq/switchboard/channel/api"
@@ -102,11 +101,11 @@ func newEnv(t testing.TB, url string) *env {
 func (e *env) pipeline() *pipeline.Pipeline {
 	p := pipeline.New(e.cfg, pipeline.Deps{
 		Store:    e.db,
-		Adapters: pipeline.NewAdapters(telegram.New(nil), slack.New(nil), api.New(egress.NewClient(egress.Policy{AllowPrivate: true}, 5*time.Second))),
-		Engines: bot.Registry{
-			sb.EngineBuiltin: builtin.New(),
-			sb.EngineWebhook: botwebhook.New(egress.NewClient(egress.Policy{AllowPrivate: true}, 5*time.Second), "test"),
-		},
+		Adapters: sb.NewChannels(telegram.New(nil), slack.New(nil), api.New(egress.NewClient(egress.Policy{AllowPrivate: true}, 5*time.Second), "test")),
+		Engines: sb.NewEngines(
+			builtin.New(),
+			botwebhook.New(egress.NewClient(egress.Policy{AllowPrivate: true}, 5*time.Second), "test"),
+		),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:    e.clock.Now,
 		Jitter: func() float64 { return 0.5 }, // no jitter: exact schedules
@@ -121,7 +120,8 @@ func (e *env) pipeline() *pipeline.Pipeline {
 
 func (e *env) newBot(engine, config string, secrets map[string]string) *sb.Bot {
 	e.t.Helper()
-	cfg, sec, err := sb.ParseBotConfig(engine, json.RawMessage(config))
+	engines := sb.NewEngines(builtin.New(), botwebhook.New(nil, "test"))
+	cfg, sec, err := engines.ParseConfig(engine, json.RawMessage(config))
 	must(e.t, err)
 	for k, v := range secrets {
 		if sec == nil {

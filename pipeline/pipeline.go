@@ -138,11 +138,12 @@ func (c *Config) fill() {
 type Deps struct {
 	Store sb.Store
 	// Adapters by channel type; a channel whose type has none can neither
-	// receive nor send.
-	Adapters Adapters
+	// receive nor send. Their specs say how long a reply may be and
+	// whether an interrupted send may be repeated.
+	Adapters sb.Channels
 	// Engines by bot engine name; a bot whose engine has none fails its
 	// turns with bot.error.
-	Engines map[string]sb.BotEngine
+	Engines sb.Engines
 	Logger  *slog.Logger
 	// Now is the clock (default time.Now); Jitter spreads retries (default
 	// webhook.RandomJitter; tests fix it).
@@ -150,31 +151,13 @@ type Deps struct {
 	Jitter func() float64
 }
 
-// Adapters is the registry of channel adapters, by channel type.
-type Adapters map[string]sb.ChannelAdapter
-
-// NewAdapters registers adapters under their types.
-func NewAdapters(list ...sb.ChannelAdapter) Adapters {
-	a := Adapters{}
-	for _, ad := range list {
-		a[ad.Type()] = ad
-	}
-	return a
-}
-
-// Lookup returns the adapter of a channel type.
-func (a Adapters) Lookup(typ string) (sb.ChannelAdapter, bool) {
-	ad, ok := a[typ]
-	return ad, ok
-}
-
 // Pipeline runs the conversation flow. Create it with New; Ingest works at
 // once, Start runs the background work, Stop ends it.
 type Pipeline struct {
 	cfg      Config
 	store    sb.Store
-	adapters Adapters
-	engines  map[string]sb.BotEngine
+	adapters sb.Channels
+	engines  sb.Engines
 	log      *slog.Logger
 	now      func() time.Time
 	jitter   func() float64
@@ -215,7 +198,7 @@ func New(cfg Config, d Deps) *Pipeline {
 }
 
 // Adapters returns the channel adapters.
-func (p *Pipeline) Adapters() Adapters { return p.adapters }
+func (p *Pipeline) Adapters() sb.Channels { return p.adapters }
 
 // Start runs the background work until Stop: the job runner, the poller
 // that picks up due jobs (at once for jobs left by a crash when the process

@@ -58,7 +58,7 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conv
 // before the platform is called.
 func (p *Pipeline) holdsSend(ctx context.Context, conv *sb.Conversation) bool {
 	ch, err := p.channel(ctx, conv.WorkspaceID, conv.ChannelID)
-	return err == nil && repeatSafe[ch.Type]
+	return err == nil && p.repeatSafe(ch.Type)
 }
 
 // leaseFor returns the lease of a job this process writes held (hold), or

@@ -9,12 +9,12 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// repeatSafe are the channel types whose receivers drop a repeated send
-// (the api channel's webhook-id is the message id; the web chat widget keeps
-// messages by their msg_ id): a send interrupted by a crash is retried on
-// them. On the others a repeat would reach the contact twice, so an
-// interrupted send ends failed instead.
-var repeatSafe = map[string]bool{sb.ChannelAPI: true, sb.ChannelWebchat: true}
+// repeatSafe says whether the receivers of a channel type drop a repeated
+// send (its spec's RepeatSafe: the api channel's webhook-id is the message
+// id; the web chat widget keeps messages by their msg_ id): a send
+// interrupted by a crash is retried on them. On the others a repeat would
+// reach the contact twice, so an interrupted send ends failed instead.
+func (p *Pipeline) repeatSafe(chType string) bool { return p.adapters.Spec(chType).RepeatSafe }
 
 // errOutcomeUnknown is the error of a send interrupted on a platform that
 // cannot drop repeats.
@@ -66,13 +66,14 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
 		p.sendFailed(ctx, j, m, ch.Type, "channels of type "+ch.Type+" cannot send messages in this version of Switchboard")
 		return
 	}
-	if j.Interrupted && !repeatSafe[ch.Type] {
+	if j.Interrupted && !p.repeatSafe(ch.Type) {
 		p.sendFailed(ctx, j, m, ch.Type, errOutcomeUnknown)
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
 	start := time.Now()
-	ext, err := adapter.Send(cctx, ch, &sb.OutboundMessage{MessageID: m.ID, To: contact.ExternalID, Sender: m.Sender, Text: m.Text, Thread: pl.Thread})
+	ext, err := adapter.Send(cctx, ch, &sb.OutboundMessage{MessageID: m.ID, To: contact.ExternalID, Sender: m.Sender, Text: m.Text, Thread: pl.Thread,
+		Attempt: j.Attempts})
 	p.metrics.sendTime.WithLabelValues(ch.Type).Observe(time.Since(start).Seconds())
 	cancel()
 	if err == nil {

@@ -28,6 +28,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,66 @@ var _ sb.BotEngine = (*Engine)(nil)
 
 // New returns the engine.
 func New() *Engine { return &Engine{cache: map[string]*model{}} }
+
+// Config is the configuration of a builtin bot.
+type Config struct {
+	Intents       []Intent `json:"intents"`
+	Fallback      string   `json:"fallback"`
+	HandoffIntent string   `json:"handoff_intent,omitempty"`
+	Language      string   `json:"language,omitempty"`
+}
+
+// Intent is one thing a user may want, recognised from its examples.
+type Intent struct {
+	Name      string   `json:"name"`
+	Examples  []string `json:"examples"`
+	Responses []string `json:"responses"`
+}
+
+// Name returns "builtin".
+func (e *Engine) Name() string { return sb.EngineBuiltin }
+
+// ParseConfig validates a builtin bot's configuration: intent names unique
+// and given, each intent with examples and (but the handoff intent)
+// responses, the handoff intent one of them. It has no secrets; language
+// defaults to "en".
+func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]string, error) {
+	var c Config
+	if err := sb.DecodeConfig(raw, &c); err != nil {
+		return nil, nil, err
+	}
+	var v sb.Validation
+	names := map[string]bool{}
+	for i, in := range c.Intents {
+		p := "config.intents[" + strconv.Itoa(i) + "]"
+		if in.Name == "" {
+			v.Add(p+".name", "is required")
+		} else if names[in.Name] {
+			v.Add(p+".name", "is used by another intent")
+		}
+		names[in.Name] = true
+		if len(in.Examples) == 0 {
+			v.Add(p+".examples", "needs at least one example")
+		}
+		if len(in.Responses) == 0 && in.Name != c.HandoffIntent {
+			v.Add(p+".responses", "needs at least one response")
+		}
+	}
+	if c.HandoffIntent != "" && !names[c.HandoffIntent] {
+		v.Add("config.handoff_intent", "names no intent")
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	if c.Intents == nil {
+		c.Intents = []Intent{}
+	}
+	if c.Language == "" {
+		c.Language = "en"
+	}
+	out, err := json.Marshal(c)
+	return out, nil, err
+}
 
 // model is a compiled configuration.
 type model struct {
@@ -102,7 +163,7 @@ func (e *Engine) Reply(_ context.Context, t *sb.BotTurn) (*sb.BotAnswer, error) 
 
 // Match returns the name of the intent a text matches and its score, or ""
 // if none reaches the threshold; for tests and tools.
-func Match(cfg *sb.BuiltinConfig, s string) (string, float64) {
+func Match(cfg *Config, s string) (string, float64) {
 	in, score := compile(cfg, time.Time{}).match(s)
 	if in == nil || score < Threshold {
 		return "", score
@@ -118,7 +179,7 @@ func (e *Engine) model(b *sb.Bot) (*model, error) {
 	if m != nil && m.stamp.Equal(b.UpdatedAt) {
 		return m, nil
 	}
-	var cfg sb.BuiltinConfig
+	var cfg Config
 	if err := json.Unmarshal(b.Config, &cfg); err != nil {
 		return nil, &sb.ReplyError{Message: "builtin: the bot's configuration does not decode: " + err.Error()}
 	}
@@ -132,7 +193,7 @@ func (e *Engine) model(b *sb.Bot) (*model, error) {
 	return m, nil
 }
 
-func compile(cfg *sb.BuiltinConfig, stamp time.Time) *model {
+func compile(cfg *Config, stamp time.Time) *model {
 	m := &model{stamp: stamp, fallback: strings.TrimSpace(cfg.Fallback), handoff: cfg.HandoffIntent}
 	for _, in := range cfg.Intents {
 		ci := intent{name: in.Name, responses: in.Responses}

@@ -16,13 +16,13 @@ const config = `{"intents":[
 	{"name":"human","examples":["talk to a human","I want a person"]}],
 	"fallback":"Sorry?","handoff_intent":"human"}`
 
-func parse(t *testing.T, raw string) *sb.BuiltinConfig {
+func parse(t *testing.T, raw string) *Config {
 	t.Helper()
-	out, _, err := sb.ParseBotConfig(sb.EngineBuiltin, json.RawMessage(raw))
+	out, _, err := New().ParseConfig(json.RawMessage(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c sb.BuiltinConfig
+	var c Config
 	if err := json.Unmarshal(out, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func reply(t *testing.T, e *Engine, b *sb.Bot, msgID, text string) *sb.BotAnswer
 }
 
 func TestReply(t *testing.T) {
-	cfg, _, _ := sb.ParseBotConfig(sb.EngineBuiltin, json.RawMessage(config))
+	cfg, _, _ := New().ParseConfig(json.RawMessage(config))
 	b := &sb.Bot{ID: "bot_1", Engine: sb.EngineBuiltin, Config: cfg, UpdatedAt: time.Unix(1, 0)}
 	e := New()
 
@@ -105,7 +105,7 @@ func TestReply(t *testing.T) {
 
 	// A new configuration is picked up (UpdatedAt changed).
 	b2 := *b
-	b2.Config, _, _ = sb.ParseBotConfig(sb.EngineBuiltin, json.RawMessage(`{"intents":[],"fallback":""}`))
+	b2.Config, _, _ = New().ParseConfig(json.RawMessage(`{"intents":[],"fallback":""}`))
 	b2.UpdatedAt = time.Unix(2, 0)
 	if a := reply(t, e, &b2, "msg_4", "hello"); len(a.Replies) != 0 {
 		t.Fatalf("empty bot with no fallback answers nothing: %+v", a)
@@ -113,7 +113,7 @@ func TestReply(t *testing.T) {
 }
 
 func BenchmarkReply(b *testing.B) {
-	cfg, _, _ := sb.ParseBotConfig(sb.EngineBuiltin, json.RawMessage(config))
+	cfg, _, _ := New().ParseConfig(json.RawMessage(config))
 	bot := &sb.Bot{ID: "bot_1", Engine: sb.EngineBuiltin, Config: cfg}
 	e := New()
 	turn := &sb.BotTurn{Bot: bot, Message: &sb.Message{ID: "msg_1", Text: "could you track my parcel please"}}

@@ -65,7 +65,10 @@ type Engine struct {
 	now       func() time.Time
 }
 
-var _ sb.BotEngine = (*Engine)(nil)
+var (
+	_ sb.BotEngine       = (*Engine)(nil)
+	_ sb.SecretGenerator = (*Engine)(nil)
+)
 
 // New returns the engine, calling out with client (nil: an egress client
 // that refuses private addresses) and the given version in User-Agent.
@@ -76,6 +79,60 @@ func New(client *http.Client, version string) *Engine {
 	c := *client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Engine{client: &c, userAgent: "Switchboard/" + version, now: time.Now}
+}
+
+// Config is the configuration of a webhook bot. Secret (the whsec_ key
+// that signs the calls) is secret: ParseConfig moves it to the bot's
+// secrets, and GenerateSecrets makes one on create when none is given.
+type Config struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret,omitempty"`
+}
+
+// Name returns "webhook".
+func (e *Engine) Name() string { return sb.EngineWebhook }
+
+// ParseConfig validates a webhook bot's configuration: url an absolute
+// http(s) URL, secret (if given) a whsec_ secret.
+func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]string, error) {
+	var c Config
+	if err := sb.DecodeConfig(raw, &c); err != nil {
+		return nil, nil, err
+	}
+	var v sb.Validation
+	if msg := sb.CheckHTTPURL(c.URL); msg != "" {
+		v.Add("config.url", msg)
+	}
+	if c.Secret != "" && !validSecret(c.Secret) {
+		v.Add("config.secret", "must be whsec_ followed by base64")
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	var secrets map[string]string
+	if c.Secret != "" {
+		secrets = map[string]string{"secret": c.Secret}
+	}
+	c.Secret = ""
+	out, err := json.Marshal(c)
+	return out, secrets, err
+}
+
+// validSecret reports whether s is "whsec_" followed by non-empty standard
+// base64.
+func validSecret(s string) bool {
+	_, err := signature.Key(s)
+	return err == nil && strings.HasPrefix(s, signature.SecretPrefix)
+}
+
+// GenerateSecrets makes the signing secret of a bot created without one;
+// it is shown once.
+func (e *Engine) GenerateSecrets(secrets map[string]string) map[string]string {
+	if secrets["secret"] != "" {
+		return nil
+	}
+	secrets["secret"] = signature.NewSecret()
+	return map[string]string{"secret": secrets["secret"]}
 }
 
 // request is the body POSTed to the service.
@@ -128,7 +185,7 @@ func (e *Engine) Reply(ctx context.Context, t *sb.BotTurn) (*sb.BotAnswer, error
 
 // newRequest builds the signed POST.
 func (e *Engine) newRequest(ctx context.Context, t *sb.BotTurn) (*http.Request, error) {
-	var cfg sb.WebhookBotConfig
+	var cfg Config
 	if err := json.Unmarshal(t.Bot.Config, &cfg); err != nil || cfg.URL == "" {
 		return nil, sb.ReplyErrorf(false, "webhook bot: the bot's configuration has no url")
 	}

@@ -24,7 +24,8 @@
 // Send POSTs each reply to the channel's callback_url, signed the same way
 // (webhook-id is Switchboard's msg_ id, the same on every attempt, so the
 // receiver can drop repeats; X-Signature carries "sha256=" + hex HMAC of
-// the body for simple receivers):
+// the body for simple receivers), with User-Agent Switchboard/<version>
+// and X-Attempt (1 for the first attempt) like every outbound delivery:
 //
 //	{"message_id": "msg_01J…", "user_id": "u-42", "text": "Hello!"}
 //
@@ -51,25 +52,38 @@ import (
 // Adapter is the api channel adapter. It is stateless and safe for
 // concurrent use.
 type Adapter struct {
-	client *http.Client
-	now    func() time.Time
+	client    *http.Client
+	userAgent string
+	now       func() time.Time
 }
 
 var _ switchboard.ChannelAdapter = (*Adapter)(nil)
 
 // New returns an adapter that calls back with a copy of client that does
-// not follow redirects (nil: a client with a 15-second timeout).
-func New(client *http.Client) *Adapter {
+// not follow redirects (nil: a client with a 15-second timeout), sending
+// the given version in User-Agent.
+func New(client *http.Client, version string) *Adapter {
 	c := http.Client{Timeout: 15 * time.Second}
 	if client != nil {
 		c = *client
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Adapter{client: &c, now: time.Now}
+	return &Adapter{client: &c, userAgent: "Switchboard/" + version, now: time.Now}
 }
 
-// Type returns "api".
-func (a *Adapter) Type() string { return switchboard.ChannelAPI }
+// Spec describes the api channel type: callback_url, and secret, a whsec_
+// secret generated (and shown once) when none is given. Repeats are safe:
+// webhook-id is the message id, on which receivers drop them.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelAPI,
+		Fields: []switchboard.ConfigField{
+			{Name: "callback_url", URL: true},
+			{Name: "secret", Secret: true, Generate: signature.NewSecret},
+		},
+		RepeatSafe: true,
+	}
+}
 
 // HandleHook verifies the Standard Webhooks signature and decodes the
 // message.

@@ -69,7 +69,7 @@ func TestHandleHookGolden(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			body := channeltest.ReadFile(t, file)
-			res, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, body, testNow.Add(-time.Second)))
+			res, err := New(nil, "test").HandleHook(context.Background(), testChannel(""), signed(t, body, testNow.Add(-time.Second)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func TestHandleHookGolden(t *testing.T) {
 func TestHandleHookRotation(t *testing.T) {
 	old, _ := signature.Key(signature.NewSecret())
 	body := channeltest.ReadFile(t, "testdata/inbound/minimal.json")
-	if _, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, body, testNow, old, testKey(t))); err != nil {
+	if _, err := New(nil, "test").HandleHook(context.Background(), testChannel(""), signed(t, body, testNow, old, testKey(t))); err != nil {
 		t.Fatalf("a request with one valid signature among several was refused: %v", err)
 	}
 }
@@ -126,7 +126,7 @@ func TestHandleHookUnauthorized(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ch := testChannel("")
 			ch.Secrets["secret"] = tt.secret
-			res, err := New(nil).HandleHook(context.Background(), ch, tt.req)
+			res, err := New(nil, "test").HandleHook(context.Background(), ch, tt.req)
 			channeltest.WantCode(t, err, switchboard.EUnauthorized)
 			if res != nil {
 				t.Fatalf("result %+v with an error", res)
@@ -159,7 +159,7 @@ func TestHandleHookInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(nil).HandleHook(context.Background(), testChannel(""), signed(t, []byte(tt.body), testNow))
+			_, err := New(nil, "test").HandleHook(context.Background(), testChannel(""), signed(t, []byte(tt.body), testNow))
 			channeltest.WantCode(t, err, switchboard.EInvalid)
 			var e *switchboard.Error
 			errors.As(err, &e)

@@ -20,7 +20,7 @@ func FuzzHandleHook(f *testing.F) {
 		f.Add(channeltest.ReadFile(f, file))
 	}
 	f.Add([]byte(`{"message_id":"m","user_id":"u","user":{"name":1}}`))
-	a := New(nil)
+	a := New(nil, "test")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		res, err := a.HandleHook(context.Background(), testChannel(""), signed(t, body, testNow))
 		if err != nil {
@@ -44,7 +44,7 @@ func FuzzHandleHookHeaders(f *testing.F) {
 	f.Add("x", "1736933400", "v1,AAAA v1,", body)
 	f.Add("", "", "", []byte{})
 	key := testKey(f)
-	a := New(nil)
+	a := New(nil, "test")
 	f.Fuzz(func(t *testing.T, id, ts, sig string, body []byte) {
 		h := http.Header{}
 		h.Set(signature.HeaderID, id)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/switchboardhq/switchboard"
@@ -66,9 +67,10 @@ func (a *Adapter) newRequest(ctx context.Context, ch *switchboard.Channel, msg *
 		return nil, &switchboard.SendError{Message: "api: " + err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Switchboard")
+	req.Header.Set("User-Agent", a.userAgent)
 	signature.SetHeaders(req.Header, [][]byte{key}, msg.MessageID, a.now(), body)
 	req.Header.Set("X-Signature", signature.BodySignature(key, body))
+	req.Header.Set("X-Attempt", strconv.Itoa(max(msg.Attempt, 1)))
 	return req, nil
 }
 

@@ -54,7 +54,7 @@ var reply = &switchboard.OutboundMessage{
 func TestSend(t *testing.T) {
 	for _, status := range []int{200, 201, 202, 204} {
 		srv, calls := fakeReceiver(t, status, nil, "")
-		id, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL+"/chat/replies"), reply)
+		id, err := New(srv.Client(), "test").Send(context.Background(), testChannel(srv.URL+"/chat/replies"), reply)
 		if err != nil {
 			t.Fatalf("%d: %v", status, err)
 		}
@@ -77,11 +77,35 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// TestSendHeaders: a callback carries User-Agent Switchboard/<version> and
+// X-Attempt, the attempt number (1 when the caller did not say), like
+// every other outbound delivery.
+func TestSendHeaders(t *testing.T) {
+	for _, tt := range []struct {
+		attempt int
+		want    string
+	}{{0, "1"}, {1, "1"}, {3, "3"}} {
+		srv, calls := fakeReceiver(t, 200, nil, "")
+		msg := *reply
+		msg.Attempt = tt.attempt
+		if _, err := New(srv.Client(), "1.4.2").Send(context.Background(), testChannel(srv.URL), &msg); err != nil {
+			t.Fatal(err)
+		}
+		got := <-calls
+		if ua := got.Header.Get("User-Agent"); ua != "Switchboard/1.4.2" {
+			t.Errorf("User-Agent = %q, want Switchboard/1.4.2", ua)
+		}
+		if a := got.Header.Get("X-Attempt"); a != tt.want {
+			t.Errorf("attempt %d: X-Attempt = %q, want %s", tt.attempt, a, tt.want)
+		}
+	}
+}
+
 func TestSendThread(t *testing.T) {
 	srv, calls := fakeReceiver(t, 200, nil, "")
 	msg := *reply
 	msg.Thread = "room-7"
-	if _, err := New(srv.Client()).Send(context.Background(), testChannel(srv.URL), &msg); err != nil {
+	if _, err := New(srv.Client(), "test").Send(context.Background(), testChannel(srv.URL), &msg); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-calls; !bytes.Contains(got.Body, []byte(`"thread":"room-7"`)) {
@@ -112,7 +136,7 @@ func TestSendErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := fakeReceiver(t, tt.status, tt.header, tt.body)
-			a := New(srv.Client())
+			a := New(srv.Client(), "test")
 			a.now = func() time.Time { return now }
 			_, err := a.Send(context.Background(), testChannel(srv.URL), reply)
 			se := channeltest.SendError(t, err)
@@ -132,7 +156,7 @@ func TestSendErrors(t *testing.T) {
 func TestSendNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	_, err := New(nil).Send(context.Background(), testChannel(srv.URL), reply)
+	_, err := New(nil, "test").Send(context.Background(), testChannel(srv.URL), reply)
 	if se := channeltest.SendError(t, err); !se.Retryable || se.StatusCode != 0 {
 		t.Errorf("got %+v, want retryable", se)
 	}
@@ -142,7 +166,7 @@ func TestSendNetworkError(t *testing.T) {
 func TestSendBlockedIsFinal(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	a := New(egress.NewClient(egress.Policy{}, time.Second))
+	a := New(egress.NewClient(egress.Policy{}, time.Second), "test")
 	_, err := a.Send(context.Background(), testChannel(srv.URL), reply)
 	if se := channeltest.SendError(t, err); se.Retryable || !strings.Contains(se.Message, "not allowed") {
 		t.Errorf("got %+v, want a final error naming the refusal", se)
@@ -154,7 +178,7 @@ func TestSendTimeout(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-block }))
 	defer srv.Close()
 	defer close(block)
-	_, err := New(&http.Client{Timeout: 50 * time.Millisecond}).Send(context.Background(), testChannel(srv.URL), reply)
+	_, err := New(&http.Client{Timeout: 50 * time.Millisecond}, "test").Send(context.Background(), testChannel(srv.URL), reply)
 	if se := channeltest.SendError(t, err); !se.Retryable {
 		t.Errorf("got %+v, want retryable", se)
 	}
@@ -178,7 +202,7 @@ func TestSendMisconfigured(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(nil).Send(context.Background(), tt.ch, tt.msg)
+			_, err := New(nil, "test").Send(context.Background(), tt.ch, tt.msg)
 			se := channeltest.SendError(t, err)
 			if se.Retryable || !strings.Contains(se.Message, tt.want) {
 				t.Errorf("got %+v", se)
@@ -189,7 +213,7 @@ func TestSendMisconfigured(t *testing.T) {
 
 func TestNewDoesNotChangeTheClient(t *testing.T) {
 	c := &http.Client{Timeout: time.Second}
-	New(c)
+	New(c, "test")
 	if c.CheckRedirect != nil {
 		t.Fatal("New modified the caller's client")
 	}

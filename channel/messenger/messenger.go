@@ -109,8 +109,23 @@ func New(client *http.Client) *Adapter {
 	}}
 }
 
-// Type returns "messenger".
-func (a *Adapter) Type() string { return switchboard.ChannelMessenger }
+// TextLimit is the longest text the Send API takes in one message, in
+// UTF-16 code units.
+const TextLimit = 2000
+
+// Spec describes the messenger channel type: page_access_token, app_secret
+// and verify_token, all secret and required.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelMessenger,
+		Fields: []switchboard.ConfigField{
+			{Name: "page_access_token", Secret: true, Required: true},
+			{Name: "app_secret", Secret: true, Required: true},
+			{Name: "verify_token", Secret: true, Required: true},
+		},
+		TextLimit: TextLimit,
+	}
+}
 
 // HandleHook answers the GET subscription handshake, and verifies and
 // parses every other request as a signed notification.

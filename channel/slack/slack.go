@@ -72,8 +72,17 @@ func New(client *http.Client) *Adapter {
 	return &Adapter{client: wire.Client(client)}
 }
 
-// Type returns "slack".
-func (a *Adapter) Type() string { return switchboard.ChannelSlack }
+// Spec describes the slack channel type: bot_token and signing_secret,
+// both secret and required.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelSlack,
+		Fields: []switchboard.ConfigField{
+			{Name: "bot_token", Secret: true, Required: true},
+			{Name: "signing_secret", Secret: true, Required: true},
+		},
+	}
+}
 
 // HandleHook verifies the request signature and parses the Events API body.
 func (a *Adapter) HandleHook(_ context.Context, ch *switchboard.Channel, req *switchboard.HookRequest) (*switchboard.HookResult, error) {

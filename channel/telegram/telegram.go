@@ -44,7 +44,9 @@ package telegram
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"net/http"
 
 	"github.com/switchboardhq/switchboard"
@@ -74,8 +76,31 @@ func New(client *http.Client) *Adapter {
 	return &Adapter{client: wire.Client(client)}
 }
 
-// Type returns "telegram".
-func (a *Adapter) Type() string { return switchboard.ChannelTelegram }
+// TextLimit is the longest text the Bot API takes in one message, in UTF-16
+// code units.
+const TextLimit = 4096
+
+// Spec describes the telegram channel type: bot_token and secret_token,
+// both secret; a secret_token is generated (and shown once) when none is
+// given.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelTelegram,
+		Fields: []switchboard.ConfigField{
+			{Name: "bot_token", Secret: true, Required: true},
+			{Name: "secret_token", Secret: true, Generate: newSecretToken},
+		},
+		TextLimit: TextLimit,
+	}
+}
+
+// newSecretToken returns 48 random hex digits (the Bot API takes 1 to 256
+// of A-Z, a-z, 0-9, _ and -).
+func newSecretToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // HandleHook checks the secret token and parses the update.
 func (a *Adapter) HandleHook(_ context.Context, ch *switchboard.Channel, req *switchboard.HookRequest) (*switchboard.HookResult, error) {

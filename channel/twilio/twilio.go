@@ -96,8 +96,23 @@ func New(client *http.Client) *Adapter {
 	return &Adapter{client: wire.Client(client), now: time.Now}
 }
 
-// Type returns "twilio".
-func (a *Adapter) Type() string { return switchboard.ChannelTwilio }
+// TextLimit is the longest body Twilio takes in one message, in UTF-16
+// code units.
+const TextLimit = 1600
+
+// Spec describes the twilio channel type: account_sid, auth_token (secret)
+// and from, all required.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelTwilio,
+		Fields: []switchboard.ConfigField{
+			{Name: "account_sid", Required: true},
+			{Name: "auth_token", Secret: true, Required: true},
+			{Name: "from", Required: true},
+		},
+		TextLimit: TextLimit,
+	}
+}
 
 // HandleHook verifies the request signature and parses an incoming
 // message or a status callback.

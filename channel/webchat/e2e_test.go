@@ -21,7 +21,6 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
-	"github.com/switchboardhq/switchboard/bot"
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/httpapi"
@@ -65,10 +64,11 @@ func newStack(t *testing.T) *stack {
 	}
 
 	hub := webchat.NewHub()
+	channels, engines := sb.NewChannels(webchat.New(hub)), sb.NewEngines(builtin.New())
 	p := pipeline.New(pipeline.Config{SingleProcess: true}, pipeline.Deps{
 		Store:    db,
-		Adapters: pipeline.NewAdapters(webchat.New(hub)),
-		Engines:  bot.Registry{sb.EngineBuiltin: builtin.New()},
+		Adapters: channels,
+		Engines:  engines,
 		Logger:   logger,
 	})
 	p.Start(ctx)
@@ -83,7 +83,8 @@ func newStack(t *testing.T) *stack {
 	}
 	base := "http://" + ln.Addr().String()
 	srv := httptest.NewUnstartedServer(httpapi.New(httpapi.Config{PublicURL: base, RateLimit: 1000, RateBurst: 1000},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready, Webchat: chat}))
+		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready, Webchat: chat,
+			Channels: channels, Engines: engines}))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

@@ -52,6 +52,8 @@ package webchat
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"time"
 
@@ -77,8 +79,27 @@ func New(hub *Hub) *Adapter {
 	return &Adapter{hub: hub, now: time.Now, maxAge: DefaultTokenMaxAge}
 }
 
-// Type returns "webchat".
-func (a *Adapter) Type() string { return switchboard.ChannelWebchat }
+// Spec describes the webchat channel type: allowed_origins, a list, and
+// session_secret, generated when the channel is created and never shown
+// (only the server signs tokens). Repeats are safe: the widget keeps
+// messages by their msg_ id.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelWebchat,
+		Fields: []switchboard.ConfigField{
+			{Name: "allowed_origins", List: true},
+			{Name: "session_secret", Secret: true, Generate: newSessionSecret, Internal: true},
+		},
+		RepeatSafe: true,
+	}
+}
+
+// newSessionSecret returns 64 random hex digits.
+func newSessionSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // HandleHook verifies the bearer session token against the request's
 // Origin and decodes one message. Errors: forbidden for an origin that

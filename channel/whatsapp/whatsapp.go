@@ -119,8 +119,24 @@ func New(client *http.Client) *Adapter {
 	}}
 }
 
-// Type returns "whatsapp".
-func (a *Adapter) Type() string { return switchboard.ChannelWhatsApp }
+// TextLimit is the longest text the Cloud API takes in one message, in
+// UTF-16 code units.
+const TextLimit = 4096
+
+// Spec describes the whatsapp channel type: access_token, app_secret and
+// verify_token (secret) and phone_number_id, all required.
+func (a *Adapter) Spec() switchboard.ChannelSpec {
+	return switchboard.ChannelSpec{
+		Type: switchboard.ChannelWhatsApp,
+		Fields: []switchboard.ConfigField{
+			{Name: "access_token", Secret: true, Required: true},
+			{Name: "phone_number_id", Required: true},
+			{Name: "app_secret", Secret: true, Required: true},
+			{Name: "verify_token", Secret: true, Required: true},
+		},
+		TextLimit: TextLimit,
+	}
+}
 
 // HandleHook answers the GET subscription handshake, and verifies and
 // parses every other request as a signed notification.

@@ -32,7 +32,10 @@ type Main struct {
 	Stdout io.Writer // where the first-start key and the URLs are printed
 	Logger *slog.Logger
 
-	DB       *store.DB
+	DB *store.DB
+	// Channels and Engines are the providers of this build (providers.go).
+	Channels sb.Channels
+	Engines  sb.Engines
 	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
 	Webchat  *webchat.Handler   // the web chat widget's WebSocket
 	hub      *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
@@ -134,6 +137,7 @@ func (m *Main) Start(ctx context.Context) error {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
 	m.hub = webchat.NewHub()
+	m.Channels, m.Engines = m.providers(m.hub)
 	m.Pipeline = m.newPipeline()
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.Webchat = m.newWebchat()
@@ -175,6 +179,8 @@ func (m *Main) handler() http.Handler {
 		Registry: reg,
 		Pipeline: m.Pipeline,
 		Webchat:  m.Webchat,
+		Channels: m.Channels,
+		Engines:  m.Engines,
 	})
 }
 

@@ -119,7 +119,7 @@ func (f *fixture) newBot(t *testing.T, workspaceID string) *switchboard.Bot {
 	b := &switchboard.Bot{
 		WorkspaceID: workspaceID,
 		Name:        "Helper",
-		Engine:      switchboard.EngineLLM,
+		Engine:      "llm", // any name: the store does not know engines
 		Config:      json.RawMessage(`{"base_url":"https://llm.example/v1","model":"small","temperature":0.5}`),
 		Secrets:     map[string]string{"api_key": "sk-very-secret"},
 		Status:      switchboard.BotDraft,

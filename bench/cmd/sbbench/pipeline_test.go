@@ -16,7 +16,6 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bench/loadgen"
-	"github.com/switchboardhq/switchboard/bot"
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/httpapi"
@@ -47,13 +46,14 @@ func switchboardServer(t *testing.T) string {
 	if err := db.CreateAPIKey(ctx, auth.NewAPIKey(ws.ID, "bench", []string{sb.ScopeAdmin}, testKey)); err != nil {
 		t.Fatal(err)
 	}
+	channels, engines := sb.NewChannels(telegram.New(nil)), sb.NewEngines(builtin.New())
 	p := pipeline.New(pipeline.Config{SingleProcess: true}, pipeline.Deps{
-		Store: db, Adapters: pipeline.NewAdapters(telegram.New(nil)),
-		Engines: bot.Registry{sb.EngineBuiltin: builtin.New()}, Logger: logger,
+		Store: db, Adapters: channels, Engines: engines, Logger: logger,
 	})
 	p.Start(ctx)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{PublicURL: "http://sb.invalid", RateLimit: 1e6, RateBurst: 1e6},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Pipeline: p}))
+		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Pipeline: p,
+			Channels: channels, Engines: engines}))
 	t.Cleanup(func() {
 		srv.Close()
 		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
