@@ -115,3 +115,41 @@ func TestRefusals(t *testing.T) {
 		t.Fatalf("connection refused: %+v", re)
 	}
 }
+
+// TestParseConfig: url must be an http(s) URL and secret a whsec_ secret;
+// the secret is split out of the public configuration, and one is made
+// (and shown once) when a bot is created without one.
+func TestParseConfig(t *testing.T) {
+	e := New(nil, "test")
+	if e.Name() != sb.EngineWebhook {
+		t.Fatalf("name %q", e.Name())
+	}
+	secret := signature.NewSecret()
+	public, secrets, err := e.ParseConfig(json.RawMessage(`{"url":"https://bots.example.com/hook","secret":"` + secret + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(public) != `{"url":"https://bots.example.com/hook"}` || secrets["secret"] != secret {
+		t.Fatalf("public %s, secrets %v", public, secrets)
+	}
+	for raw, field := range map[string]string{
+		``:                  "config.url",
+		`{"url":"ftp://x"}`: "config.url",
+		`{"url":"https://x.example","secret":"no"}`: "config.secret",
+		`{"url":"https://x.example","sekret":"x"}`:  "config.sekret",
+	} {
+		_, _, err := e.ParseConfig(json.RawMessage(raw))
+		var se *sb.Error
+		if !errors.As(err, &se) || se.Code != sb.EInvalid || se.Fields[0].Field != field {
+			t.Errorf("%s: %v, want invalid %s", raw, err, field)
+		}
+	}
+	made := map[string]string{}
+	shown := e.GenerateSecrets(made)
+	if _, err := signature.Key(made["secret"]); err != nil || shown["secret"] != made["secret"] {
+		t.Fatalf("generated %v, shown %v", made, shown)
+	}
+	if shown := e.GenerateSecrets(map[string]string{"secret": secret}); len(shown) != 0 {
+		t.Fatalf("a given secret was replaced: %v", shown)
+	}
+}
