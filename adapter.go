@@ -87,7 +87,8 @@ type OutboundMessage struct {
 // itself (Spec); cmd/switchboard registers it (Channels).
 type ChannelAdapter interface {
 	// Spec describes the channel type: its name, configuration fields, text
-	// limit and whether its receivers drop repeats.
+	// limit and whether its receivers drop repeats. It is the same on
+	// every call; callers must not change it.
 	Spec() ChannelSpec
 	// HandleHook verifies an inbound request with the platform's own scheme
 	// and parses it. Errors: EUnauthorized for a bad or missing signature,

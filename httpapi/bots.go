@@ -112,8 +112,8 @@ func (s *Server) deleteBot(w http.ResponseWriter, r *http.Request) error {
 
 // putBotConfig replaces the engine configuration, validated by the engine.
 // Secret fields left out keep their stored value, so a client can change
-// the url of a webhook bot without sending its secret again. The bot goes back to draft: the new
-// configuration must be trained and deployed.
+// the url of a webhook bot without sending its secret again. The bot goes
+// back to draft: the new configuration must be trained and deployed.
 func (s *Server) putBotConfig(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", sb.PrefixBot, "bot")
 	if err != nil {

@@ -74,15 +74,16 @@ func New(client *http.Client, version string) *Adapter {
 // Spec describes the api channel type: callback_url, and secret, a whsec_
 // secret generated (and shown once) when none is given. Repeats are safe:
 // webhook-id is the message id, on which receivers drop them.
-func (a *Adapter) Spec() switchboard.ChannelSpec {
-	return switchboard.ChannelSpec{
-		Type: switchboard.ChannelAPI,
-		Fields: []switchboard.ConfigField{
-			{Name: "callback_url", URL: true},
-			{Name: "secret", Secret: true, Generate: signature.NewSecret},
-		},
-		RepeatSafe: true,
-	}
+func (*Adapter) Spec() switchboard.ChannelSpec { return spec }
+
+// spec is what Spec returns, one value for every call.
+var spec = switchboard.ChannelSpec{
+	Type: switchboard.ChannelAPI,
+	Fields: []switchboard.ConfigField{
+		{Name: "callback_url", URL: true},
+		{Name: "secret", Secret: true, Generate: signature.NewSecret},
+	},
+	RepeatSafe: true,
 }
 
 // HandleHook verifies the Standard Webhooks signature and decodes the

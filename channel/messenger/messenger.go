@@ -115,16 +115,17 @@ const TextLimit = 2000
 
 // Spec describes the messenger channel type: page_access_token, app_secret
 // and verify_token, all secret and required.
-func (a *Adapter) Spec() switchboard.ChannelSpec {
-	return switchboard.ChannelSpec{
-		Type: switchboard.ChannelMessenger,
-		Fields: []switchboard.ConfigField{
-			{Name: "page_access_token", Secret: true, Required: true},
-			{Name: "app_secret", Secret: true, Required: true},
-			{Name: "verify_token", Secret: true, Required: true},
-		},
-		TextLimit: TextLimit,
-	}
+func (*Adapter) Spec() switchboard.ChannelSpec { return spec }
+
+// spec is what Spec returns, one value for every call.
+var spec = switchboard.ChannelSpec{
+	Type: switchboard.ChannelMessenger,
+	Fields: []switchboard.ConfigField{
+		{Name: "page_access_token", Secret: true, Required: true},
+		{Name: "app_secret", Secret: true, Required: true},
+		{Name: "verify_token", Secret: true, Required: true},
+	},
+	TextLimit: TextLimit,
 }
 
 // HandleHook answers the GET subscription handshake, and verifies and

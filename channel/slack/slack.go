@@ -74,14 +74,15 @@ func New(client *http.Client) *Adapter {
 
 // Spec describes the slack channel type: bot_token and signing_secret,
 // both secret and required.
-func (a *Adapter) Spec() switchboard.ChannelSpec {
-	return switchboard.ChannelSpec{
-		Type: switchboard.ChannelSlack,
-		Fields: []switchboard.ConfigField{
-			{Name: "bot_token", Secret: true, Required: true},
-			{Name: "signing_secret", Secret: true, Required: true},
-		},
-	}
+func (*Adapter) Spec() switchboard.ChannelSpec { return spec }
+
+// spec is what Spec returns, one value for every call.
+var spec = switchboard.ChannelSpec{
+	Type: switchboard.ChannelSlack,
+	Fields: []switchboard.ConfigField{
+		{Name: "bot_token", Secret: true, Required: true},
+		{Name: "signing_secret", Secret: true, Required: true},
+	},
 }
 
 // HandleHook verifies the request signature and parses the Events API body.

@@ -83,15 +83,16 @@ const TextLimit = 4096
 // Spec describes the telegram channel type: bot_token and secret_token,
 // both secret; a secret_token is generated (and shown once) when none is
 // given.
-func (a *Adapter) Spec() switchboard.ChannelSpec {
-	return switchboard.ChannelSpec{
-		Type: switchboard.ChannelTelegram,
-		Fields: []switchboard.ConfigField{
-			{Name: "bot_token", Secret: true, Required: true},
-			{Name: "secret_token", Secret: true, Generate: newSecretToken},
-		},
-		TextLimit: TextLimit,
-	}
+func (*Adapter) Spec() switchboard.ChannelSpec { return spec }
+
+// spec is what Spec returns, one value for every call.
+var spec = switchboard.ChannelSpec{
+	Type: switchboard.ChannelTelegram,
+	Fields: []switchboard.ConfigField{
+		{Name: "bot_token", Secret: true, Required: true},
+		{Name: "secret_token", Secret: true, Generate: newSecretToken},
+	},
+	TextLimit: TextLimit,
 }
 
 // newSecretToken returns 48 random hex digits (the Bot API takes 1 to 256

@@ -102,16 +102,17 @@ const TextLimit = 1600
 
 // Spec describes the twilio channel type: account_sid, auth_token (secret)
 // and from, all required.
-func (a *Adapter) Spec() switchboard.ChannelSpec {
-	return switchboard.ChannelSpec{
-		Type: switchboard.ChannelTwilio,
-		Fields: []switchboard.ConfigField{
-			{Name: "account_sid", Required: true},
-			{Name: "auth_token", Secret: true, Required: true},
-			{Name: "from", Required: true},
-		},
-		TextLimit: TextLimit,
-	}
+func (*Adapter) Spec() switchboard.ChannelSpec { return spec }
+
+// spec is what Spec returns, one value for every call.
+var spec = switchboard.ChannelSpec{
+	Type: switchboard.ChannelTwilio,
+	Fields: []switchboard.ConfigField{
+		{Name: "account_sid", Required: true},
+		{Name: "auth_token", Secret: true, Required: true},
+		{Name: "from", Required: true},
+	},
+	TextLimit: TextLimit,
 }
 
 // HandleHook verifies the request signature and parses an incoming

@@ -83,15 +83,16 @@ func New(hub *Hub) *Adapter {
 // session_secret, generated when the channel is created and never shown
 // (only the server signs tokens). Repeats are safe: the widget keeps
 // messages by their msg_ id.
-func (a *Adapter) Spec() switchboard.ChannelSpec {
-	return switchboard.ChannelSpec{
-		Type: switchboard.ChannelWebchat,
-		Fields: []switchboard.ConfigField{
-			{Name: "allowed_origins", List: true},
-			{Name: "session_secret", Secret: true, Generate: newSessionSecret, Internal: true},
-		},
-		RepeatSafe: true,
-	}
+func (*Adapter) Spec() switchboard.ChannelSpec { return spec }
+
+// spec is what Spec returns, one value for every call.
+var spec = switchboard.ChannelSpec{
+	Type: switchboard.ChannelWebchat,
+	Fields: []switchboard.ConfigField{
+		{Name: "allowed_origins", List: true},
+		{Name: "session_secret", Secret: true, Generate: newSessionSecret, Internal: true},
+	},
+	RepeatSafe: true,
 }
 
 // newSessionSecret returns 64 random hex digits.
