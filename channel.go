@@ -75,8 +75,9 @@ type ChannelSpec struct {
 	// crash is tried again. Elsewhere it ends failed, so that a contact
 	// never receives a message twice.
 	RepeatSafe bool
-	// Check, if set, validates the merged configuration beyond its fields,
-	// after they passed; its field names are prefixed with "config.".
+	// Check, if set, validates the merged settings beyond what Fields say,
+	// once every field passed (on create, before generated values are
+	// made). Its errors name fields as "config.<name>".
 	Check func(config map[string]any, secrets map[string]string) error
 }
 
