@@ -215,11 +215,11 @@ type WebhookQueries interface {
 	// RetryDelivery makes a delivery pending and due at at, unless it is
 	// held by a dispatcher (EConflict).
 	RetryDelivery(ctx context.Context, workspaceID, id string, at time.Time) (*Delivery, error)
-	// ReplayDeliveries makes pending and due at at up to limit deliveries
-	// of an endpoint in status status created at or after since, whose ids
-	// sort after after; it returns their ids in order. Call it again with
-	// the last id until it returns fewer than limit.
-	ReplayDeliveries(ctx context.Context, workspaceID, endpointID, status string, since, at time.Time, after string, limit int) ([]string, error)
+	// ReplayDeliveries makes pending and due at p.Now up to p.Limit
+	// deliveries of an endpoint as p selects them; it returns their ids in
+	// order. Call it again with After set to the last id until it returns
+	// fewer than p.Limit.
+	ReplayDeliveries(ctx context.Context, p ReplayParams) ([]string, error)
 
 	// ClaimDeliveries leases deliveries as c says, earliest due first. On
 	// PostgreSQL concurrent claims skip each other's rows.
@@ -263,4 +263,17 @@ func IDAt(prefix string, t time.Time) string {
 		out[i] = '0'
 	}
 	return prefix + "_" + string(out[:])
+}
+
+// ReplayParams select the deliveries ReplayDeliveries makes pending again:
+// those of one endpoint in status Status, created at or after Since, whose
+// ids sort after After, at most Limit of them, due at Now.
+type ReplayParams struct {
+	WorkspaceID string
+	EndpointID  string
+	Status      string
+	Since       time.Time
+	Now         time.Time
+	After       string
+	Limit       int
 }

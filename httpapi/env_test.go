@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
@@ -87,10 +88,11 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	}
 	e := &env{t: t, db: db, spec: loadSpec(t)}
 	e.pipe = newPipeline(db, logger)
-	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
-		WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready,
-			Pipeline: e.pipe})
+	authn := auth.New(db, logger)
+	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
+		app.Deps{Store: db, Pipeline: e.pipe, Adapters: e.pipe.Adapters(), Keys: authn, Logger: logger})
+	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
+		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(func() {
 		e.srv.Close()

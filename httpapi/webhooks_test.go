@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -73,12 +74,20 @@ func TestWebhookEndpoints(t *testing.T) {
 		if s := ep.SigningSecrets(time.Now()); len(s) != 2 || s[0] != secret2 || s[1] != secret {
 			t.Fatalf("secrets during the grace period: %v", s)
 		}
-		e.must(200, "POST", "/api/v1/webhooks/"+id+"/rotate-secret", e.admin, map[string]any{"grace_period_seconds": 0})
+		secretNoGrace, _ := e.must(200, "POST", "/api/v1/webhooks/"+id+"/rotate-secret", e.admin, map[string]any{"grace_period_seconds": 0}).obj(t)["secret"].(string)
 		ep, _ = e.db.GetEndpoint(context.Background(), e.ws.ID, id)
 		if s := ep.SigningSecrets(time.Now()); len(s) != 2 {
 			t.Fatalf("a rotation without grace drops only the current secret (the earlier grace runs on): %d secrets", len(s))
 		}
 		secretsAtRest(t, dbURL, secret2)
+
+		// Without a body the rotation takes its default grace of 24 hours:
+		// the secret it replaces signs beside the new one.
+		secret3, _ := e.must(200, "POST", "/api/v1/webhooks/"+id+"/rotate-secret", e.admin, nil).obj(t)["secret"].(string)
+		ep, _ = e.db.GetEndpoint(context.Background(), e.ws.ID, id)
+		if s := ep.SigningSecrets(time.Now().Add(23 * time.Hour)); len(s) < 2 || s[0] != secret3 || !slices.Contains(s, secretNoGrace) {
+			t.Fatalf("secrets 23 hours after a rotation without a body: %v", s)
+		}
 
 		e.must(204, "DELETE", "/api/v1/webhooks/"+id, e.admin, nil)
 		e.must(404, "GET", "/api/v1/webhooks/"+id, e.admin, nil)
@@ -260,7 +269,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		rec.setFail(true)
 		var failed []string
 		for range 3 {
-			failed = append(failed, e.must(202, "POST", "/api/v1/webhooks/"+id+"/test", e.admin, map[string]any{}).str(t, "id"))
+			failed = append(failed, e.must(202, "POST", "/api/v1/webhooks/"+id+"/test", e.admin, nil).str(t, "id")) // no body: the default message
 		}
 		for _, fid := range failed {
 			got := e.delivered(t, fid, 1)
@@ -274,7 +283,7 @@ func TestWebhookDeliveries(t *testing.T) {
 			t.Fatalf("failed deliveries %v", list)
 		}
 		rec.setFail(false)
-		r := e.must(202, "POST", "/api/v1/deliveries/"+failed[0]+"/retry", e.admin, map[string]any{}).obj(t)
+		r := e.must(202, "POST", "/api/v1/deliveries/"+failed[0]+"/retry", e.admin, nil).obj(t) // an action without a body
 		if r["status"] != "pending" {
 			t.Fatalf("retried %v", r)
 		}

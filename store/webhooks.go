@@ -386,13 +386,13 @@ func (q *queries) wake() {
 
 // ReplayDeliveries makes up to limit deliveries of an endpoint pending
 // again, oldest first.
-func (q *queries) ReplayDeliveries(ctx context.Context, workspaceID, endpointID, status string, since, at time.Time, after string, limit int) ([]string, error) {
-	at = norm(at)
+func (q *queries) ReplayDeliveries(ctx context.Context, p switchboard.ReplayParams) ([]string, error) {
+	at := norm(p.Now)
 	query := `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
 		WHERE id IN (SELECT id FROM deliveries WHERE endpoint_id = ? AND status = ? AND id >= ? AND id > ? AND workspace_id = ?
-		ORDER BY id LIMIT ` + strconv.Itoa(max(limit, 1)) + `) RETURNING id`
-	rows, err := q.w.QueryContext(ctx, q.sql(query), q.t(at), q.t(now()), endpointID, status,
-		switchboard.IDAt(switchboard.PrefixDelivery, since), after, workspaceID)
+		ORDER BY id LIMIT ` + strconv.Itoa(max(p.Limit, 1)) + `) RETURNING id`
+	rows, err := q.w.QueryContext(ctx, q.sql(query), q.t(at), q.t(now()), p.EndpointID, p.Status,
+		switchboard.IDAt(switchboard.PrefixDelivery, p.Since), p.After, p.WorkspaceID)
 	if err != nil {
 		return nil, translate(err, "replay", "delivery")
 	}

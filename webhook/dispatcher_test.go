@@ -512,7 +512,7 @@ func TestRetryAndReplay(t *testing.T) {
 			t.Fatalf("retried: %+v", d)
 		}
 		// Replay the rest.
-		replayed, err := h.db.ReplayDeliveries(h.ctx, h.ws.ID, ep.ID, sb.DeliveryFailed, time.Time{}, h.clock.Now(), "", 100)
+		replayed, err := h.db.ReplayDeliveries(h.ctx, sb.ReplayParams{WorkspaceID: h.ws.ID, EndpointID: ep.ID, Status: sb.DeliveryFailed, Now: h.clock.Now(), Limit: 100})
 		must(t, err)
 		if len(replayed) != 2 {
 			t.Fatalf("replayed %v", replayed)

@@ -439,7 +439,7 @@ func testRetryAndReplay(t *testing.T, f *fixture) {
 	var replayed []string
 	after := ""
 	for {
-		page, err := f.s.ReplayDeliveries(f.ctx, f.ws.ID, ep.ID, switchboard.DeliveryFailed, ds[1].CreatedAt, at, after, 2)
+		page, err := f.s.ReplayDeliveries(f.ctx, switchboard.ReplayParams{WorkspaceID: f.ws.ID, EndpointID: ep.ID, Status: switchboard.DeliveryFailed, Since: ds[1].CreatedAt, Now: at, After: after, Limit: 2})
 		must(t, err)
 		replayed = append(replayed, page...)
 		if len(page) < 2 {
@@ -453,12 +453,12 @@ func testRetryAndReplay(t *testing.T, f *fixture) {
 	if n := len(f.deliveriesOf(t, ep, switchboard.DeliveryPending)); n != 4 {
 		t.Fatalf("%d pending after retry and replay, want 4", n)
 	}
-	page, err := f.s.ReplayDeliveries(f.ctx, f.workspace(t, "third").ID, ep.ID, switchboard.DeliverySucceeded, time.Time{}, at, "", 10)
+	page, err := f.s.ReplayDeliveries(f.ctx, switchboard.ReplayParams{WorkspaceID: f.workspace(t, "third").ID, EndpointID: ep.ID, Status: switchboard.DeliverySucceeded, Now: at, Limit: 10})
 	must(t, err)
 	if len(page) != 0 {
 		t.Fatal("replayed another workspace's deliveries")
 	}
-	page, err = f.s.ReplayDeliveries(f.ctx, f.ws.ID, ep.ID, switchboard.DeliverySucceeded, time.Time{}, at, "", 10)
+	page, err = f.s.ReplayDeliveries(f.ctx, switchboard.ReplayParams{WorkspaceID: f.ws.ID, EndpointID: ep.ID, Status: switchboard.DeliverySucceeded, Now: at, Limit: 10})
 	must(t, err)
 	if len(page) != 1 || page[0] != ds[2].ID {
 		t.Fatalf("replayed succeeded %v", page)
