@@ -55,11 +55,15 @@ type EndpointSecret struct {
 }
 
 // Matches reports whether the endpoint subscribes to events of type typ.
-func (e *WebhookEndpoint) Matches(typ string) bool {
-	if len(e.EventTypes) == 0 {
+func (e *WebhookEndpoint) Matches(typ string) bool { return MatchesEventTypes(e.EventTypes, typ) }
+
+// MatchesEventTypes reports whether an endpoint taking the event types
+// filters (none: all) receives events of type typ.
+func MatchesEventTypes(filters []string, typ string) bool {
+	if len(filters) == 0 {
 		return true
 	}
-	for _, f := range e.EventTypes {
+	for _, f := range filters {
 		if MatchEventType(f, typ) {
 			return true
 		}
@@ -164,27 +168,17 @@ type EndpointBacklog struct {
 	OldestDue  time.Time // the earliest NextAttemptAt
 }
 
-// Lease is what a DeliveryNotifier asks new deliveries to be stamped with.
-// An empty Owner leaves them unleased, for any dispatcher to claim.
-type Lease struct {
-	Owner string
-	Until time.Time
-}
-
-// DeliveryNotifier is the dispatcher as the store sees it. When CreateEvent
-// creates deliveries it leases them as NewLease says and, once their
-// transaction commits, hands them over with DeliveriesCreated; retrying or
-// replaying deliveries calls Wake after the commit.
-type DeliveryNotifier interface {
-	NewLease() Lease
-	DeliveriesCreated(e *Event, ds []*Delivery)
-	Wake()
+// EndpointTarget is an enabled endpoint as publishing sees it: its id and
+// the event types it takes (none: all).
+type EndpointTarget struct {
+	ID         string
+	EventTypes []string
 }
 
 // WebhookQueries are the operations on webhook endpoints, deliveries and
-// attempts. CreateEvent (in Queries) creates, in its transaction, one
-// pending delivery per enabled endpoint of the workspace whose event types
-// match (or, for an event with TargetEndpointID, one to that endpoint).
+// attempts. Which endpoints receive an event is decided by the publisher
+// (package webhook), which writes the event and its deliveries in one
+// transaction with EventQueries.CreateEvent and CreateDeliveries.
 //
 // Errors: RetryDelivery answers EConflict for a delivery being attempted;
 // ExtendLease and SaveAttempt answer ENotFound when the caller no longer
@@ -207,6 +201,11 @@ type WebhookQueries interface {
 	// cleared.
 	ClearEndpointFailing(ctx context.Context, id string) error
 
+	// EnabledEndpoints returns the enabled endpoints of a workspace.
+	EnabledEndpoints(ctx context.Context, workspaceID string) ([]EndpointTarget, error)
+	// CreateDeliveries stores the new deliveries of one event (they differ
+	// only by id and endpoint).
+	CreateDeliveries(ctx context.Context, ds []*Delivery) error
 	GetDelivery(ctx context.Context, workspaceID, id string) (*Delivery, error)
 	// ListDeliveries lists the deliveries of an endpoint, newest first.
 	ListDeliveries(ctx context.Context, workspaceID, endpointID string, f DeliveryFilter, p Page) ([]*Delivery, error)

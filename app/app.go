@@ -26,6 +26,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // Store is what the business operations read and write: the store's reads
@@ -72,6 +73,9 @@ type Deps struct {
 	// Adapters are the channel adapters by type (registration, inbound
 	// hooks).
 	Adapters pipeline.Adapters
+	// Events publishes events with their webhook deliveries (nil: written
+	// unleased, for any dispatcher's recovery loop).
+	Events   *webhook.Publisher
 	Keys     KeyCache
 	Clock    sb.Clock
 	Logger   *slog.Logger
@@ -84,6 +88,7 @@ type Service struct {
 	store    Store
 	pipe     Pipeline
 	adapters pipeline.Adapters
+	events   *webhook.Publisher
 	keys     KeyCache
 	clock    sb.Clock
 	log      *slog.Logger
@@ -97,7 +102,7 @@ func New(cfg Config, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline, adapters: d.Adapters, keys: d.Keys, clock: d.Clock, log: d.Logger}
+	return &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline, adapters: d.Adapters, events: d.Events, keys: d.Keys, clock: d.Clock, log: d.Logger}
 }
 
 // write runs fn in one transaction: through the pipeline's group committer

@@ -237,7 +237,7 @@ func (s *Service) RegisterChannel(ctx context.Context, ws, id string) (ChannelVi
 		if err := q.UpdateChannel(ctx, ch); err != nil {
 			return err
 		}
-		return q.CreateEvent(ctx, sb.NewEvent(ws, sb.EventIntegrationConnected, map[string]any{
+		return s.events.Publish(ctx, q, sb.NewEvent(ws, sb.EventIntegrationConnected, map[string]any{
 			"integration": map[string]string{"id": ch.ID, "type": ch.Type, "name": ch.Name, "status": ch.Status},
 		}))
 	})

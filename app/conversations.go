@@ -66,7 +66,7 @@ func (s *Service) StartConversation(ctx context.Context, ws string, req *StartCo
 		} else if sb.ErrorCode(err) != sb.ENotFound {
 			return err
 		}
-		conv, err = pipeline.StartConversation(ctx, q, ch, contact, req.Metadata, s.now())
+		conv, err = pipeline.StartConversation(ctx, q, s.events, pipeline.NewConversation{Channel: ch, Contact: contact, Metadata: req.Metadata, Now: s.now()})
 		return err
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Service) UpdateConversation(ctx context.Context, ws, id string, req *Up
 		if err != nil {
 			return err
 		}
-		return pipeline.UpdateConversation(ctx, q, conv, patch, s.now())
+		return pipeline.UpdateConversation(ctx, q, s.events, conv, patch, s.now())
 	})
 	if err != nil {
 		return nil, err

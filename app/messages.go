@@ -114,7 +114,7 @@ func (s *Service) Send(ctx context.Context, ws string, req *SendParams) (*sb.Mes
 		}
 		conv, err := q.FindOpenConversation(ctx, ch.ID, contact.ID)
 		if sb.ErrorCode(err) == sb.ENotFound {
-			conv, err = pipeline.StartConversation(ctx, q, ch, contact, nil, s.now())
+			conv, err = pipeline.StartConversation(ctx, q, s.events, pipeline.NewConversation{Channel: ch, Contact: contact, Now: s.now()})
 		}
 		if err != nil {
 			return err

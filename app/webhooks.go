@@ -229,7 +229,7 @@ func (s *Service) TestWebhook(ctx context.Context, ws, id string, req *TestWebho
 		}
 		ev := sb.NewEvent(ws, sb.EventWebhookTest, map[string]any{"message": msg})
 		ev.TargetEndpointID = id
-		if err := q.CreateEvent(ctx, ev); err != nil {
+		if err := s.events.Publish(ctx, q, ev); err != nil {
 			return err
 		}
 		ds, err := q.ListDeliveries(ctx, ws, id, sb.DeliveryFilter{EventID: ev.ID}, sb.Page{Limit: 1})
@@ -294,6 +294,9 @@ func (s *Service) ReplayWebhook(ctx context.Context, ws, id string, req *ReplayP
 		err := s.write(ctx, func(q sb.Queries) error {
 			var err error
 			ids, err = q.ReplayDeliveries(ctx, params)
+			if len(ids) > 0 {
+				s.events.DeliveriesDue(q)
+			}
 			return err
 		})
 		if err != nil {
@@ -354,6 +357,9 @@ func (s *Service) RetryDelivery(ctx context.Context, ws, id string) (*sb.Deliver
 	err = s.write(ctx, func(q sb.Queries) error {
 		var err error
 		d, err = q.RetryDelivery(ctx, ws, id, s.now())
+		if err == nil {
+			s.events.DeliveriesDue(q)
+		}
 		return err
 	})
 	if err != nil {

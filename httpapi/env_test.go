@@ -23,6 +23,7 @@ import (
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -39,7 +40,8 @@ type env struct {
 	other  string // admin key of another workspace
 	reader string // key with read scopes only
 	spec   *specChecker
-	pipe   *pipeline.Pipeline // not started: tests run its jobs with RunDue
+	pipe   *pipeline.Pipeline  // not started: tests run its jobs with RunDue
+	disp   *webhook.Dispatcher // not started unless a test starts it
 }
 
 type envOptions struct {
@@ -87,10 +89,19 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db, spec: loadSpec(t)}
-	e.pipe = newPipeline(db, logger)
+	// The dispatcher is built here so that events are published to it; it
+	// runs once a test starts it (startDispatcher). No retries: a failed
+	// attempt fails the delivery.
+	disp, err := webhook.New(db, webhook.Config{Schedule: webhook.Schedule{}, Client: &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.disp = disp
+	e.pipe = newPipeline(db, disp.Publisher(), logger)
 	authn := auth.New(db, logger)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
-		app.Deps{Store: db, Pipeline: e.pipe, Adapters: e.pipe.Adapters(), Keys: authn, Logger: logger})
+		app.Deps{Store: db, Pipeline: e.pipe, Adapters: e.pipe.Adapters(), Events: disp.Publisher(), Keys: authn, Logger: logger})
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
 		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
 	e.srv = httptest.NewServer(e.api)

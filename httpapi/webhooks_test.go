@@ -18,7 +18,6 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/store/pgtest"
-	"github.com/switchboardhq/switchboard/webhook"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -206,18 +205,10 @@ func (r *recorder) count() int {
 	return len(r.reqs)
 }
 
-// startDispatcher runs a dispatcher on the env's database (no retries:
-// a failed attempt fails the delivery).
+// startDispatcher runs the env's dispatcher.
 func (e *env) startDispatcher(t *testing.T) {
-	d, err := webhook.New(e.db, webhook.Config{Schedule: webhook.Schedule{}, Client: &http.Client{
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}})
-	must(t, err)
-	e.db.SetDeliveryNotifier(d)
-	d.Start(context.Background())
-	t.Cleanup(func() {
-		e.db.SetDeliveryNotifier(nil)
-		_ = d.Stop(context.Background())
-	})
+	e.disp.Start(context.Background())
+	t.Cleanup(func() { _ = e.disp.Stop(context.Background()) })
 }
 
 // delivered waits for a delivery to leave pending and returns it with its

@@ -143,7 +143,11 @@ type Deps struct {
 	// Engines by bot engine name; a bot whose engine has none fails its
 	// turns with bot.error.
 	Engines map[string]sb.BotEngine
-	Logger  *slog.Logger
+	// Events publishes the events of the flow with their webhook
+	// deliveries (nil: deliveries are written unleased, for any
+	// dispatcher's recovery loop).
+	Events *webhook.Publisher
+	Logger *slog.Logger
 	// Now is the clock (default time.Now); Jitter spreads retries (default
 	// webhook.RandomJitter; tests fix it).
 	Now    func() time.Time
@@ -175,6 +179,7 @@ type Pipeline struct {
 	store    sb.Store
 	adapters Adapters
 	engines  map[string]sb.BotEngine
+	events   *webhook.Publisher
 	log      *slog.Logger
 	now      func() time.Time
 	jitter   func() float64
@@ -205,7 +210,7 @@ func New(cfg Config, d Deps) *Pipeline {
 		d.Jitter = webhook.RandomJitter
 	}
 	p := &Pipeline{
-		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, log: d.Logger,
+		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, events: d.Events, log: d.Logger,
 		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
 	}
 	p.run = newRunner(p)

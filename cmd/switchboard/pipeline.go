@@ -60,6 +60,7 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 			sb.EngineBuiltin: builtin.New(),
 			sb.EngineWebhook: botwebhook.New(customer, Version()),
 		},
+		Events: m.Dispatcher.Publisher(),
 		Logger: m.Logger,
 	})
 }

@@ -147,17 +147,18 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	m.auth = auth.New(m.DB, m.Logger)
 	m.hub = webchat.NewHub()
+	if err := m.newDelivery(); err != nil {
+		return err
+	}
 	m.Pipeline = m.newPipeline()
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.Webchat = m.newWebchat()
-	if err := m.startDelivery(ctx); err != nil {
-		return err
-	}
+	m.startDelivery(ctx)
 	m.App = app.New(app.Config{
 		PublicURL: m.Config.PublicURL,
 		// Endpoint URLs are checked as the dispatcher will connect.
 		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
-	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Adapters: m.Pipeline.Adapters(), Keys: m.auth, Clock: m.clock(), Logger: m.Logger})
+	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Adapters: m.Pipeline.Adapters(), Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Logger: m.Logger})
 	m.HTTP = &http.Server{
 		Handler:           m.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
