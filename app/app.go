@@ -75,10 +75,10 @@ type Deps struct {
 	Adapters pipeline.Adapters
 	// Events publishes events with their webhook deliveries (nil: written
 	// unleased, for any dispatcher's recovery loop).
-	Events   *webhook.Publisher
-	Keys     KeyCache
-	Clock    sb.Clock
-	Logger   *slog.Logger
+	Events *webhook.Publisher
+	Keys   KeyCache
+	Clock  sb.Clock
+	Logger *slog.Logger
 }
 
 // Service runs the business operations. Its methods take the workspace
