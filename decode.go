@@ -104,3 +104,21 @@ func CheckHTTPURL(s string) string {
 	}
 	return ""
 }
+
+// Optional is a field of a partial update: absent (Set false), null (Null),
+// or a value.
+type Optional[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+// UnmarshalJSON records that the field was given, and whether as null.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}

@@ -55,11 +55,15 @@ type EndpointSecret struct {
 }
 
 // Matches reports whether the endpoint subscribes to events of type typ.
-func (e *WebhookEndpoint) Matches(typ string) bool {
-	if len(e.EventTypes) == 0 {
+func (e *WebhookEndpoint) Matches(typ string) bool { return MatchesEventTypes(e.EventTypes, typ) }
+
+// MatchesEventTypes reports whether an endpoint taking the event types
+// filters (none: all) receives events of type typ.
+func MatchesEventTypes(filters []string, typ string) bool {
+	if len(filters) == 0 {
 		return true
 	}
-	for _, f := range e.EventTypes {
+	for _, f := range filters {
 		if MatchEventType(f, typ) {
 			return true
 		}
@@ -164,27 +168,17 @@ type EndpointBacklog struct {
 	OldestDue  time.Time // the earliest NextAttemptAt
 }
 
-// Lease is what a DeliveryNotifier asks new deliveries to be stamped with.
-// An empty Owner leaves them unleased, for any dispatcher to claim.
-type Lease struct {
-	Owner string
-	Until time.Time
-}
-
-// DeliveryNotifier is the dispatcher as the store sees it. When CreateEvent
-// creates deliveries it leases them as NewLease says and, once their
-// transaction commits, hands them over with DeliveriesCreated; retrying or
-// replaying deliveries calls Wake after the commit.
-type DeliveryNotifier interface {
-	NewLease() Lease
-	DeliveriesCreated(e *Event, ds []*Delivery)
-	Wake()
+// EndpointTarget is an enabled endpoint as publishing sees it: its id and
+// the event types it takes (none: all).
+type EndpointTarget struct {
+	ID         string
+	EventTypes []string
 }
 
 // WebhookQueries are the operations on webhook endpoints, deliveries and
-// attempts. CreateEvent (in Queries) creates, in its transaction, one
-// pending delivery per enabled endpoint of the workspace whose event types
-// match (or, for an event with TargetEndpointID, one to that endpoint).
+// attempts. Which endpoints receive an event is decided by the publisher
+// (package webhook), which writes the event and its deliveries in one
+// transaction with EventQueries.CreateEvent and CreateDeliveries.
 //
 // Errors: RetryDelivery answers EConflict for a delivery being attempted;
 // ExtendLease and SaveAttempt answer ENotFound when the caller no longer
@@ -207,6 +201,11 @@ type WebhookQueries interface {
 	// cleared.
 	ClearEndpointFailing(ctx context.Context, id string) error
 
+	// EnabledEndpoints returns the enabled endpoints of a workspace.
+	EnabledEndpoints(ctx context.Context, workspaceID string) ([]EndpointTarget, error)
+	// CreateDeliveries stores the new deliveries of one event (they differ
+	// only by id and endpoint).
+	CreateDeliveries(ctx context.Context, ds []*Delivery) error
 	GetDelivery(ctx context.Context, workspaceID, id string) (*Delivery, error)
 	// ListDeliveries lists the deliveries of an endpoint, newest first.
 	ListDeliveries(ctx context.Context, workspaceID, endpointID string, f DeliveryFilter, p Page) ([]*Delivery, error)
@@ -215,11 +214,11 @@ type WebhookQueries interface {
 	// RetryDelivery makes a delivery pending and due at at, unless it is
 	// held by a dispatcher (EConflict).
 	RetryDelivery(ctx context.Context, workspaceID, id string, at time.Time) (*Delivery, error)
-	// ReplayDeliveries makes pending and due at at up to limit deliveries
-	// of an endpoint in status status created at or after since, whose ids
-	// sort after after; it returns their ids in order. Call it again with
-	// the last id until it returns fewer than limit.
-	ReplayDeliveries(ctx context.Context, workspaceID, endpointID, status string, since, at time.Time, after string, limit int) ([]string, error)
+	// ReplayDeliveries makes pending and due at p.Now up to p.Limit
+	// deliveries of an endpoint as p selects them; it returns their ids in
+	// order. Call it again with After set to the last id until it returns
+	// fewer than p.Limit.
+	ReplayDeliveries(ctx context.Context, p ReplayParams) ([]string, error)
 
 	// ClaimDeliveries leases deliveries as c says, earliest due first. On
 	// PostgreSQL concurrent claims skip each other's rows.
@@ -263,4 +262,17 @@ func IDAt(prefix string, t time.Time) string {
 		out[i] = '0'
 	}
 	return prefix + "_" + string(out[:])
+}
+
+// ReplayParams select the deliveries ReplayDeliveries makes pending again:
+// those of one endpoint in status Status, created at or after Since, whose
+// ids sort after After, at most Limit of them, due at Now.
+type ReplayParams struct {
+	WorkspaceID string
+	EndpointID  string
+	Status      string
+	Since       time.Time
+	Now         time.Time
+	After       string
+	Limit       int
 }

@@ -74,16 +74,39 @@ type Store interface {
 	Close() error
 }
 
-// Queries are the operations on stored state. Methods that take a workspace id
-// find nothing in other workspaces. List methods return up to Page.Limit+1
-// items, newest first.
+// Queries are the operations on stored state, grouped by area. Methods that
+// take a workspace id find nothing in other workspaces. List methods return
+// up to Page.Limit+1 items, newest first. A package that needs a few of
+// them declares its own interface with those (consumers name what they
+// use); Queries is what a transaction offers.
 type Queries interface {
+	WorkspaceQueries
+	APIKeyQueries
+	BotQueries
+	ChannelQueries
+	ContactQueries
+	ConversationQueries
+	MessageQueries
+	EventQueries
+	IdempotencyQueries
 	WebhookQueries
 	JobQueries
+	// AfterCommit runs fn after the transaction of these Queries commits
+	// (at once outside a transaction; never if it rolls back). Work that
+	// must start only once its rows are visible, like handing new deliveries
+	// to the dispatcher, registers here.
+	AfterCommit(fn func())
+}
+
+// WorkspaceQueries store workspaces.
+type WorkspaceQueries interface {
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
 	GetWorkspaceByName(ctx context.Context, name string) (*Workspace, error)
+}
 
+// APIKeyQueries store API keys (their secrets only as SHA-256 hashes).
+type APIKeyQueries interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// GetAPIKeyByHash finds a key by the SHA-256 of its secret, revoked or not.
 	GetAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
@@ -91,13 +114,19 @@ type Queries interface {
 	ListAPIKeys(ctx context.Context, workspaceID string, p Page) ([]*APIKey, error)
 	RevokeAPIKey(ctx context.Context, workspaceID, id string, at time.Time) error
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+}
 
+// BotQueries store bots.
+type BotQueries interface {
 	CreateBot(ctx context.Context, b *Bot) error
 	GetBot(ctx context.Context, workspaceID, id string) (*Bot, error)
 	ListBots(ctx context.Context, workspaceID string, p Page) ([]*Bot, error)
 	UpdateBot(ctx context.Context, b *Bot) error
 	DeleteBot(ctx context.Context, workspaceID, id string) error
+}
 
+// ChannelQueries store channels.
+type ChannelQueries interface {
 	CreateChannel(ctx context.Context, c *Channel) error
 	GetChannel(ctx context.Context, workspaceID, id string) (*Channel, error)
 	// GetChannelByID finds a channel in any workspace (for inbound hooks,
@@ -106,7 +135,10 @@ type Queries interface {
 	ListChannels(ctx context.Context, workspaceID string, p Page) ([]*Channel, error)
 	UpdateChannel(ctx context.Context, c *Channel) error
 	DeleteChannel(ctx context.Context, workspaceID, id string) error
+}
 
+// ContactQueries store contacts.
+type ContactQueries interface {
 	// CreateContact fails with EConflict if the channel already has a contact
 	// with the same external id.
 	CreateContact(ctx context.Context, c *Contact) error
@@ -114,7 +146,10 @@ type Queries interface {
 	GetContactByExternalID(ctx context.Context, channelID, externalID string) (*Contact, error)
 	ListContacts(ctx context.Context, workspaceID string, f ContactFilter, p Page) ([]*Contact, error)
 	UpdateContact(ctx context.Context, c *Contact) error
+}
 
+// ConversationQueries store conversations.
+type ConversationQueries interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
 	// GetConversationStatus returns a conversation's status and last
@@ -133,7 +168,10 @@ type Queries interface {
 	UpdateConversation(ctx context.Context, c *Conversation) error
 	// DeleteConversation erases the conversation and all its messages.
 	DeleteConversation(ctx context.Context, workspaceID, id string) error
+}
 
+// MessageQueries store messages.
+type MessageQueries interface {
 	// CreateMessage fails with EConflict if the message has an external id
 	// and the channel already has a message with the same direction and
 	// external id.
@@ -144,13 +182,19 @@ type Queries interface {
 	// RenderMessages is ListMessages with each message as the API shows it.
 	RenderMessages(ctx context.Context, workspaceID, conversationID string, p Page) ([]Rendered, error)
 	UpdateMessage(ctx context.Context, m *Message) error
+}
 
+// EventQueries store events.
+type EventQueries interface {
 	CreateEvent(ctx context.Context, e *Event) error
 	GetEvent(ctx context.Context, workspaceID, id string) (*Event, error)
 	ListEvents(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]*Event, error)
 	// RenderEvents is ListEvents with each event as the API shows it.
 	RenderEvents(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]Rendered, error)
+}
 
+// IdempotencyQueries keep the responses of POSTs that carry an Idempotency-Key.
+type IdempotencyQueries interface {
 	// CreateIdempotencyRecord fails with EConflict if (scope, key) exists.
 	CreateIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
 	GetIdempotencyRecord(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
@@ -159,10 +203,4 @@ type Queries interface {
 	DeleteIdempotencyRecord(ctx context.Context, scope, key string) error
 	// DeleteIdempotencyRecordsBefore purges records created before t.
 	DeleteIdempotencyRecordsBefore(ctx context.Context, t time.Time) (int64, error)
-
-	// AfterCommit runs fn after the transaction of these Queries commits
-	// (at once outside a transaction; never if it rolls back). Work that
-	// must start only once its rows are visible, like handing new deliveries
-	// to the dispatcher, registers here.
-	AfterCommit(fn func())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/api"
@@ -44,9 +45,11 @@ func server(t *testing.T) *client.Client {
 	if err := db.CreateAPIKey(ctx, auth.NewAPIKey(ws.ID, "t", []string{sb.ScopeAdmin}, secretValue)); err != nil {
 		t.Fatal(err)
 	}
+	authn := auth.New(db, logger)
 	api := httpapi.New(httpapi.Config{PublicURL: "http://sb.test", RateLimit: 1000, RateBurst: 1000},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(),
-			Channels: sb.NewChannels(api.New(nil, "test")), Engines: sb.NewEngines(builtin.New())})
+		httpapi.Deps{App: app.New(app.Config{PublicURL: "http://sb.test"}, app.Deps{Store: db, Keys: authn,
+			Channels: sb.NewChannels(api.New(nil, "test")), Engines: sb.NewEngines(builtin.New())}), Idempotency: db,
+			Auth: authn, Logger: logger, Registry: prometheus.NewRegistry()})
 	srv := httptest.NewServer(api)
 	t.Cleanup(func() { srv.Close(); db.Close() })
 	return client.New(srv.URL, secretValue)

@@ -2,29 +2,17 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/app"
 )
-
-type apiKeyRequest struct {
-	Name   string   `json:"name"`
-	Scopes []string `json:"scopes"`
-}
-
-// apiKeyWithSecret is the create response: the only time the secret is shown.
-type apiKeyWithSecret struct {
-	*sb.APIKey
-	Key string `json:"key"`
-}
 
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	p, err := pageParams(r, sb.PrefixAPIKey)
 	if err != nil {
 		return err
 	}
-	keys, err := s.store.ListAPIKeys(r.Context(), principal(r).WorkspaceID, p)
+	keys, err := s.app.ListAPIKeys(r.Context(), workspace(r), p)
 	if err != nil {
 		return err
 	}
@@ -32,19 +20,15 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
-	var req apiKeyRequest
+	var req app.CreateAPIKeyParams
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := auth.ValidateKey(req.Name, req.Scopes); err != nil {
+	key, err := s.app.CreateAPIKey(r.Context(), workspace(r), &req)
+	if err != nil {
 		return err
 	}
-	secret, _ := auth.NewKey()
-	key := auth.NewAPIKey(principal(r).WorkspaceID, req.Name, req.Scopes, secret)
-	if err := s.store.CreateAPIKey(r.Context(), key); err != nil {
-		return err
-	}
-	return respond(w, http.StatusCreated, apiKeyWithSecret{APIKey: key, Key: secret})
+	return respond(w, http.StatusCreated, key)
 }
 
 func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
@@ -52,7 +36,7 @@ func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	key, err := s.store.GetAPIKey(r.Context(), principal(r).WorkspaceID, id)
+	key, err := s.app.GetAPIKey(r.Context(), workspace(r), id)
 	if err != nil {
 		return err
 	}
@@ -64,10 +48,9 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.RevokeAPIKey(r.Context(), principal(r).WorkspaceID, id, time.Now().UTC()); err != nil {
+	if err := s.app.RevokeAPIKey(r.Context(), workspace(r), id); err != nil {
 		return err
 	}
-	s.auth.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
@@ -22,6 +23,7 @@ import (
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -38,7 +40,8 @@ type env struct {
 	other  string // admin key of another workspace
 	reader string // key with read scopes only
 	spec   *specChecker
-	pipe   *pipeline.Pipeline // not started: tests run its jobs with RunDue
+	pipe   *pipeline.Pipeline  // not started: tests run its jobs with RunDue
+	disp   *webhook.Dispatcher // not started unless a test starts it
 }
 
 type envOptions struct {
@@ -86,12 +89,22 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db, spec: loadSpec(t)}
+	// The dispatcher is built here so that events are published to it; it
+	// runs once a test starts it (startDispatcher). No retries: a failed
+	// attempt fails the delivery.
+	disp, err := webhook.New(db, webhook.Config{Schedule: webhook.Schedule{}, Client: &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.disp = disp
 	channels, engines := providers(testClient())
-	e.pipe = newPipeline(db, logger, channels, engines)
-	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
-		WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready,
-			Pipeline: e.pipe, Channels: channels, Engines: engines})
+	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
+	authn := auth.New(db, logger)
+	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
+		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn, Logger: logger})
+	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
+		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(func() {
 		e.srv.Close()

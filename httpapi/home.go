@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// home is the page at the server root until the dashboard lands there.
+// home is the page at the server root: what runs, and where the API is.
 var home = template.Must(template.New("home").Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -27,7 +27,6 @@ the first start printed one, and <code>switchboard apikey create</code> makes mo
   <li><a href="/api/v1/openapi.json">OpenAPI document</a>: every operation, schema, error and webhook event</li>
   <li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li>
 </ul>
-<p>The dashboard will be served on this page.</p>
 </main>
 </body>
 </html>

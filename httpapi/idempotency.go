@@ -39,7 +39,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, h handlerFun
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
-	rec := &sb.IdempotencyRecord{Scope: principal(r).KeyID, Key: key, RequestHash: hex.EncodeToString(sum[:]), CreatedAt: time.Now().UTC()}
+	rec := &sb.IdempotencyRecord{Scope: principal(r).KeyID, Key: key, RequestHash: hex.EncodeToString(sum[:]), CreatedAt: s.clock.Now().UTC()}
 
 	if done, err := s.claimIdempotencyKey(w, r, rec); done || err != nil {
 		if err != nil {
@@ -52,7 +52,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, h handlerFun
 		s.fail(rw, r, err)
 	}
 	if rw.status >= 500 {
-		_ = s.store.DeleteIdempotencyRecord(r.Context(), rec.Scope, rec.Key)
+		_ = s.records.DeleteIdempotencyRecord(r.Context(), rec.Scope, rec.Key)
 	} else {
 		rec.Status, rec.Body, rec.Header = rw.status, rw.body.Bytes(), map[string]string{}
 		for _, name := range replayedHeaders {
@@ -60,7 +60,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, h handlerFun
 				rec.Header[name] = v
 			}
 		}
-		if err := s.store.CompleteIdempotencyRecord(r.Context(), rec); err != nil {
+		if err := s.records.CompleteIdempotencyRecord(r.Context(), rec); err != nil {
 			s.log.Error("storing idempotent response", "request_id", requestID(r), "error", err)
 		}
 	}
@@ -72,14 +72,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, h handlerFun
 func (s *Server) claimIdempotencyKey(w http.ResponseWriter, r *http.Request, rec *sb.IdempotencyRecord) (bool, error) {
 	ctx := r.Context()
 	for try := 0; try < 2; try++ {
-		err := s.store.CreateIdempotencyRecord(ctx, rec)
+		err := s.records.CreateIdempotencyRecord(ctx, rec)
 		if err == nil {
 			return false, nil
 		}
 		if sb.ErrorCode(err) != sb.EConflict {
 			return false, err
 		}
-		old, err := s.store.GetIdempotencyRecord(ctx, rec.Scope, rec.Key)
+		old, err := s.records.GetIdempotencyRecord(ctx, rec.Scope, rec.Key)
 		if sb.ErrorCode(err) == sb.ENotFound {
 			continue // deleted meanwhile: claim again
 		} else if err != nil {
@@ -89,7 +89,7 @@ func (s *Server) claimIdempotencyKey(w http.ResponseWriter, r *http.Request, rec
 		expired := age > IdempotencyTTL || (old.Status == 0 && age > idempotencyAbandoned)
 		switch {
 		case expired:
-			if err := s.store.DeleteIdempotencyRecord(ctx, rec.Scope, rec.Key); err != nil {
+			if err := s.records.DeleteIdempotencyRecord(ctx, rec.Scope, rec.Key); err != nil {
 				return false, err
 			}
 			continue

@@ -31,6 +31,9 @@ func requestID(r *http.Request) string {
 	return id
 }
 
+// workspace is the workspace of the request's credentials.
+func workspace(r *http.Request) string { return principal(r).WorkspaceID }
+
 func principal(r *http.Request) *auth.Principal {
 	p, _ := r.Context().Value(keyPrincipal).(*auth.Principal)
 	return p

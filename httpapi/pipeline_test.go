@@ -17,6 +17,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/whatsapp"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // providers are the channel adapters and bot engines of the test server,
@@ -30,11 +31,12 @@ func providers(client *http.Client) (sb.Channels, sb.Engines) {
 
 // newPipeline is the pipeline of the test server, with the providers. It
 // is not started: tests run its jobs with RunDue.
-func newPipeline(db sb.Store, logger *slog.Logger, channels sb.Channels, engines sb.Engines) *pipeline.Pipeline {
+func newPipeline(db sb.Store, events *webhook.Publisher, logger *slog.Logger, channels sb.Channels, engines sb.Engines) *pipeline.Pipeline {
 	return pipeline.New(pipeline.Config{}, pipeline.Deps{
 		Store:    db,
 		Adapters: channels,
 		Engines:  engines,
+		Events:   events,
 		Logger:   logger,
 	})
 }

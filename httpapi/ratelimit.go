@@ -88,7 +88,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, p *auth.Principal
 	if p != nil {
 		name = "key:" + p.KeyID
 	}
-	ok, remaining, reset, retry := s.limits.take(name, time.Now())
+	ok, remaining, reset, retry := s.limits.take(name, s.clock.Now())
 	h := w.Header()
 	h.Set("RateLimit-Limit", strconv.Itoa(s.limits.burst))
 	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))

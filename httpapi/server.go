@@ -1,6 +1,10 @@
 // Package httpapi serves Switchboard over HTTP: the REST API under /api/v1,
-// the operational endpoints, and (later) the inbound hooks. It maps error
-// codes to statuses and logs only internal errors.
+// the inbound hooks of the platforms under /hooks, the web chat's routes and
+// the operational endpoints. Its handlers decode a request, call the
+// business operations of package app, and encode the result: they hold no
+// business rules. It authenticates, limits rates, keeps the idempotency
+// records of POSTs, maps error codes to statuses and logs only internal
+// errors.
 package httpapi
 
 import (
@@ -14,26 +18,32 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
-	"github.com/switchboardhq/switchboard/egress"
-	"github.com/switchboardhq/switchboard/pipeline"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
 type Config struct {
-	PublicURL string  // base of the inbound webhook URLs shown to users
+	PublicURL string  // the public base URL, as platforms call it (Twilio signs it)
 	RateLimit float64 // requests per second per API key (and per IP without one)
 	RateBurst int     // bucket size
-	// WebhookPolicy is the SSRF policy webhook endpoint URLs are checked
-	// against when they are set (the dispatcher enforces it again on every
-	// connection).
-	WebhookPolicy egress.Policy
+}
+
+// IdempotencyStore keeps the responses of POSTs that carry an
+// Idempotency-Key.
+type IdempotencyStore interface {
+	CreateIdempotencyRecord(ctx context.Context, r *sb.IdempotencyRecord) error
+	GetIdempotencyRecord(ctx context.Context, scope, key string) (*sb.IdempotencyRecord, error)
+	CompleteIdempotencyRecord(ctx context.Context, r *sb.IdempotencyRecord) error
+	DeleteIdempotencyRecord(ctx context.Context, scope, key string) error
 }
 
 // Server is the HTTP face of Switchboard.
 type Server struct {
-	store   sb.Store
+	app     *app.Service
+	records IdempotencyStore
 	auth    *auth.Authenticator
+	clock   sb.Clock
 	cfg     Config
 	log     *slog.Logger
 	ready   func(context.Context) error
@@ -43,10 +53,6 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	webchat Webchat
-	pipe    *pipeline.Pipeline // nil: no inbound hooks, sends wait for a pipeline
-	// channels and engines are the providers of this build.
-	channels sb.Channels
-	engines  sb.Engines
 }
 
 // Route is one registered operation.
@@ -58,19 +64,14 @@ type Route struct {
 
 // Deps are the collaborators of the server.
 type Deps struct {
-	Store    sb.Store
-	Auth     *auth.Authenticator
-	Logger   *slog.Logger
-	Ready    func(context.Context) error // nil: always ready
-	Registry *prometheus.Registry        // metrics are registered here and served at /metrics
-	Webchat  Webchat                     // nil: the web chat routes answer 404
-	Pipeline *pipeline.Pipeline          // inbound hooks and sends; nil in tests that need neither
-	// Channels are the channel adapters of this build, by type: their
-	// specs validate channel configurations, they verify inbound hooks.
-	// Engines are the bot engines, by name: they validate bot
-	// configurations. A type or engine missing here is refused.
-	Channels sb.Channels
-	Engines  sb.Engines
+	App         *app.Service     // the business operations
+	Idempotency IdempotencyStore // where the responses of POSTs with an Idempotency-Key are kept
+	Auth        *auth.Authenticator
+	Clock       sb.Clock // nil: the system clock
+	Logger      *slog.Logger
+	Ready       func(context.Context) error // nil: always ready
+	Registry    *prometheus.Registry        // metrics are registered here and served at /metrics
+	Webchat     Webchat                     // nil: the web chat routes answer 404
 }
 
 // New builds the server and its routes.
@@ -78,14 +79,16 @@ func New(cfg Config, d Deps) *Server {
 	if d.Ready == nil {
 		d.Ready = func(context.Context) error { return nil }
 	}
+	if d.Clock == nil {
+		d.Clock = sb.SystemClock{}
+	}
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = 100
 	}
 	s := &Server{
-		store: d.Store, auth: d.Auth, cfg: cfg, log: d.Logger, ready: d.Ready,
+		app: d.App, records: d.Idempotency, auth: d.Auth, clock: d.Clock, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
-		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat, pipe: d.Pipeline,
-		channels: d.Channels, engines: d.Engines,
+		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
 	}
 	s.registerRoutes()
 	return s
@@ -228,15 +231,4 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, err := w.Write(api.Document)
 	return err
-}
-
-// write runs fn in one transaction: through the pipeline's group committer
-// when there is a pipeline (concurrent writes then share a commit, which
-// SQLite's single writer needs), else on its own. fn may run more than once
-// and must set its results afresh each time.
-func (s *Server) write(ctx context.Context, fn func(q sb.Queries) error) error {
-	if s.pipe != nil {
-		return s.pipe.Write(ctx, fn)
-	}
-	return s.store.Tx(ctx, fn)
 }

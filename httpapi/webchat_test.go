@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/httpapi"
@@ -57,7 +58,8 @@ func TestWebchatRoutes(t *testing.T) {
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		h := webchat.NewHandler(webchat.Config{}, e.db, webchat.IngestFunc(func(context.Context, *sb.Channel, *sb.HookResult) error { return nil }), webchat.NewHub())
 		srv := httptest.NewServer(httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: 1000, RateBurst: 1000},
-			httpapi.Deps{Store: e.db, Auth: auth.New(e.db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Webchat: h}))
+			httpapi.Deps{App: app.New(app.Config{}, app.Deps{Store: e.db}), Idempotency: e.db, Auth: auth.New(e.db, logger),
+				Logger: logger, Registry: prometheus.NewRegistry(), Webchat: h}))
 		t.Cleanup(func() { h.Close(); srv.Close() })
 		get := func(path string, header ...string) *response {
 			t.Helper()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,6 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/store/pgtest"
-	"github.com/switchboardhq/switchboard/webhook"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -73,12 +73,20 @@ func TestWebhookEndpoints(t *testing.T) {
 		if s := ep.SigningSecrets(time.Now()); len(s) != 2 || s[0] != secret2 || s[1] != secret {
 			t.Fatalf("secrets during the grace period: %v", s)
 		}
-		e.must(200, "POST", "/api/v1/webhooks/"+id+"/rotate-secret", e.admin, map[string]any{"grace_period_seconds": 0})
+		secretNoGrace, _ := e.must(200, "POST", "/api/v1/webhooks/"+id+"/rotate-secret", e.admin, map[string]any{"grace_period_seconds": 0}).obj(t)["secret"].(string)
 		ep, _ = e.db.GetEndpoint(context.Background(), e.ws.ID, id)
 		if s := ep.SigningSecrets(time.Now()); len(s) != 2 {
 			t.Fatalf("a rotation without grace drops only the current secret (the earlier grace runs on): %d secrets", len(s))
 		}
 		secretsAtRest(t, dbURL, secret2)
+
+		// Without a body the rotation takes its default grace of 24 hours:
+		// the secret it replaces signs beside the new one.
+		secret3, _ := e.must(200, "POST", "/api/v1/webhooks/"+id+"/rotate-secret", e.admin, nil).obj(t)["secret"].(string)
+		ep, _ = e.db.GetEndpoint(context.Background(), e.ws.ID, id)
+		if s := ep.SigningSecrets(time.Now().Add(23 * time.Hour)); len(s) < 2 || s[0] != secret3 || !slices.Contains(s, secretNoGrace) {
+			t.Fatalf("secrets 23 hours after a rotation without a body: %v", s)
+		}
 
 		e.must(204, "DELETE", "/api/v1/webhooks/"+id, e.admin, nil)
 		e.must(404, "GET", "/api/v1/webhooks/"+id, e.admin, nil)
@@ -197,18 +205,10 @@ func (r *recorder) count() int {
 	return len(r.reqs)
 }
 
-// startDispatcher runs a dispatcher on the env's database (no retries:
-// a failed attempt fails the delivery).
+// startDispatcher runs the env's dispatcher.
 func (e *env) startDispatcher(t *testing.T) {
-	d, err := webhook.New(e.db, webhook.Config{Schedule: webhook.Schedule{}, Client: &http.Client{
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}})
-	must(t, err)
-	e.db.SetDeliveryNotifier(d)
-	d.Start(context.Background())
-	t.Cleanup(func() {
-		e.db.SetDeliveryNotifier(nil)
-		_ = d.Stop(context.Background())
-	})
+	e.disp.Start(context.Background())
+	t.Cleanup(func() { _ = e.disp.Stop(context.Background()) })
 }
 
 // delivered waits for a delivery to leave pending and returns it with its
@@ -260,7 +260,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		rec.setFail(true)
 		var failed []string
 		for range 3 {
-			failed = append(failed, e.must(202, "POST", "/api/v1/webhooks/"+id+"/test", e.admin, map[string]any{}).str(t, "id"))
+			failed = append(failed, e.must(202, "POST", "/api/v1/webhooks/"+id+"/test", e.admin, nil).str(t, "id")) // no body: the default message
 		}
 		for _, fid := range failed {
 			got := e.delivered(t, fid, 1)
@@ -274,7 +274,7 @@ func TestWebhookDeliveries(t *testing.T) {
 			t.Fatalf("failed deliveries %v", list)
 		}
 		rec.setFail(false)
-		r := e.must(202, "POST", "/api/v1/deliveries/"+failed[0]+"/retry", e.admin, map[string]any{}).obj(t)
+		r := e.must(202, "POST", "/api/v1/deliveries/"+failed[0]+"/retry", e.admin, nil).obj(t) // an action without a body
 		if r["status"] != "pending" {
 			t.Fatalf("retried %v", r)
 		}

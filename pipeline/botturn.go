@@ -157,7 +157,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		if err != nil {
 			return err
 		}
-		if err := UpdateConversation(ctx, q, full, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
+		if err := UpdateConversation(ctx, q, p.events, full, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
 			return err
 		}
 		conv.LastActivityAt = full.LastActivityAt
@@ -203,6 +203,6 @@ func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, msg st
 	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "job", j.ID, "error", msg)
 	p.metrics.turns.WithLabelValues(bot.Engine, "error").Inc()
 	p.finish(ctx, j, func(q sb.Queries) error {
-		return q.CreateEvent(ctx, sb.BotEvent(sb.EventBotError, bot, msg))
+		return p.events.Publish(ctx, q, sb.BotEvent(sb.EventBotError, bot, msg))
 	})
 }

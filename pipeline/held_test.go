@@ -50,7 +50,7 @@ func (e *env) queueOnAPIChannel(p *pipeline.Pipeline, callback string) (*sb.Conv
 	var msg *sb.Message
 	must(e.t, p.Write(e.ctx, func(q sb.Queries) error {
 		var err error
-		if conv, err = pipeline.StartConversation(e.ctx, q, ch, contact, nil, e.clock.Now()); err != nil {
+		if conv, err = pipeline.StartConversation(e.ctx, q, nil, pipeline.NewConversation{Channel: ch, Contact: contact, Now: e.clock.Now()}); err != nil {
 			return err
 		}
 		msg, err = p.QueueMessage(e.ctx, q, conv, sb.SenderAgent, "Hi, Ann here.")

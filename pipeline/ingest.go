@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // IngestResult says what Ingest did with a request's messages.
@@ -160,7 +161,7 @@ func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in
 	} else if err := touch(ctx, q, conv, now); err != nil {
 		return job, false, err
 	}
-	if err := q.CreateEvent(ctx, sb.MessageEvent(sb.EventMessageReceived, m)); err != nil {
+	if err := p.events.Publish(ctx, q, sb.MessageEvent(sb.EventMessageReceived, m)); err != nil {
 		return job, false, err
 	}
 	if !p.botAnswers(ch, conv, in) {
@@ -253,46 +254,56 @@ func (p *Pipeline) openConversation(ctx context.Context, q sb.Queries, ch *sb.Ch
 	case err != nil:
 		return nil, false, err
 	case conv.Idle(now, p.cfg.InactivityTimeout):
-		if err := endConversation(ctx, q, conv, now); err != nil {
+		if err := p.endConversation(ctx, q, conv, now); err != nil {
 			return nil, false, err
 		}
 	default:
 		return conv, false, nil
 	}
-	conv, err = StartConversation(ctx, q, ch, contact, nil, now)
+	conv, err = StartConversation(ctx, q, p.events, NewConversation{Channel: ch, Contact: contact, Now: now})
 	return conv, true, err
 }
 
+// NewConversation is a conversation to start: a contact's on a channel.
+type NewConversation struct {
+	Channel  *sb.Channel
+	Contact  *sb.Contact
+	Metadata map[string]any
+	Now      time.Time
+}
+
 // StartConversation creates an active conversation of a contact on a
-// channel, with the channel's bot, and its conversation.started event.
-func StartConversation(ctx context.Context, q sb.Queries, ch *sb.Channel, contact *sb.Contact, metadata map[string]any, now time.Time) (*sb.Conversation, error) {
+// channel, with the channel's bot, and publishes its conversation.started
+// event, with q.
+func StartConversation(ctx context.Context, q sb.Queries, events *webhook.Publisher, c NewConversation) (*sb.Conversation, error) {
+	metadata := c.Metadata
 	if metadata == nil {
 		metadata = map[string]any{}
 	}
-	now = now.UTC()
+	now := c.Now.UTC()
 	conv := &sb.Conversation{
-		ID: sb.NewID(sb.PrefixConversation), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, BotID: ch.BotID,
-		ContactID: contact.ID, Status: sb.ConversationActive, Metadata: metadata, StartedAt: now, LastActivityAt: now,
+		ID: sb.NewID(sb.PrefixConversation), WorkspaceID: c.Channel.WorkspaceID, ChannelID: c.Channel.ID, BotID: c.Channel.BotID,
+		ContactID: c.Contact.ID, Status: sb.ConversationActive, Metadata: metadata, StartedAt: now, LastActivityAt: now,
 	}
 	if err := q.CreateConversation(ctx, conv); err != nil {
 		return nil, err
 	}
-	return conv, q.CreateEvent(ctx, sb.ConversationEvent(sb.EventConversationStarted, conv, nil))
+	return conv, events.Publish(ctx, q, sb.ConversationEvent(sb.EventConversationStarted, conv, nil))
 }
 
 // UpdateConversation applies a patch to a conversation and writes it with
-// the events the change causes (conversation.updated per changed field,
-// conversation.ended).
-func UpdateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, patch sb.ConversationPatch, now time.Time) error {
-	events, err := conv.Apply(patch, now)
-	if err != nil || len(events) == 0 {
+// q, publishing the events the change causes (conversation.updated per
+// changed field, conversation.ended).
+func UpdateConversation(ctx context.Context, q sb.Queries, events *webhook.Publisher, conv *sb.Conversation, patch sb.ConversationPatch, now time.Time) error {
+	evs, err := conv.Apply(patch, now)
+	if err != nil || len(evs) == 0 {
 		return err
 	}
 	if err := q.UpdateConversation(ctx, conv); err != nil {
 		return err
 	}
-	for _, e := range events {
-		if err := q.CreateEvent(ctx, e); err != nil {
+	for _, e := range evs {
+		if err := events.Publish(ctx, q, e); err != nil {
 			return err
 		}
 	}
@@ -300,8 +311,8 @@ func UpdateConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation
 }
 
 // endConversation ends an idle conversation.
-func endConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, now time.Time) error {
-	return UpdateConversation(ctx, q, conv, sb.ConversationPatch{Status: sb.ConversationEnded, Idle: true}, now)
+func (p *Pipeline) endConversation(ctx context.Context, q sb.Queries, conv *sb.Conversation, now time.Time) error {
+	return UpdateConversation(ctx, q, p.events, conv, sb.ConversationPatch{Status: sb.ConversationEnded, Idle: true}, now)
 }
 
 // statusRank orders the statuses an outbound message moves through.
@@ -344,7 +355,7 @@ func (p *Pipeline) applyStatus(ctx context.Context, q sb.Queries, ch *sb.Channel
 	if err := q.UpdateMessage(ctx, m); err != nil {
 		return false, err
 	}
-	return true, q.CreateEvent(ctx, sb.MessageEvent(typ, m))
+	return true, p.events.Publish(ctx, q, sb.MessageEvent(typ, m))
 }
 
 // clean removes NUL characters, which PostgreSQL cannot store in text.

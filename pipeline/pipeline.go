@@ -144,7 +144,11 @@ type Deps struct {
 	// Engines by bot engine name; a bot whose engine has none fails its
 	// turns with bot.error.
 	Engines sb.Engines
-	Logger  *slog.Logger
+	// Events publishes the events of the flow with their webhook
+	// deliveries (nil: deliveries are written unleased, for any
+	// dispatcher's recovery loop).
+	Events *webhook.Publisher
+	Logger *slog.Logger
 	// Now is the clock (default time.Now); Jitter spreads retries (default
 	// webhook.RandomJitter; tests fix it).
 	Now    func() time.Time
@@ -158,6 +162,7 @@ type Pipeline struct {
 	store    sb.Store
 	adapters sb.Channels
 	engines  sb.Engines
+	events   *webhook.Publisher
 	log      *slog.Logger
 	now      func() time.Time
 	jitter   func() float64
@@ -188,7 +193,7 @@ func New(cfg Config, d Deps) *Pipeline {
 		d.Jitter = webhook.RandomJitter
 	}
 	p := &Pipeline{
-		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, log: d.Logger,
+		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, events: d.Events, log: d.Logger,
 		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
 	}
 	p.run = newRunner(p)

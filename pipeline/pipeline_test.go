@@ -181,7 +181,7 @@ func TestHandoff(t *testing.T) {
 			if _, err := e.p.QueueMessage(e.ctx, q, c, sb.SenderAgent, "Hi, Ann here."); err != nil {
 				return err
 			}
-			return pipeline.UpdateConversation(e.ctx, q, c, sb.ConversationPatch{Status: sb.ConversationActive}, e.clock.Now())
+			return pipeline.UpdateConversation(e.ctx, q, nil, c, sb.ConversationPatch{Status: sb.ConversationActive}, e.clock.Now())
 		}))
 		e.run()
 		e.hook(e.p, 3, 42, "good morning")

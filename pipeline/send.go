@@ -174,5 +174,5 @@ func (p *Pipeline) recordSend(ctx context.Context, q sb.Queries, m *sb.Message, 
 	if err := q.UpdateMessage(ctx, m); err != nil {
 		return ignoreNotFound(err)
 	}
-	return q.CreateEvent(ctx, sb.MessageEvent(typ, m))
+	return p.events.Publish(ctx, q, sb.MessageEvent(typ, m))
 }

@@ -49,7 +49,7 @@ func (p *Pipeline) EndIdle(ctx context.Context) (int, error) {
 					return err // written to since the list was read
 				}
 				done = true
-				return endConversation(ctx, q, conv, now)
+				return p.endConversation(ctx, q, conv, now)
 			})
 			if err != nil {
 				return ended, err

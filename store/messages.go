@@ -90,12 +90,9 @@ func scanEvent(s scanner) (*switchboard.Event, error) {
 	return e, nil
 }
 
-// CreateEvent stores a new event and its deliveries (webhooks.go), in one
-// transaction.
+// CreateEvent stores a new event (its deliveries are the publisher's:
+// package webhook).
 func (q *queries) CreateEvent(ctx context.Context, e *switchboard.Event) error {
-	if q.committed == nil { // the event and its deliveries go together
-		return q.webhooks.tx(ctx, func(tq switchboard.Queries) error { return tq.CreateEvent(ctx, e) })
-	}
 	if e.ID == "" {
 		e.ID = switchboard.NewID(switchboard.PrefixEvent)
 	}
@@ -108,13 +105,9 @@ func (q *queries) CreateEvent(ctx context.Context, e *switchboard.Event) error {
 	if err != nil {
 		return err
 	}
-	err = q.insert(ctx, "event",
+	return q.insert(ctx, "event",
 		`INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		e.ID, e.WorkspaceID, e.Type, e.Version, data, q.t(e.Timestamp))
-	if err != nil {
-		return err
-	}
-	return q.createDeliveries(ctx, e)
 }
 
 // GetEvent finds an event of a workspace.

@@ -94,7 +94,6 @@ func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, lo
 	}
 	db := &DB{writer: writer, reader: reader, logger: logger}
 	db.queries = queries{core: &core{dialect: dialect, sealer: sealer}, r: reader, w: writer}
-	db.webhooks.tx = db.Tx
 	if dialect == DialectSQLite {
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
 		db.queries.r, db.queries.w = db.readerStmts, db.writerStmts

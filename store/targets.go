@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard"
 )
 
 // Every event looks up the enabled webhook endpoints of its workspace, to
@@ -27,12 +29,6 @@ import (
 // targetTTL is how long a cached list of endpoints is used at most.
 const targetTTL = time.Second
 
-// endpointTarget is an enabled endpoint and the event types it takes.
-type endpointTarget struct {
-	id    string
-	types []string
-}
-
 type targetCache struct {
 	mu   sync.Mutex
 	gen  uint64
@@ -42,12 +38,12 @@ type targetCache struct {
 type cachedTargets struct {
 	gen  uint64
 	at   time.Time
-	list []endpointTarget
+	list []switchboard.EndpointTarget
 }
 
 // get returns the cached list of a workspace if it is current, and the
 // current generation.
-func (c *targetCache) get(workspaceID string) ([]endpointTarget, uint64, bool) {
+func (c *targetCache) get(workspaceID string) ([]switchboard.EndpointTarget, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byWS[workspaceID]
@@ -59,7 +55,7 @@ func (c *targetCache) get(workspaceID string) ([]endpointTarget, uint64, bool) {
 
 // put caches a workspace's list, read at generation gen, unless the
 // generation has changed since.
-func (c *targetCache) put(workspaceID string, gen uint64, list []endpointTarget) {
+func (c *targetCache) put(workspaceID string, gen uint64, list []switchboard.EndpointTarget) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -93,9 +89,9 @@ func (q *queries) endpointsChanging() func() {
 	return c.bump
 }
 
-// enabledEndpoints returns the enabled endpoints of a workspace, from the
+// EnabledEndpoints returns the enabled endpoints of a workspace, from the
 // cache when it may.
-func (q *queries) enabledEndpoints(ctx context.Context, workspaceID string) ([]endpointTarget, error) {
+func (q *queries) EnabledEndpoints(ctx context.Context, workspaceID string) ([]switchboard.EndpointTarget, error) {
 	c := q.webhooks.targets
 	cache := c != nil && q.committed != nil && (q.wroteEndpoints == nil || !*q.wroteEndpoints)
 	var gen uint64
@@ -106,9 +102,9 @@ func (q *queries) enabledEndpoints(ctx context.Context, workspaceID string) ([]e
 		}
 		gen = g
 	}
-	scan := func(s scanner) (endpointTarget, error) {
-		var t endpointTarget
-		err := s.Scan(&t.id, jsonCol{&t.types})
+	scan := func(s scanner) (switchboard.EndpointTarget, error) {
+		var t switchboard.EndpointTarget
+		err := s.Scan(&t.ID, jsonCol{&t.EventTypes})
 		return t, err
 	}
 	all, err := getMany(ctx, q, "webhook endpoint", scan,

@@ -9,39 +9,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
 )
 
-// webhookHooks connects the store to the delivery dispatcher: the
-// transaction runner that CreateEvent uses outside a transaction, and the
-// notifier told about new deliveries.
+// webhookHooks holds, on SQLite, the cache of the enabled endpoints of
+// each workspace (targets.go).
 type webhookHooks struct {
-	tx       func(ctx context.Context, fn func(q switchboard.Queries) error) error
-	notifier atomic.Pointer[notifierBox]
-	targets  *targetCache // SQLite only (targets.go)
-}
-
-type notifierBox struct{ n switchboard.DeliveryNotifier }
-
-// SetDeliveryNotifier makes CreateEvent lease new deliveries as n says and
-// hand them to n once committed, and retries and replays wake n; nil stops
-// it.
-func (db *DB) SetDeliveryNotifier(n switchboard.DeliveryNotifier) {
-	if n == nil {
-		db.webhooks.notifier.Store(nil)
-		return
-	}
-	db.webhooks.notifier.Store(&notifierBox{n})
-}
-
-func (c *core) notifier() switchboard.DeliveryNotifier {
-	if b := c.webhooks.notifier.Load(); b != nil {
-		return b.n
-	}
-	return nil
+	targets *targetCache
 }
 
 // sealJSON encodes v as JSON and seals it.
@@ -193,66 +169,32 @@ func (q *queries) ClearEndpointFailing(ctx context.Context, id string) error {
 	return err
 }
 
-// createDeliveries creates, in the transaction of CreateEvent, the
-// deliveries of e: one per enabled endpoint of the workspace whose event
-// types match, or one to the target endpoint. Once committed they are
-// handed to the notifier.
-func (q *queries) createDeliveries(ctx context.Context, e *switchboard.Event) error {
-	targets, err := q.deliveryTargets(ctx, e)
-	if err != nil || len(targets) == 0 {
-		return err
-	}
-	n := q.notifier()
-	var lease switchboard.Lease
-	if n != nil {
-		lease = n.NewLease()
+// CreateDeliveries stores the new deliveries of one event: one statement
+// each on SQLite, one for all on PostgreSQL.
+func (q *queries) CreateDeliveries(ctx context.Context, ds []*switchboard.Delivery) error {
+	if len(ds) == 0 {
+		return nil
 	}
 	created := now()
-	ds := make([]*switchboard.Delivery, len(targets))
-	for i, endpointID := range targets {
-		d := &switchboard.Delivery{
-			ID: switchboard.NewID(switchboard.PrefixDelivery), WorkspaceID: e.WorkspaceID, EndpointID: endpointID,
-			EventID: e.ID, EventType: e.Type, Status: switchboard.DeliveryPending, NextAttemptAt: &created,
-			CreatedAt: created, UpdatedAt: created,
+	for _, d := range ds {
+		if d.ID == "" {
+			d.ID = switchboard.NewID(switchboard.PrefixDelivery)
 		}
-		if lease.Owner != "" {
-			until := norm(lease.Until)
-			d.LeaseOwner, d.LeaseExpiresAt = lease.Owner, &until
+		if d.CreatedAt.IsZero() {
+			d.CreatedAt = created
 		}
-		ds[i] = d
-	}
-	if err := q.insertDeliveries(ctx, ds); err != nil {
-		return err
-	}
-	if n != nil {
-		q.AfterCommit(func() { n.DeliveriesCreated(e, ds) })
-	}
-	return nil
-}
-
-// deliveryTargets returns the ids of the endpoints that e goes to.
-func (q *queries) deliveryTargets(ctx context.Context, e *switchboard.Event) ([]string, error) {
-	if e.TargetEndpointID != "" {
-		var id string
-		err := q.r.QueryRowContext(ctx, q.sql(`SELECT id FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`),
-			e.WorkspaceID, e.TargetEndpointID).Scan(&id)
-		if err != nil {
-			return nil, translate(err, "get", "webhook endpoint")
+		d.CreatedAt = norm(d.CreatedAt)
+		d.UpdatedAt = d.CreatedAt
+		if d.NextAttemptAt != nil {
+			t := norm(*d.NextAttemptAt)
+			d.NextAttemptAt = &t
 		}
-		return []string{id}, nil
-	}
-	all, err := q.enabledEndpoints(ctx, e.WorkspaceID) // targets.go
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for _, t := range all {
-		ep := switchboard.WebhookEndpoint{EventTypes: t.types}
-		if ep.Matches(e.Type) {
-			ids = append(ids, t.id)
+		if d.LeaseExpiresAt != nil {
+			t := norm(*d.LeaseExpiresAt)
+			d.LeaseExpiresAt = &t
 		}
 	}
-	return ids, nil
+	return q.insertDeliveries(ctx, ds)
 }
 
 const deliveryCols = "id, workspace_id, endpoint_id, event_id, event_type, status, attempt_count, " +
@@ -373,26 +315,18 @@ func (q *queries) RetryDelivery(ctx context.Context, workspaceID, id string, at 
 	if n == 0 {
 		return nil, switchboard.Errorf(switchboard.EConflict, "The delivery is being attempted right now; retry it once the attempt is over.")
 	}
-	q.wake()
 	return d, nil
-}
-
-// wake tells the notifier, after the commit, that deliveries fell due.
-func (q *queries) wake() {
-	if n := q.notifier(); n != nil {
-		q.AfterCommit(n.Wake)
-	}
 }
 
 // ReplayDeliveries makes up to limit deliveries of an endpoint pending
 // again, oldest first.
-func (q *queries) ReplayDeliveries(ctx context.Context, workspaceID, endpointID, status string, since, at time.Time, after string, limit int) ([]string, error) {
-	at = norm(at)
+func (q *queries) ReplayDeliveries(ctx context.Context, p switchboard.ReplayParams) ([]string, error) {
+	at := norm(p.Now)
 	query := `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
 		WHERE id IN (SELECT id FROM deliveries WHERE endpoint_id = ? AND status = ? AND id >= ? AND id > ? AND workspace_id = ?
-		ORDER BY id LIMIT ` + strconv.Itoa(max(limit, 1)) + `) RETURNING id`
-	rows, err := q.w.QueryContext(ctx, q.sql(query), q.t(at), q.t(now()), endpointID, status,
-		switchboard.IDAt(switchboard.PrefixDelivery, since), after, workspaceID)
+		ORDER BY id LIMIT ` + strconv.Itoa(max(p.Limit, 1)) + `) RETURNING id`
+	rows, err := q.w.QueryContext(ctx, q.sql(query), q.t(at), q.t(now()), p.EndpointID, p.Status,
+		switchboard.IDAt(switchboard.PrefixDelivery, p.Since), p.After, p.WorkspaceID)
 	if err != nil {
 		return nil, translate(err, "replay", "delivery")
 	}
@@ -409,9 +343,6 @@ func (q *queries) ReplayDeliveries(ctx context.Context, workspaceID, endpointID,
 		return nil, translate(err, "replay", "delivery")
 	}
 	sort.Strings(ids)
-	if len(ids) > 0 {
-		q.wake()
-	}
 	return ids, nil
 }
 

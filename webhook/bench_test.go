@@ -42,13 +42,13 @@ func benchOutcomes(b *testing.B, db *store.DB, batch int) {
 	must(b, db.CreateEndpoint(ctx, ep))
 	d, err := New(db, Config{})
 	must(b, err)
-	db.SetDeliveryNotifier(leaseTo{d.owner})
+	pub := NewPublisher(leaseTo{d.owner}, nil)
 	// Deliveries to record: b.N of them, created in transactions of 100.
 	var ds []*sb.Delivery
 	for len(ds) < b.N {
 		must(b, db.Tx(ctx, func(q sb.Queries) error {
 			for range min(100, b.N-len(ds)) {
-				if err := q.CreateEvent(ctx, sb.NewEvent(ws.ID, sb.EventMessageSent, map[string]any{"n": 1})); err != nil {
+				if err := pub.Publish(ctx, q, sb.NewEvent(ws.ID, sb.EventMessageSent, map[string]any{"n": 1})); err != nil {
 					return err
 				}
 			}
@@ -86,8 +86,8 @@ func benchOutcomes(b *testing.B, db *store.DB, batch int) {
 // leaseTo leases new deliveries to owner for an hour and forgets them.
 type leaseTo struct{ owner string }
 
-func (l leaseTo) NewLease() sb.Lease {
-	return sb.Lease{Owner: l.owner, Until: time.Now().Add(time.Hour)}
+func (l leaseTo) NewLease() Lease {
+	return Lease{Owner: l.owner, Until: time.Now().Add(time.Hour)}
 }
 func (leaseTo) DeliveriesCreated(*sb.Event, []*sb.Delivery) {}
 func (leaseTo) Wake()                                       {}

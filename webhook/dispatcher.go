@@ -71,7 +71,7 @@ type Config struct {
 	// UserAgent is sent with every request: Switchboard/<version>.
 	UserAgent string
 	// Clock and Jitter default to the system clock and RandomJitter.
-	Clock  Clock
+	Clock  sb.Clock
 	Jitter func() float64
 	Logger *slog.Logger
 	// Registry, if set, receives the delivery metrics.
@@ -111,7 +111,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.UserAgent = "Switchboard/dev"
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = sb.SystemClock{}
 	}
 	if c.Jitter == nil {
 		c.Jitter = RandomJitter
@@ -128,14 +128,15 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// Dispatcher delivers the deliveries of a store. It is the store's
-// switchboard.DeliveryNotifier; Start it, and Stop it to drain.
+// Dispatcher delivers the deliveries of a store. It is the Receiver of its
+// Publisher; Start it, and Stop it to drain.
 type Dispatcher struct {
-	cfg   Config
-	store sb.Store
-	owner string // this process's lease owner id
-	log   *slog.Logger
-	m     *metrics
+	cfg       Config
+	store     sb.Store
+	publisher *Publisher
+	owner     string // this process's lease owner id
+	log       *slog.Logger
+	m         *metrics
 
 	accepting atomic.Bool // new deliveries are leased to us
 	stopping  atomic.Bool
@@ -182,14 +183,21 @@ func New(store sb.Store, cfg Config) (*Dispatcher, error) {
 	d.endpoints.entries = map[string]*endpointEntry{}
 	d.payloads.entries = map[string]*payload{}
 	d.m = newMetrics(cfg.Registry)
+	d.publisher = NewPublisher(d, cfg.Clock)
 	return d, nil
 }
+
+// Publisher returns the publisher of events whose deliveries go to this
+// Dispatcher while it runs (before Start and after Stop they are written
+// unleased, for the recovery loop of whichever dispatcher runs).
+func (d *Dispatcher) Publisher() *Publisher { return d.publisher }
 
 // Owner is the id this Dispatcher leases deliveries under.
 func (d *Dispatcher) Owner() string { return d.owner }
 
-// Start starts the recovery, flush, stats and purge loops. The store
-// should have the Dispatcher as its notifier (store.DB.SetDeliveryNotifier).
+// Start starts the recovery, flush, stats and purge loops. Events published
+// through the Dispatcher's Publisher from now on have their deliveries
+// leased to it and handed over as soon as they commit.
 func (d *Dispatcher) Start(ctx context.Context) {
 	d.ctx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	d.sendCtx, d.cancelSend = context.WithCancel(context.WithoutCancel(ctx))
@@ -253,11 +261,11 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 }
 
 // NewLease leases new deliveries to this Dispatcher while it runs.
-func (d *Dispatcher) NewLease() sb.Lease {
+func (d *Dispatcher) NewLease() Lease {
 	if !d.accepting.Load() {
-		return sb.Lease{}
+		return Lease{}
 	}
-	return sb.Lease{Owner: d.owner, Until: d.cfg.Clock.Now().Add(d.cfg.Lease)}
+	return Lease{Owner: d.owner, Until: d.cfg.Clock.Now().Add(d.cfg.Lease)}
 }
 
 // DeliveriesCreated queues committed deliveries leased to this Dispatcher

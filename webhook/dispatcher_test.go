@@ -30,7 +30,7 @@ import (
 // simple X-Signature and the other headers are as the contract says.
 func TestDeliveryVerifiedByStandardWebhooks(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		h := newHarness(t, url, Config{Clock: RealClock{}, UserAgent: "Switchboard/1.2.3"})
+		h := newHarness(t, url, Config{Clock: sb.SystemClock{}, UserAgent: "Switchboard/1.2.3"})
 		s := newSink(t)
 		ep := h.endpoint(s.srv.URL + "/hook")
 		old := ep.Secrets[0].Secret
@@ -233,8 +233,7 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 			t.Fatalf("a disabled endpoint got a new delivery (%d)", n)
 		}
 		// A delivery made pending again (retry) ends failed, unsent.
-		_, err = h.db.RetryDelivery(h.ctx, h.ws.ID, first.ID, h.clock.Now())
-		must(t, err)
+		h.retry(first.ID)
 		var d *sb.Delivery
 		waitFor(t, "the retried delivery to end", func() bool {
 			d = h.delivery(first.ID)
@@ -382,7 +381,7 @@ func TestDefaultPolicyRefusesLoopback(t *testing.T) {
 func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		const events, concurrency = 1000, 4
-		h := newHarness(t, url, Config{Clock: RealClock{}, Timeout: time.Hour, Concurrency: concurrency})
+		h := newHarness(t, url, Config{Clock: sb.SystemClock{}, Timeout: time.Hour, Concurrency: concurrency})
 		release := make(chan struct{})
 		slow := newSink(t)
 		slow.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {
@@ -445,11 +444,11 @@ func TestRecoveryOfExpiredLeases(t *testing.T) {
 		s := newSink(t)
 		ep := h.endpoint(s.srv.URL)
 		// Another "process" commits deliveries leased to itself, then dies.
-		h.db.SetDeliveryNotifier(deadProcess{until: h.clock.Now().Add(time.Minute)})
+		h.pub = NewPublisher(deadProcess{until: h.clock.Now().Add(time.Minute)}, h.clock)
 		for range 3 {
 			h.event(sb.EventConversationStarted)
 		}
-		h.db.SetDeliveryNotifier(h.d)
+		h.pub = h.d.Publisher()
 		h.d.Poll(h.ctx)
 		if s.count() != 0 {
 			t.Fatal("delivered under another process's lease")
@@ -470,7 +469,7 @@ func TestRecoveryOfExpiredLeases(t *testing.T) {
 // deadProcess leases new deliveries to a process that will never run them.
 type deadProcess struct{ until time.Time }
 
-func (p deadProcess) NewLease() sb.Lease                        { return sb.Lease{Owner: "dead", Until: p.until} }
+func (p deadProcess) NewLease() Lease                           { return Lease{Owner: "dead", Until: p.until} }
 func (deadProcess) DeliveriesCreated(*sb.Event, []*sb.Delivery) {}
 func (deadProcess) Wake()                                       {}
 
@@ -505,15 +504,19 @@ func TestRetryAndReplay(t *testing.T) {
 			}
 		}
 		healthy.Store("yes", true)
-		// Retry one: the store wakes the dispatcher.
-		_, err := h.db.RetryDelivery(h.ctx, h.ws.ID, ids[0], h.clock.Now())
-		must(t, err)
+		// Retry one: the publisher wakes the dispatcher.
+		h.retry(ids[0])
 		if d := h.settled(ids[0], 3); d.Status != sb.DeliverySucceeded {
 			t.Fatalf("retried: %+v", d)
 		}
 		// Replay the rest.
-		replayed, err := h.db.ReplayDeliveries(h.ctx, h.ws.ID, ep.ID, sb.DeliveryFailed, time.Time{}, h.clock.Now(), "", 100)
-		must(t, err)
+		var replayed []string
+		must(t, h.db.Tx(h.ctx, func(q sb.Queries) error {
+			var err error
+			replayed, err = q.ReplayDeliveries(h.ctx, sb.ReplayParams{WorkspaceID: h.ws.ID, EndpointID: ep.ID, Status: sb.DeliveryFailed, Now: h.clock.Now(), Limit: 100})
+			h.pub.DeliveriesDue(q)
+			return err
+		}))
 		if len(replayed) != 2 {
 			t.Fatalf("replayed %v", replayed)
 		}
@@ -538,7 +541,7 @@ func TestRetryAndReplay(t *testing.T) {
 // and releases the deliveries it had not started.
 func TestDrain(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		h := newHarness(t, url, Config{Clock: RealClock{}, Concurrency: 1})
+		h := newHarness(t, url, Config{Clock: sb.SystemClock{}, Concurrency: 1})
 		release := make(chan struct{})
 		s := newSink(t)
 		s.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {
@@ -573,7 +576,7 @@ func TestDrain(t *testing.T) {
 // TestDrainBounded: a drain that runs out of time aborts the attempts in
 // flight and records them as interrupted.
 func TestDrainBounded(t *testing.T) {
-	h := newHarness(t, "sqlite://"+t.TempDir()+"/sb.db", Config{Clock: RealClock{}, Timeout: time.Hour})
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/sb.db", Config{Clock: sb.SystemClock{}, Timeout: time.Hour})
 	release := make(chan struct{})
 	defer close(release)
 	s := newSink(t)
@@ -694,17 +697,17 @@ func TestMetrics(t *testing.T) {
 // rows, every delivery is still attempted exactly once.
 func TestNoDuplicateAttemptsUnderBacklog(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		h := newHarness(t, url, Config{Clock: RealClock{}, QueueSize: 20, Concurrency: 3, BatchSize: 16,
+		h := newHarness(t, url, Config{Clock: sb.SystemClock{}, QueueSize: 20, Concurrency: 3, BatchSize: 16,
 			Timeout: 200 * time.Millisecond, Lease: 500 * time.Millisecond, PollInterval: 20 * time.Millisecond})
 		s := newSink(t)
 		a, b := h.endpoint(s.srv.URL+"/a"), h.endpoint(s.srv.URL+"/b")
 		// A process that died holding 300 events' deliveries.
-		h.db.SetDeliveryNotifier(deadProcess{until: time.Now().Add(300 * time.Millisecond)})
+		h.pub = NewPublisher(deadProcess{until: time.Now().Add(300 * time.Millisecond)}, nil)
 		for range 300 {
 			h.event(sb.EventMessageSent)
 		}
 		// And 200 more for this dispatcher, far more than its queues hold.
-		h.db.SetDeliveryNotifier(h.d)
+		h.pub = h.d.Publisher()
 		for range 200 {
 			h.event(sb.EventMessageSent)
 		}

@@ -165,7 +165,7 @@ func (d *Dispatcher) disable(ctx context.Context, q sb.Queries, ep *sb.WebhookEn
 		"endpoint": map[string]any{"id": ep.ID, "url": ep.URL, "status": ep.Status},
 		"reason":   reason,
 	})
-	if err := q.CreateEvent(ctx, ev); err != nil {
+	if err := d.publisher.Publish(ctx, q, ev); err != nil {
 		return err
 	}
 	disabled[ep.ID] = true

@@ -167,6 +167,7 @@ func (s *sink) requests() []received {
 
 // harness is a store, a workspace and a running Dispatcher.
 type harness struct {
+	pub   *Publisher // publishes the events of event
 	t     *testing.T
 	ctx   context.Context
 	db    *store.DB
@@ -200,7 +201,7 @@ func newHarness(t *testing.T, url string, cfg Config) *harness {
 	d, err := New(h.db, cfg)
 	must(t, err)
 	h.d = d
-	h.db.SetDeliveryNotifier(d)
+	h.pub = d.Publisher()
 	d.Start(h.ctx)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -223,8 +224,18 @@ func (h *harness) endpoint(url string, types ...string) *sb.WebhookEndpoint {
 func (h *harness) event(typ string) *sb.Event {
 	h.t.Helper()
 	e := sb.NewEvent(h.ws.ID, typ, map[string]any{"n": 1, "text": "<héllo & bye>"})
-	must(h.t, h.db.CreateEvent(h.ctx, e))
+	must(h.t, h.db.Tx(h.ctx, func(q sb.Queries) error { return h.pub.Publish(h.ctx, q, e) }))
 	return e
+}
+
+// retry makes a delivery pending and due now, as the API does.
+func (h *harness) retry(id string) {
+	h.t.Helper()
+	must(h.t, h.db.Tx(h.ctx, func(q sb.Queries) error {
+		_, err := q.RetryDelivery(h.ctx, h.ws.ID, id, h.clock.Now())
+		h.pub.DeliveriesDue(q)
+		return err
+	}))
 }
 
 // deliveries lists an endpoint's deliveries, oldest first.

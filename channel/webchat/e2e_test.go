@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/webchat"
@@ -83,8 +84,8 @@ func newStack(t *testing.T) *stack {
 	}
 	base := "http://" + ln.Addr().String()
 	srv := httptest.NewUnstartedServer(httpapi.New(httpapi.Config{PublicURL: base, RateLimit: 1000, RateBurst: 1000},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready, Webchat: chat,
-			Channels: channels, Engines: engines}))
+		httpapi.Deps{App: app.New(app.Config{PublicURL: base}, app.Deps{Store: db, Pipeline: p, Channels: channels, Engines: engines}), Idempotency: db,
+			Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready, Webchat: chat}))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

@@ -10,11 +10,9 @@ import (
 	"github.com/switchboardhq/switchboard/webhook"
 )
 
-// startDelivery starts the outbound webhook dispatcher: from now on the
-// deliveries of committed events are handed to it, and its recovery loop
-// takes over whatever is due in the database (left by a previous run, or
-// by another process).
-func (m *Main) startDelivery(ctx context.Context) error {
+// newDelivery builds the outbound webhook dispatcher, not yet started: the
+// publisher of every event is its Publisher.
+func (m *Main) newDelivery() error {
 	c := m.Config
 	d, err := webhook.New(m.DB, webhook.Config{
 		Policy:       egress.Policy{AllowPrivate: c.WebhookAllowPrivate},
@@ -26,15 +24,22 @@ func (m *Main) startDelivery(ctx context.Context) error {
 		DisableAfter: c.WebhookDisableAfter,
 		Retention:    c.Retention,
 		UserAgent:    "Switchboard/" + Version(),
+		Clock:        m.clock(),
 		Logger:       m.Logger,
 	})
 	if err != nil {
 		return err
 	}
 	m.Dispatcher = d
-	m.DB.SetDeliveryNotifier(d)
-	d.Start(context.WithoutCancel(ctx)) // stopped by Serve's drain or Close
 	return nil
+}
+
+// startDelivery starts the dispatcher: from now on the deliveries of
+// committed events are handed to it, and its recovery loop takes over
+// whatever is due in the database (left by a previous run, or by another
+// process).
+func (m *Main) startDelivery(ctx context.Context) {
+	m.Dispatcher.Start(context.WithoutCancel(ctx)) // stopped by Serve's drain or Close
 }
 
 // stopDelivery drains the dispatcher: attempts in flight finish (until ctx
@@ -47,7 +52,6 @@ func (m *Main) stopDelivery(ctx context.Context) {
 	if err := m.Dispatcher.Stop(ctx); err != nil {
 		m.Logger.Warn("stopping webhook delivery: attempts cut short are made again", "error", err)
 	}
-	m.DB.SetDeliveryNotifier(nil)
 }
 
 // checkDelivery validates the webhook delivery settings.

@@ -45,7 +45,7 @@ func main() {
 const usage = `Usage: switchboard <command> [flags]
 
 Commands:
-  serve           run the API, inbound hooks, workers and dashboard in one process
+  serve           run the API, inbound hooks and workers in one process
   migrate         apply database migrations and exit
   apikey create   print a new API key once (--name N --scopes S1,S2 [--workspace W])
   version         print the version

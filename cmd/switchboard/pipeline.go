@@ -24,6 +24,7 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 		Store:    m.DB,
 		Adapters: m.Channels,
 		Engines:  m.Engines,
+		Events:   m.Dispatcher.Publisher(),
 		Logger:   m.Logger,
 	})
 }

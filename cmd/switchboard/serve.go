@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/egress"
@@ -31,14 +32,17 @@ type Main struct {
 	Config Config
 	Stdout io.Writer // where the first-start key and the URLs are printed
 	Logger *slog.Logger
+	Clock  sb.Clock // the one clock of the process (nil: the system's)
 
 	DB *store.DB
 	// Channels and Engines are the providers of this build (providers.go).
 	Channels sb.Channels
 	Engines  sb.Engines
+	App      *app.Service       // the business operations, for every front end
 	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
 	Webchat  *webchat.Handler   // the web chat widget's WebSocket
 	hub      *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
+	auth     *auth.Authenticator
 	Listener net.Listener
 	HTTP     *http.Server
 	Addr     string // the address actually listened on
@@ -119,6 +123,14 @@ func (m *Main) Serve(ctx context.Context) error {
 	return nil
 }
 
+// clock is the process's clock.
+func (m *Main) clock() sb.Clock {
+	if m.Clock == nil {
+		return sb.SystemClock{}
+	}
+	return m.Clock
+}
+
 // Start opens everything and listens, without serving yet.
 func (m *Main) Start(ctx context.Context) error {
 	if err := m.Open(ctx); err != nil {
@@ -136,14 +148,22 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
+	m.auth = auth.New(m.DB, m.Logger)
 	m.hub = webchat.NewHub()
 	m.Channels, m.Engines = m.providers(m.hub)
+	if err := m.newDelivery(); err != nil {
+		return err
+	}
 	m.Pipeline = m.newPipeline()
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.Webchat = m.newWebchat()
-	if err := m.startDelivery(ctx); err != nil {
-		return err
-	}
+	m.startDelivery(ctx)
+	m.App = app.New(app.Config{
+		PublicURL: m.Config.PublicURL,
+		// Endpoint URLs are checked as the dispatcher will connect.
+		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
+	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
+		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Logger: m.Logger})
 	m.HTTP = &http.Server{
 		Handler:           m.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -169,18 +189,15 @@ func (m *Main) handler() http.Handler {
 		PublicURL: m.Config.PublicURL,
 		RateLimit: m.Config.RateLimit,
 		RateBurst: m.Config.RateBurst,
-		// Endpoint URLs are checked as the dispatcher will connect.
-		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
 	}, httpapi.Deps{
-		Store:    m.DB,
-		Auth:     auth.New(m.DB, m.Logger),
-		Logger:   m.Logger,
-		Ready:    m.DB.Ready,
-		Registry: reg,
-		Pipeline: m.Pipeline,
-		Webchat:  m.Webchat,
-		Channels: m.Channels,
-		Engines:  m.Engines,
+		App:         m.App,
+		Idempotency: m.DB,
+		Auth:        m.auth,
+		Clock:       m.clock(),
+		Logger:      m.Logger,
+		Ready:       m.DB.Ready,
+		Registry:    reg,
+		Webchat:     m.Webchat,
 	})
 }
 
@@ -229,7 +246,7 @@ func ensureWorkspace(ctx context.Context, db sb.Store, name string) (*sb.Workspa
 func (m *Main) printBanner(createdKey string) {
 	base := "http://" + m.Addr
 	fmt.Fprintf(m.Stdout, "Switchboard %s is running on %s\n", Version(), redactURL(m.Config.DatabaseURL))
-	fmt.Fprintf(m.Stdout, "  Dashboard:  %s/\n", base)
+	fmt.Fprintf(m.Stdout, "  Home page:  %s/\n", base)
 	fmt.Fprintf(m.Stdout, "  API:        %s/api/v1  (OpenAPI document: %s/api/v1/openapi.json)\n", base, base)
 	if createdKey != "" {
 		fmt.Fprintf(m.Stdout, "\nAdmin API key for the default workspace (shown once; store it now):\n  %s\n\n", createdKey)

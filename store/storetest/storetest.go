@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // Run runs the conformance suite against the stores that open returns.
@@ -92,6 +93,7 @@ type fixture struct {
 	ch   *switchboard.Channel
 	ct   *switchboard.Contact
 	conv *switchboard.Conversation
+	pub  *webhook.Publisher // publishes the events of newEvent
 }
 
 func newFixture(t *testing.T, s switchboard.Store) *fixture {
@@ -202,7 +204,7 @@ func (f *fixture) newMessage(t *testing.T, conv *switchboard.Conversation, direc
 func (f *fixture) newEvent(t *testing.T, workspaceID, typ string) *switchboard.Event {
 	t.Helper()
 	e := switchboard.NewEvent(workspaceID, typ, map[string]any{"n": 1, "text": "héllo"})
-	must(t, f.s.CreateEvent(f.ctx, e))
+	must(t, f.publish(e))
 	return e
 }
 

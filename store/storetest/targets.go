@@ -16,7 +16,7 @@ import (
 func testDeliveryTargetsFollowEndpoints(t *testing.T, f *fixture) {
 	event := func(q switchboard.Queries) *switchboard.Event {
 		e := switchboard.NewEvent(f.ws.ID, switchboard.EventMessageSent, map[string]any{"n": 1})
-		must(t, q.CreateEvent(f.ctx, e))
+		must(t, f.pub.Publish(f.ctx, q, e))
 		return e
 	}
 	newEndpoint := func(q switchboard.Queries) *switchboard.WebhookEndpoint {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/webhook"
 )
 
 func (f *fixture) newEndpoint(t *testing.T, workspaceID string, types ...string) *switchboard.WebhookEndpoint {
@@ -97,15 +98,15 @@ func testWebhookEndpoints(t *testing.T, f *fixture) {
 	wantNotFound(t, err)
 }
 
-// recorder is a DeliveryNotifier that remembers what it was told.
+// recorder is a webhook.Receiver that remembers what it was told.
 type recorder struct {
 	mu      sync.Mutex
-	lease   switchboard.Lease
+	lease   webhook.Lease
 	created map[string][]*switchboard.Delivery // by event id
 	wakes   int
 }
 
-func (r *recorder) NewLease() switchboard.Lease { return r.lease }
+func (r *recorder) NewLease() webhook.Lease { return r.lease }
 
 func (r *recorder) DeliveriesCreated(e *switchboard.Event, ds []*switchboard.Delivery) {
 	r.mu.Lock()
@@ -119,21 +120,18 @@ func (r *recorder) Wake() {
 	r.mu.Unlock()
 }
 
-// notifiable is implemented by stores that hand new deliveries to a
-// dispatcher.
-type notifiable interface {
-	SetDeliveryNotifier(n switchboard.DeliveryNotifier)
+// notifier makes the events of the fixture publish their deliveries
+// leased as the returned recorder says, and tell it about them.
+func (f *fixture) notifier(t *testing.T, lease webhook.Lease) *recorder {
+	t.Helper()
+	r := &recorder{lease: lease, created: map[string][]*switchboard.Delivery{}}
+	f.pub = webhook.NewPublisher(r, nil)
+	return r
 }
 
-func (f *fixture) notifier(t *testing.T, lease switchboard.Lease) *recorder {
-	t.Helper()
-	n, ok := f.s.(notifiable)
-	if !ok {
-		t.Skip("the store does not take a delivery notifier")
-	}
-	r := &recorder{lease: lease, created: map[string][]*switchboard.Delivery{}}
-	n.SetDeliveryNotifier(r)
-	return r
+// publish publishes e in a transaction of its own.
+func (f *fixture) publish(e *switchboard.Event) error {
+	return f.s.Tx(f.ctx, func(q switchboard.Queries) error { return f.pub.Publish(f.ctx, q, e) })
 }
 
 func testEventDeliveries(t *testing.T, f *fixture) {
@@ -145,7 +143,7 @@ func testEventDeliveries(t *testing.T, f *fixture) {
 	must(t, f.s.UpdateEndpoint(f.ctx, off))
 	elsewhere := f.newEndpoint(t, f.workspace(t, "other").ID)
 	until := time.Now().Add(time.Minute).UTC().Truncate(time.Microsecond)
-	rec := f.notifier(t, switchboard.Lease{Owner: "proc-1", Until: until})
+	rec := f.notifier(t, webhook.Lease{Owner: "proc-1", Until: until})
 
 	sent := f.newEvent(t, f.ws.ID, switchboard.EventMessageSent)
 	started := f.newEvent(t, f.ws.ID, switchboard.EventConversationStarted)
@@ -176,7 +174,7 @@ func testEventDeliveries(t *testing.T, f *fixture) {
 	// when disabled; another workspace's endpoint is not found.
 	test := switchboard.NewEvent(f.ws.ID, switchboard.EventWebhookTest, map[string]any{"message": "hi"})
 	test.TargetEndpointID = exact.ID
-	must(t, f.s.CreateEvent(f.ctx, test))
+	must(t, f.publish(test))
 	if ds := f.deliveriesOf(t, exact, ""); len(ds) != 2 || ds[1].EventID != test.ID {
 		t.Fatalf("targeted event: %d deliveries", len(ds))
 	}
@@ -185,14 +183,14 @@ func testEventDeliveries(t *testing.T, f *fixture) {
 	}
 	stray := switchboard.NewEvent(f.ws.ID, switchboard.EventWebhookTest, map[string]any{})
 	stray.TargetEndpointID = elsewhere.ID
-	wantNotFound(t, f.s.CreateEvent(f.ctx, stray))
+	wantNotFound(t, f.publish(stray))
 	_, err := f.s.GetEvent(f.ctx, f.ws.ID, stray.ID)
 	wantNotFound(t, err) // the event went with the failed delivery
 
 	// A rolled-back event leaves no delivery and tells nobody.
 	rolled := switchboard.NewEvent(f.ws.ID, switchboard.EventMessageSent, map[string]any{})
 	err = f.s.Tx(f.ctx, func(q switchboard.Queries) error {
-		must(t, q.CreateEvent(f.ctx, rolled))
+		must(t, f.pub.Publish(f.ctx, q, rolled))
 		return errRollback
 	})
 	if err != errRollback {
@@ -208,7 +206,7 @@ func testEventDeliveries(t *testing.T, f *fixture) {
 	rec.mu.Unlock()
 
 	// Without a lease owner, deliveries are created unleased.
-	rec.lease = switchboard.Lease{}
+	rec.lease = webhook.Lease{}
 	free := f.newEvent(t, f.ws.ID, switchboard.EventMessageSent)
 	for _, d := range f.deliveriesOf(t, messages, "") {
 		if d.EventID == free.ID && (d.LeaseOwner != "" || d.LeaseExpiresAt != nil) {
@@ -218,7 +216,7 @@ func testEventDeliveries(t *testing.T, f *fixture) {
 }
 
 func testDeliveryClaims(t *testing.T, f *fixture) {
-	f.notifier(t, switchboard.Lease{}) // deliveries start unleased
+	f.notifier(t, webhook.Lease{}) // deliveries start unleased
 	a := f.newEndpoint(t, f.ws.ID)
 	b := f.newEndpoint(t, f.ws.ID)
 	for range 3 {
@@ -280,7 +278,7 @@ func testDeliveryClaims(t *testing.T, f *fixture) {
 // testConcurrentClaims: claims racing from many goroutines never hand out
 // one delivery twice.
 func testConcurrentClaims(t *testing.T, f *fixture) {
-	f.notifier(t, switchboard.Lease{})
+	f.notifier(t, webhook.Lease{})
 	f.newEndpoint(t, f.ws.ID)
 	f.newEndpoint(t, f.ws.ID)
 	const events = 60
@@ -328,7 +326,7 @@ func testConcurrentClaims(t *testing.T, f *fixture) {
 }
 
 func testDeliveryAttempts(t *testing.T, f *fixture) {
-	f.notifier(t, switchboard.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
+	f.notifier(t, webhook.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
 	ep := f.newEndpoint(t, f.ws.ID)
 	ev := f.newEvent(t, f.ws.ID, switchboard.EventMessageSent)
 	d := f.deliveriesOf(t, ep, "")[0]
@@ -411,7 +409,7 @@ func (f *fixture) finish(t *testing.T, d *switchboard.Delivery, owner, status st
 }
 
 func testRetryAndReplay(t *testing.T, f *fixture) {
-	f.notifier(t, switchboard.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
+	f.notifier(t, webhook.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
 	ep := f.newEndpoint(t, f.ws.ID)
 	for range 5 {
 		f.newEvent(t, f.ws.ID, switchboard.EventMessageSent)
@@ -439,7 +437,7 @@ func testRetryAndReplay(t *testing.T, f *fixture) {
 	var replayed []string
 	after := ""
 	for {
-		page, err := f.s.ReplayDeliveries(f.ctx, f.ws.ID, ep.ID, switchboard.DeliveryFailed, ds[1].CreatedAt, at, after, 2)
+		page, err := f.s.ReplayDeliveries(f.ctx, switchboard.ReplayParams{WorkspaceID: f.ws.ID, EndpointID: ep.ID, Status: switchboard.DeliveryFailed, Since: ds[1].CreatedAt, Now: at, After: after, Limit: 2})
 		must(t, err)
 		replayed = append(replayed, page...)
 		if len(page) < 2 {
@@ -453,12 +451,12 @@ func testRetryAndReplay(t *testing.T, f *fixture) {
 	if n := len(f.deliveriesOf(t, ep, switchboard.DeliveryPending)); n != 4 {
 		t.Fatalf("%d pending after retry and replay, want 4", n)
 	}
-	page, err := f.s.ReplayDeliveries(f.ctx, f.workspace(t, "third").ID, ep.ID, switchboard.DeliverySucceeded, time.Time{}, at, "", 10)
+	page, err := f.s.ReplayDeliveries(f.ctx, switchboard.ReplayParams{WorkspaceID: f.workspace(t, "third").ID, EndpointID: ep.ID, Status: switchboard.DeliverySucceeded, Now: at, Limit: 10})
 	must(t, err)
 	if len(page) != 0 {
 		t.Fatal("replayed another workspace's deliveries")
 	}
-	page, err = f.s.ReplayDeliveries(f.ctx, f.ws.ID, ep.ID, switchboard.DeliverySucceeded, time.Time{}, at, "", 10)
+	page, err = f.s.ReplayDeliveries(f.ctx, switchboard.ReplayParams{WorkspaceID: f.ws.ID, EndpointID: ep.ID, Status: switchboard.DeliverySucceeded, Now: at, Limit: 10})
 	must(t, err)
 	if len(page) != 1 || page[0] != ds[2].ID {
 		t.Fatalf("replayed succeeded %v", page)
@@ -466,7 +464,7 @@ func testRetryAndReplay(t *testing.T, f *fixture) {
 }
 
 func testBacklogAndPurge(t *testing.T, f *fixture) {
-	f.notifier(t, switchboard.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
+	f.notifier(t, webhook.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
 	a := f.newEndpoint(t, f.ws.ID)
 	b := f.newEndpoint(t, f.ws.ID, switchboard.EventMessageSent)
 	f.newEvent(t, f.ws.ID, switchboard.EventConversationStarted)
@@ -541,12 +539,12 @@ func testBacklogAndPurge(t *testing.T, f *fixture) {
 // reports the others as lost, whatever the batch's size.
 func testSaveAttempts(t *testing.T, f *fixture) {
 	for _, size := range []int{3, 40} {
-		rec := f.notifier(t, switchboard.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
+		rec := f.notifier(t, webhook.Lease{Owner: "p1", Until: time.Now().Add(time.Hour)})
 		ep := f.newEndpoint(t, f.ws.ID)
 		for range size {
 			f.newEvent(t, f.ws.ID, switchboard.EventMessageSent)
 		}
-		rec.lease = switchboard.Lease{Owner: "p2", Until: time.Now().Add(time.Hour)}
+		rec.lease = webhook.Lease{Owner: "p2", Until: time.Now().Add(time.Hour)}
 		stolen := f.newEvent(t, f.ws.ID, switchboard.EventMessageSent) // held by p2
 		ds := f.deliveriesOf(t, ep, "")
 		at := time.Now().UTC().Truncate(time.Microsecond)

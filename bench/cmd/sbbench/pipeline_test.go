@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bench/loadgen"
 	"github.com/switchboardhq/switchboard/bot/builtin"
@@ -52,8 +53,8 @@ func switchboardServer(t *testing.T) string {
 	})
 	p.Start(ctx)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{PublicURL: "http://sb.invalid", RateLimit: 1e6, RateBurst: 1e6},
-		httpapi.Deps{Store: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Pipeline: p,
-			Channels: channels, Engines: engines}))
+		httpapi.Deps{App: app.New(app.Config{PublicURL: "http://sb.invalid"}, app.Deps{Store: db, Pipeline: p, Channels: channels, Engines: engines}),
+			Idempotency: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry()}))
 	t.Cleanup(func() {
 		srv.Close()
 		stop, cancel := context.WithTimeout(ctx, 10*time.Second)

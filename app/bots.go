@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// CreateBotParams are a new bot's name, engine and engine configuration.
+type CreateBotParams struct {
+	Name   string          `json:"name"`
+	Engine string          `json:"engine"`
+	Config json.RawMessage `json:"config"`
+}
+
+// ListBots returns a page of the workspace's bots.
+func (s *Service) ListBots(ctx context.Context, ws string, p sb.Page) ([]*sb.Bot, error) {
+	return s.store.ListBots(ctx, ws, p)
+}
+
+// GetBot returns one bot, without its secrets.
+func (s *Service) GetBot(ctx context.Context, ws, id string) (*sb.Bot, error) {
+	return s.store.GetBot(ctx, ws, id)
+}
+
+// CreateBot creates a bot. A secret Switchboard generates for it (the
+// webhook engine's signing secret) is in the returned bot's config, this
+// once.
+func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams) (*sb.Bot, error) {
+	var v sb.Validation
+	if req.Name == "" || len(req.Name) > 200 {
+		v.Add("name", "is required, at most 200 characters")
+	}
+	engine, ok := s.engines.Lookup(req.Engine)
+	if !ok { // an engine this build does not have is refused, not failed at every turn
+		v.Add("engine", "must be one of "+strings.Join(s.engines.Names(), ", "))
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	config, secrets, err := engine.ParseConfig(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	var generated map[string]string
+	if g, ok := engine.(sb.SecretGenerator); ok {
+		if secrets == nil {
+			secrets = map[string]string{}
+		}
+		generated = g.GenerateSecrets(secrets)
+	}
+	now := s.now()
+	bot := &sb.Bot{
+		ID: sb.NewID(sb.PrefixBot), WorkspaceID: ws, Name: req.Name, Engine: req.Engine,
+		Config: config, Secrets: secrets, Status: sb.BotDraft, Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.write(ctx, func(q sb.Queries) error { return q.CreateBot(ctx, bot) }); err != nil {
+		return nil, err
+	}
+	if len(generated) > 0 { // shown once, in this response
+		shown := *bot
+		shown.Config = withFields(bot.Config, generated)
+		return &shown, nil
+	}
+	return bot, nil
+}
+
+// withFields returns a JSON object with more string fields.
+func withFields(obj json.RawMessage, fields map[string]string) json.RawMessage {
+	m := map[string]any{}
+	_ = json.Unmarshal(obj, &m)
+	for name, value := range fields {
+		m[name] = value
+	}
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// DeleteBot deletes a bot; its channels stay, without a bot.
+func (s *Service) DeleteBot(ctx context.Context, ws, id string) error {
+	if err := s.write(ctx, func(q sb.Queries) error { return q.DeleteBot(ctx, ws, id) }); err != nil {
+		return err
+	}
+	s.forget(id)
+	return nil
+}
+
+// ReplaceBotConfig replaces the engine configuration (a JSON object),
+// validated by the engine. Secret fields left out keep their stored value,
+// so a client can change a webhook bot's url without sending its secret
+// again. The bot goes back to draft.
+func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json.RawMessage) (*sb.Bot, error) {
+	if err := requireJSONObject(body); err != nil {
+		return nil, err
+	}
+	var bot *sb.Bot
+	err := s.write(ctx, func(q sb.Queries) error {
+		var err error
+		bot, err = q.GetBot(ctx, ws, id)
+		if err != nil {
+			return err
+		}
+		config, secrets, err := s.engines.ParseConfig(bot.Engine, body)
+		if err != nil {
+			return err
+		}
+		for k, v := range bot.Secrets {
+			if _, ok := secrets[k]; !ok {
+				if secrets == nil {
+					secrets = map[string]string{}
+				}
+				secrets[k] = v
+			}
+		}
+		bot.Config, bot.Secrets, bot.Status, bot.UpdatedAt = config, secrets, sb.BotDraft, s.now()
+		return q.UpdateBot(ctx, bot)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.forget(bot.ID)
+	return bot, nil
+}
+
+// requireJSONObject checks that a body is a JSON object.
+func requireJSONObject(body []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		return sb.Invalid("body", "must be a JSON object")
+	}
+	return nil
+}
