@@ -155,22 +155,6 @@ func respondRendered(w http.ResponseWriter, items []sb.Rendered, p sb.Page) erro
 // cursor is the opaque cursor of the page after the item with the given id.
 func cursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
-// optional is a field of a partial update: absent, null, or a value.
-type optional[T any] struct {
-	Set   bool
-	Null  bool
-	Value T
-}
-
-func (o *optional[T]) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		o.Null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.Value)
-}
-
 // pathID returns the named path parameter if it has the resource's prefix;
 // an id of the wrong shape cannot exist, so it is not found.
 func pathID(r *http.Request, name, prefix, kind string) (string, error) {
