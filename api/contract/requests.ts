@@ -180,6 +180,9 @@ const byContact: Body<"/api/v1/conversations", "post"> = {
   metadata: { order_id: "1042", priority: 2 },
 };
 
+// @ts-expect-error a contact_id or a user_id names the person
+const nobody: Body<"/api/v1/conversations", "post"> = { channel_id: "ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD" };
+
 const end: Body<"/api/v1/conversations/{id}", "put"> = { status: "ended", metadata: { outcome: "resolved" } };
 
 // @ts-expect-error only agents and bots send through the API
@@ -193,7 +196,7 @@ export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
   "POST /api/v1/channels": [apiChannel, telegram, slack, apiChannelWithBot, whatsapp, messenger, twilio, webchat, wrongSetting],
   "PATCH /api/v1/channels/{id}": [newToken, newSessionSecret, detach],
   "POST /hooks/channels/{id}": [inboundBody, update],
-  "POST /api/v1/conversations": [conversation, byContact],
+  "POST /api/v1/conversations": [conversation, byContact, nobody],
   "PUT /api/v1/conversations/{id}": [handoff, end],
   "POST /api/v1/conversations/{id}/messages": [agentMessage, botReply, asUser],
   "POST /api/v1/messages": [proactive],

@@ -2,7 +2,8 @@ package sbclient
 
 // Bodies builds request bodies through the generated union helpers: a
 // per-engine or per-type body is set with From… (which writes the
-// discriminator) and read back with ValueByDiscriminator.
+// discriminator) and read back with ValueByDiscriminator; a conversation
+// names its person by contact or by platform user.
 func Bodies() ([]any, error) {
 	var bot CreateBotRequest
 	err := bot.FromCreateWebhookBotRequest(CreateWebhookBotRequest{
@@ -26,6 +27,14 @@ func Bodies() ([]any, error) {
 		return nil, err
 	}
 	metadata := map[string]interface{}{"order_id": "1042"}
-	conversation := CreateConversationRequest{ChannelId: "ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD", Metadata: &metadata}
+	var conversation CreateConversationRequest
+	err = conversation.FromCreateConversationWithUserRequest(CreateConversationWithUserRequest{
+		ChannelId: "ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD",
+		UserId:    "u-42",
+		Metadata:  &metadata,
+	})
+	if err != nil {
+		return nil, err
+	}
 	return []any{bot, typed, conversation}, nil
 }
