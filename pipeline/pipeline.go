@@ -9,16 +9,16 @@
 //	        message, events,      replies queued,       transaction: sent or
 //	        the bot-turn job      send jobs, handoff    failed, event
 //
-// Every arrow is a durable job (switchboard.Job) of the job queue (package
-// queue, where the bot turn and the send are registered as kinds) written
-// in the transaction of the step before it and deleted in the transaction
-// that records its outcome, so a crash between any two steps leaves the job
-// to be run again and never runs a finished step twice. After a
-// transaction commits, its jobs are handed to the in-process runner at once
-// (no polling delay), with the rows they need; a poller claims, with
-// leases, whatever is due and not held: jobs of a process that died,
-// retries whose time has come, jobs written by other processes sharing a
-// PostgreSQL database.
+// Every arrow is a durable job (switchboard.Job) written in the transaction
+// of the step before it and deleted in the transaction that records its
+// outcome, so a crash between any two steps leaves the job to be run again
+// and never runs a finished step twice. The bot turn and the send are kinds
+// registered on the job queue (package queue): after a transaction
+// commits, its jobs are handed to this process's runner at once (no polling
+// delay) with the rows the step before read, so that they are not read
+// again; a poller claims, with leases, whatever is due and not held: jobs
+// of a process that died, retries whose time has come, jobs written by
+// other processes sharing a PostgreSQL database.
 //
 // Exactly once, where it can be had: the bot turn stores its replies and
 // deletes its job in one transaction that fails if another process took the
