@@ -100,13 +100,12 @@ func (p *Pipeline) channelGone(ctx context.Context, id string) bool {
 }
 
 // receive stores one inbound message, and the bot turn that answers it;
-// dup reports a repeat. A repeat is
-// found by the insert of the message (the unique platform id): a repeat
-// finds its contact and conversation in place and so writes nothing before
-// it. If something was written for it all the same (the conversation ended
-// since the first delivery), the transaction is rolled back
-// (errDuplicateRace) and written again with checkFirst, which looks for the
-// repeat before anything else.
+// dup reports a repeat. A repeat is found by the insert of the message (the
+// unique platform id): a repeat finds its contact and conversation in place
+// and so writes nothing before it. If something was written for it all the
+// same (the conversation ended since the first delivery), the transaction
+// is rolled back (errDuplicateRace) and written again with checkFirst,
+// which looks for the repeat before anything else.
 func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time, checkFirst bool) (dup bool, err error) {
 	var ext *string
 	if in.ExternalID != "" {
