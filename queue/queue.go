@@ -224,9 +224,9 @@ type NewJob[P any] struct {
 	// RunAt is when the job falls due (default now).
 	RunAt time.Time
 	// Hold writes the job held by this process, claimed from the start (one
-	// attempt counted): it runs here after the commit without a claim of
-	// its own, and if this process dies first, it is taken over as
-	// interrupted when its lease expires.
+	// attempt counted): it runs here right after the commit, whatever
+	// RunAt says, without a claim of its own; if this process dies first,
+	// it is taken over as interrupted when its lease expires.
 	Hold bool
 }
 
