@@ -3,7 +3,7 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: help run test test-short lint fuzz bench bench-go build
+.PHONY: help run test test-short lint contract fuzz bench bench-go build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
+
+contract: ## check api/openapi.json with redocly lint and clients generated from it (TypeScript, Go)
+	.ci/contract
 
 # go test -fuzz sometimes ends a run that found nothing with "context
 # deadline exceeded" when its time is up while a worker is still busy; a

@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// Job kinds: the durable steps of the message pipeline that run after the
-// transaction that asked for them.
+// Job kinds of the message pipeline: the durable steps that run after the
+// transaction that asked for them. Package pipeline registers their workers
+// on the job queue (package queue); other kinds of background work register
+// their own.
 const (
 	JobBotTurn = "bot_turn" // run the conversation's bot on one inbound message
 	JobSend    = "send"     // send one outbound message through its channel
@@ -46,8 +48,8 @@ type Job struct {
 	CreatedAt   time.Time
 }
 
-// JobQueries are the operations on jobs, and the few reads the pipeline
-// needs beyond the resource operations.
+// JobQueries are the operations on jobs (package queue uses them), and the
+// few reads the pipeline needs beyond the resource operations.
 //
 // Errors: CompleteJob, RetryJob and ReleaseJob answer ENotFound when the job
 // is gone or its lease token is no longer the caller's (another process took

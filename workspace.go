@@ -14,6 +14,10 @@ type Workspace struct {
 
 // Scopes an API key or token can hold. ScopeAdmin implies all others within
 // its workspace.
+//
+// ScopeReadIntegrations and ScopeWriteIntegrations are the scopes of the
+// integrations API, which does not exist yet: they are not in AllScopes, so
+// no key can be given them and no document lists them, until it does.
 const (
 	ScopeReadBots           = "read:bots"
 	ScopeWriteBots          = "write:bots"
@@ -30,11 +34,12 @@ const (
 	ScopeAdmin              = "admin"
 )
 
-// AllScopes lists every scope in the order of the contract.
+// AllScopes lists every scope an operation of this build requires, in the
+// order of the contract: the scopes an API key can be given.
 var AllScopes = []string{
 	ScopeReadBots, ScopeWriteBots, ScopeReadChannels, ScopeWriteChannels,
 	ScopeReadConversations, ScopeWriteConversations, ScopeReadMessages, ScopeWriteMessages,
-	ScopeReadWebhooks, ScopeWriteWebhooks, ScopeReadIntegrations, ScopeWriteIntegrations,
+	ScopeReadWebhooks, ScopeWriteWebhooks,
 	ScopeAdmin,
 }
 

@@ -12,6 +12,11 @@
 // operation follows the API's conventions (scopes, standard headers and
 // errors, idempotency, pagination) and that its webhooks section and schemas
 // agree with the event types and domain types of package switchboard.
+//
+// api/contract holds the other half of those checks, run by .ci/contract
+// (make contract): redocly lint, and TypeScript and Go clients generated
+// from the document (openapi-typescript, oapi-codegen), which must build
+// every request body.
 package api
 
 import _ "embed"

@@ -62,7 +62,9 @@ func TestAuthEveryRoute(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
 		e := newEnv(t, dbURL)
 		f := e.fixtures(t)
-		unrelated := e.key(e.ws, sb.ScopeReadIntegrations)
+		// A key lacking the route's scope: read:bots, or read:channels for
+		// the routes read:bots grants.
+		readBots, readChannels := e.key(e.ws, sb.ScopeReadBots), e.key(e.ws, sb.ScopeReadChannels)
 		before := e.snapshot(t)
 		for _, r := range e.api.Routes() {
 			if r.Scope == "" {
@@ -73,6 +75,10 @@ func TestAuthEveryRoute(t *testing.T) {
 			e.call(r.Method, path, "", body).problem(t, 401, sb.EUnauthorized, "")
 			e.call(r.Method, path, "sbk_not-a-real-key", body).problem(t, 401, sb.EUnauthorized, "")
 			e.call(r.Method, path, e.admin, body, "Authorization", "Basic abc").problem(t, 401, sb.EUnauthorized, "")
+			unrelated := readBots
+			if r.Scope == sb.ScopeReadBots {
+				unrelated = readChannels
+			}
 			e.call(r.Method, path, unrelated, body).problem(t, 403, sb.EForbidden, "")
 			if strings.Contains(r.Path, "{id}") {
 				e.call(r.Method, path, e.other, body).problem(t, 404, sb.ENotFound, "")

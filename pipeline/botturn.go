@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -36,7 +35,7 @@ type turnInput struct {
 // that is no longer active (an agent took over, it ended) gets no answer.
 // A retryable engine failure is retried on the bot schedule; a final one
 // emits bot.error.
-func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, in *turnInput) {
+func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, pl *botTurnPayload, in *turnInput) {
 	var err error
 	if in != nil { // handed over by the ingest that wrote the job
 		in.bot, err = p.bot(ctx, j.WorkspaceID, *in.conv.BotID)
@@ -44,13 +43,7 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, in *turnInput) {
 			in, err = nil, nil
 		}
 	} else {
-		var pl botTurnPayload
-		if err := json.Unmarshal(j.Payload, &pl); err != nil {
-			p.log.Error("pipeline: bad bot-turn payload; dropping the job", "job", j.ID, "error", err)
-			p.finish(ctx, j, nil)
-			return
-		}
-		in, err = p.readTurn(ctx, j.WorkspaceID, &pl)
+		in, err = p.readTurn(ctx, j.WorkspaceID, pl)
 	}
 	if err != nil {
 		if sb.ErrorCode(err) == sb.ENotFound { // erased meanwhile: nothing to answer
@@ -138,18 +131,21 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 	if l := p.adapters.Spec(in.ch.Type).TextLimit; l > 0 {
 		limit = min(limit, l)
 	}
-	var jobs []task
+	queued := 0
 	for _, reply := range a.Replies {
 		reply = strings.TrimSpace(strings.ToValidUTF8(clean(reply), "\uFFFD"))
 		for _, text := range splitText(reply, limit) {
-			if len(jobs) == maxReplies || strings.TrimSpace(text) == "" {
+			if queued == maxReplies || strings.TrimSpace(text) == "" {
 				continue
 			}
-			m, job, err := queueMessage(ctx, q, &conv, sb.SenderBot, text, in.msg.Thread, now, p.leaseFor(hold, now))
+			m, err := queueMessage(ctx, q, &conv, sb.SenderBot, text, in.msg.Thread, now)
 			if err != nil {
 				return err
 			}
-			jobs = append(jobs, task{job: job, hint: &sendInput{msg: m, ch: in.ch, contact: in.contact}})
+			if err := p.enqueueSend(ctx, q, m, hold, &sendInput{msg: m, ch: in.ch, contact: in.contact}); err != nil {
+				return err
+			}
+			queued++
 		}
 	}
 	if a.Handoff {
@@ -162,11 +158,8 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		}
 		conv.LastActivityAt = full.LastActivityAt
 	}
-	if len(jobs) > 0 {
-		if err := touch(ctx, q, &conv, now); err != nil {
-			return err
-		}
-		q.AfterCommit(func() { p.run.submit(jobs...) })
+	if queued > 0 {
+		return touch(ctx, q, &conv, now)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/pipeline"
@@ -146,4 +147,39 @@ func (e *env) messagesOf(convID string) []*sb.Message {
 	list, err := e.db.ListMessages(e.ctx, e.ws.ID, convID, sb.Page{Limit: 200})
 	must(e.t, err)
 	return list
+}
+
+// TestQueueMessageWithoutPipeline: a message queued where no pipeline runs
+// (a nil *Pipeline) gets a send job written due, which a pipeline's poller
+// claims and sends.
+func TestQueueMessageWithoutPipeline(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
+		e := newEnv(t, url)
+		rcv := newAPIReceiver(t)
+		ch := e.newChannel(sb.ChannelAPI, nil, map[string]any{"callback_url": rcv.URL}, map[string]string{"secret": signature.NewSecret()})
+		contact := &sb.Contact{WorkspaceID: e.ws.ID, ChannelID: ch.ID, ExternalID: "u-1"}
+		must(t, e.db.CreateContact(e.ctx, contact))
+		var msg *sb.Message
+		must(t, e.db.Tx(e.ctx, func(q sb.Queries) error {
+			conv, err := pipeline.StartConversation(e.ctx, q, nil, pipeline.NewConversation{Channel: ch, Contact: contact, Now: e.clock.Now()})
+			if err != nil {
+				return err
+			}
+			var none *pipeline.Pipeline
+			msg, err = none.QueueMessage(e.ctx, q, conv, sb.SenderAgent, "Hi, Ann here.")
+			return err
+		}))
+		if e.p.Pending() != 0 {
+			t.Fatal("a pipeline was handed the job of a message it did not queue")
+		}
+		e.clock.Advance(5 * time.Minute) // the job is due at the wall clock's now, ahead of the env's
+		if n := e.run(); n != 1 {
+			t.Fatalf("ran %d jobs, want the send", n)
+		}
+		equal(t, "webhook-ids", rcv.received(), []string{msg.ID})
+		if m := e.messagesOf(msg.ConversationID)[0]; m.Status != sb.MessageSent {
+			t.Fatalf("message %+v, want sent", m)
+		}
+		e.noJobsLeft()
+	})
 }

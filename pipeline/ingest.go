@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/webhook"
 )
 
@@ -48,12 +49,11 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 	var err error
 	for try := 0; try < 3; try++ {
 		checkFirst := try > 0
-		err = p.commit.do(ctx, func(q sb.Queries) error {
+		err = p.commit.Do(ctx, func(q sb.Queries) error {
 			out = IngestResult{}
 			now := p.now()
-			var jobs []task
 			for i := range res.Messages {
-				job, dup, err := p.receive(ctx, q, ch, &res.Messages[i], now, checkFirst)
+				dup, err := p.receive(ctx, q, ch, &res.Messages[i], now, checkFirst)
 				if err != nil {
 					return err
 				}
@@ -62,9 +62,6 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 					continue
 				}
 				out.Stored++
-				if job.job != nil {
-					jobs = append(jobs, job)
-				}
 			}
 			for i := range res.Statuses {
 				applied, err := p.applyStatus(ctx, q, ch, &res.Statuses[i])
@@ -74,9 +71,6 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 				if applied {
 					out.Statuses++
 				}
-			}
-			if len(jobs) > 0 {
-				q.AfterCommit(func() { p.run.submit(jobs...) })
 			}
 			return nil
 		})
@@ -106,14 +100,14 @@ func (p *Pipeline) channelGone(ctx context.Context, id string) bool {
 	return true
 }
 
-// receive stores one inbound message; dup reports a repeat. A repeat is
-// found by the insert of the message (the unique platform id): a repeat
-// finds its contact and conversation in place and so writes nothing before
-// it. If something was written for it all the same (the conversation ended
-// since the first delivery), the transaction is rolled back
-// (errDuplicateRace) and written again with checkFirst, which looks for the
-// repeat before anything else.
-func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time, checkFirst bool) (job task, dup bool, err error) {
+// receive stores one inbound message, and the bot turn that answers it;
+// dup reports a repeat. A repeat is found by the insert of the message (the
+// unique platform id): a repeat finds its contact and conversation in place
+// and so writes nothing before it. If something was written for it all the
+// same (the conversation ended since the first delivery), the transaction
+// is rolled back (errDuplicateRace) and written again with checkFirst,
+// which looks for the repeat before anything else.
+func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time, checkFirst bool) (dup bool, err error) {
 	var ext *string
 	if in.ExternalID != "" {
 		ext = &in.ExternalID
@@ -121,22 +115,22 @@ func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in
 	if ext != nil && checkFirst {
 		_, err := q.GetMessageByExternalID(ctx, ch.ID, sb.DirectionInbound, in.ExternalID)
 		if err == nil {
-			return job, true, nil
+			return true, nil
 		}
 		if sb.ErrorCode(err) != sb.ENotFound {
-			return job, false, err
+			return false, err
 		}
 	}
 	contact, wrote, err := upsertContact(ctx, q, ch, &in.Contact, now)
 	if err != nil {
-		return job, false, err
+		return false, err
 	}
 	if err := q.LockContact(ctx, contact.WorkspaceID, contact.ID); err != nil {
-		return job, false, err
+		return false, err
 	}
 	conv, started, err := p.openConversation(ctx, q, ch, contact, now)
 	if err != nil {
-		return job, false, err
+		return false, err
 	}
 	m := &sb.Message{
 		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: ch.WorkspaceID, ConversationID: conv.ID, ChannelID: ch.ID,
@@ -145,30 +139,29 @@ func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in
 	}
 	if err := q.CreateMessage(ctx, m); err != nil {
 		if sb.ErrorCode(err) != sb.EConflict {
-			return job, false, err
+			return false, err
 		}
 		if wrote || started {
-			return job, false, errDuplicateRace
+			return false, errDuplicateRace
 		}
-		return job, true, nil
+		return true, nil
 	}
 	if conv.BotID == nil && ch.BotID != nil && conv.Status == sb.ConversationActive {
 		conv.BotID = ch.BotID // a bot attached to the channel since the conversation started
 		conv.LastActivityAt = now
 		if err := q.UpdateConversation(ctx, conv); err != nil {
-			return job, false, err
+			return false, err
 		}
 	} else if err := touch(ctx, q, conv, now); err != nil {
-		return job, false, err
+		return false, err
 	}
 	if err := p.events.Publish(ctx, q, sb.MessageEvent(sb.EventMessageReceived, m)); err != nil {
-		return job, false, err
+		return false, err
 	}
 	if !p.botAnswers(ch, conv, in) {
-		return job, false, nil
+		return false, nil
 	}
-	j, err := p.newBotTurn(ctx, q, conv, m, now)
-	return task{job: j, hint: &turnInput{conv: conv, msg: m, ch: ch, contact: contact}}, false, err
+	return false, p.newBotTurn(ctx, q, conv, m, &turnInput{conv: conv, msg: m, ch: ch, contact: contact})
 }
 
 // activityStep is the precision of a conversation's last activity: it is
@@ -197,16 +190,14 @@ func (p *Pipeline) botAnswers(ch *sb.Channel, conv *sb.Conversation, in *sb.Inbo
 
 // newBotTurn writes the bot-turn job of a message, held by this process
 // from the start: it runs here right after the commit, without being
-// claimed; if this process dies first, its lease expires and another run
-// takes it.
-func (p *Pipeline) newBotTurn(ctx context.Context, q sb.Queries, conv *sb.Conversation, m *sb.Message, now time.Time) (*sb.Job, error) {
-	payload, _ := json.Marshal(botTurnPayload{MessageID: m.ID, ConversationID: conv.ID})
-	until := now.Add(p.cfg.Lease)
-	j := &sb.Job{
-		ID: sb.NewID(sb.PrefixJob), WorkspaceID: conv.WorkspaceID, Kind: sb.JobBotTurn, Key: conv.ID,
-		Payload: payload, Attempts: 1, RunAt: now, Lease: newLease(), LeasedUntil: &until, CreatedAt: now,
-	}
-	return j, q.CreateJob(ctx, j)
+// claimed, with what the ingest read (hint); if this process dies first,
+// its lease expires and another run takes it.
+func (p *Pipeline) newBotTurn(ctx context.Context, q sb.Queries, conv *sb.Conversation, m *sb.Message, hint *turnInput) error {
+	_, err := p.turns.Enqueue(ctx, q, queue.NewJob[botTurnPayload]{
+		WorkspaceID: conv.WorkspaceID, Key: conv.ID, RunAt: m.CreatedAt, Hold: true,
+		Args: botTurnPayload{MessageID: m.ID, ConversationID: conv.ID},
+	}, hint)
+	return err
 }
 
 // upsertContact finds the sender's contact on the channel, creating it, or

@@ -41,7 +41,7 @@ func newMetrics(p *Pipeline) *metrics {
 		pending: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "switchboard_pipeline_jobs_in_memory",
 			Help: "Bot turns and sends handed to this process's workers, waiting or running.",
-		}, func() float64 { return float64(p.run.load()) }),
+		}, func() float64 { return float64(p.jobs.Len()) }),
 	}
 }
 

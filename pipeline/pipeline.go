@@ -12,11 +12,13 @@
 // Every arrow is a durable job (switchboard.Job) written in the transaction
 // of the step before it and deleted in the transaction that records its
 // outcome, so a crash between any two steps leaves the job to be run again
-// and never runs a finished step twice. After a transaction commits, its
-// jobs are handed to the in-process runner at once (no polling delay); a
-// poller claims, with leases, whatever is due and not held: jobs of a
-// process that died, retries whose time has come, jobs written by other
-// processes sharing a PostgreSQL database.
+// and never runs a finished step twice. The bot turn and the send are kinds
+// registered on the job queue (package queue): after a transaction
+// commits, its jobs are handed to this process's runner at once (no polling
+// delay) with the rows the step before read, so that they are not read
+// again; a poller claims, with leases, whatever is due and not held: jobs
+// of a process that died, retries whose time has come, jobs written by
+// other processes sharing a PostgreSQL database.
 //
 // Exactly once, where it can be had: the bot turn stores its replies and
 // deletes its job in one transaction that fails if another process took the
@@ -29,9 +31,10 @@
 // ever receives a reply twice. The api channel, whose receivers drop
 // repeats by webhook-id, is retried instead.
 //
-// Writes of the pipeline go through a group committer: concurrent ingests,
-// claims and outcomes are written in one transaction when they arrive
-// together, which is what lets SQLite's single writer keep up.
+// Writes of the pipeline go through a group committer (package
+// groupcommit): concurrent ingests, claims and outcomes are written in one
+// transaction when they arrive together, which is what lets SQLite's single
+// writer keep up.
 //
 // Jobs of one conversation run one at a time and in order within a
 // process, so replies leave in the order of the messages they answer
@@ -40,22 +43,24 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/groupcommit"
+	"github.com/switchboardhq/switchboard/queue"
+	"github.com/switchboardhq/switchboard/retry"
 	"github.com/switchboardhq/switchboard/webhook"
 )
 
 // Defaults of Config.
 const (
-	DefaultLease         = time.Minute
-	DefaultConcurrency   = 64
-	DefaultPollInterval  = time.Second
+	DefaultLease         = queue.DefaultLease
+	DefaultConcurrency   = queue.DefaultConcurrency
+	DefaultPollInterval  = queue.DefaultPollInterval
 	DefaultSweepInterval = time.Minute
-	DefaultMaxBatch      = 256
+	DefaultMaxBatch      = groupcommit.DefaultMaxBatch
 	// DefaultCallTimeout bounds one bot or platform call.
 	DefaultCallTimeout = 20 * time.Second
 )
@@ -63,22 +68,19 @@ const (
 // DefaultSendRetry is the schedule of outbound sends: retries after 1 s,
 // 5 s, 30 s, 2 min and 10 min (6 attempts), unless the platform asks for a
 // longer wait.
-var DefaultSendRetry = webhook.Schedule{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+var DefaultSendRetry = retry.Schedule{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
 
 // DefaultBotRetry is the schedule of calls to a bot's own service (the
 // webhook engine): retries after 1 s, 5 s, 30 s and 2 min (5 attempts).
-var DefaultBotRetry = webhook.Schedule{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
-
-// maxRetryAfter caps a platform's request to wait before a retry.
-const maxRetryAfter = time.Hour
+var DefaultBotRetry = retry.Schedule{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
 
 // Config tunes the pipeline. Zero fields take the defaults.
 type Config struct {
 	// InactivityTimeout ends a conversation nobody wrote in for this long
 	// (default 24 h).
 	InactivityTimeout time.Duration
-	SendRetry         webhook.Schedule
-	BotRetry          webhook.Schedule
+	SendRetry         retry.Schedule
+	BotRetry          retry.Schedule
 	// Lease is how long a claimed job is held before another process may
 	// take it over; it must exceed CallTimeout.
 	Lease       time.Duration
@@ -150,7 +152,7 @@ type Deps struct {
 	Events *webhook.Publisher
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); Jitter spreads retries (default
-	// webhook.RandomJitter; tests fix it).
+	// retry.RandomJitter; tests fix it).
 	Now    func() time.Time
 	Jitter func() float64
 }
@@ -165,10 +167,11 @@ type Pipeline struct {
 	events   *webhook.Publisher
 	log      *slog.Logger
 	now      func() time.Time
-	jitter   func() float64
 
-	commit  *committer
-	run     *runner
+	commit  *groupcommit.Committer
+	jobs    *queue.Queue
+	turns   *queue.Kind[botTurnPayload, turnInput]
+	sends   *queue.Kind[sendPayload, sendInput]
 	metrics *metrics
 
 	channels cache[*sb.Channel]
@@ -189,33 +192,36 @@ func New(cfg Config, d Deps) *Pipeline {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Jitter == nil {
-		d.Jitter = webhook.RandomJitter
-	}
 	p := &Pipeline{
 		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, events: d.Events, log: d.Logger,
-		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
+		now: func() time.Time { return d.Now().UTC() },
 	}
-	p.run = newRunner(p)
 	p.metrics = newMetrics(p)
-	p.commit = newCommitter(d.Store, cfg.Committers, cfg.MaxBatch, d.Logger, p.metrics.batchSize.Observe)
+	p.commit = groupcommit.New(d.Store, groupcommit.Options{
+		Writers: cfg.Committers, MaxBatch: cfg.MaxBatch, Logger: d.Logger, Observe: p.metrics.batchSize.Observe,
+	})
+	p.jobs = queue.New(queue.Config{
+		Lease: cfg.Lease, Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval, SingleProcess: cfg.SingleProcess,
+	}, queue.Deps{Store: d.Store, Commit: p.commit, Logger: d.Logger, Now: p.now, Jitter: d.Jitter})
+	p.turns = queue.Register(p.jobs, sb.JobBotTurn, func(ctx context.Context, j *queue.Job[botTurnPayload, turnInput]) {
+		p.botTurn(ctx, j.Job, &j.Args, j.Hint)
+	})
+	p.sends = queue.Register(p.jobs, sb.JobSend, func(ctx context.Context, j *queue.Job[sendPayload, sendInput]) {
+		p.send(ctx, j.Job, &j.Args, j.Hint)
+	})
 	return p
 }
 
 // Adapters returns the channel adapters.
 func (p *Pipeline) Adapters() sb.Channels { return p.adapters }
 
-// Start runs the background work until Stop: the job runner, the poller
-// that picks up due jobs (at once for jobs left by a crash when the process
-// is alone on its database) and the inactivity sweeper.
+// Start runs the background work until Stop: the job queue's runner, its
+// poller that picks up due jobs (at once for jobs left by a crash when the
+// process is alone on its database) and the inactivity sweeper.
 func (p *Pipeline) Start(ctx context.Context) {
 	ctx, p.cancel = context.WithCancel(ctx)
-	p.run.start()
-	p.bg.Add(2)
-	go func() {
-		defer p.bg.Done()
-		p.poll(ctx, p.cfg.SingleProcess)
-	}()
+	p.jobs.Start(ctx)
+	p.bg.Add(1)
 	go func() {
 		defer p.bg.Done()
 		p.sweep(ctx)
@@ -229,28 +235,53 @@ func (p *Pipeline) Stop(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
 		if p.cancel != nil {
-			p.cancel() // the poller and the sweeper
+			p.cancel() // the sweeper
 		}
-		err = p.run.stop(ctx)
+		err = p.jobs.Stop(ctx)
 		p.bg.Wait()
-		p.commit.close()
+		p.commit.Close()
 	})
 	return err
 }
 
 // ErrStopped is returned by writes attempted after Stop.
-var ErrStopped = errors.New("pipeline: stopped")
+var ErrStopped = groupcommit.ErrStopped
+
+// Write runs fn in a transaction through the group committer, so that the
+// API's frequent writes (messages, conversation changes) share commits with
+// each other and with the pipeline's. fn may run more than once (see
+// groupcommit.Committer) and must set its results afresh on each run.
+func (p *Pipeline) Write(ctx context.Context, fn func(q sb.Queries) error) error {
+	return p.commit.Do(ctx, fn)
+}
+
+// RunDue runs, in the calling goroutine, every job handed over and not yet
+// run, then every job due at the pipeline's clock, until none is left. It is
+// for tests and tools that drive the pipeline step by step instead of
+// calling Start; it returns the number of jobs it ran.
+func (p *Pipeline) RunDue(ctx context.Context) (int, error) { return p.jobs.RunDue(ctx) }
 
 // retryDelay is the wait before the next attempt after attempts attempts,
 // or ok=false when the schedule is exhausted. A platform's own request to
-// wait (retryAfter) wins over the schedule, capped at maxRetryAfter.
-func (p *Pipeline) retryDelay(s webhook.Schedule, attempts int, retryAfter time.Duration) (time.Duration, bool) {
-	d, ok := s.Next(attempts, p.jitter)
-	if !ok {
-		return 0, false
+// wait (retryAfter) wins over the schedule, capped at queue.MaxRetryWait.
+func (p *Pipeline) retryDelay(s retry.Schedule, attempts int, retryAfter time.Duration) (time.Duration, bool) {
+	return p.jobs.Backoff(s, attempts, retryAfter)
+}
+
+// finish deletes a job in the transaction that records its outcome (see
+// queue.Queue.Finish); false if nothing was written.
+func (p *Pipeline) finish(ctx context.Context, j *sb.Job, write func(q sb.Queries) error) bool {
+	return p.jobs.Finish(ctx, j, write)
+}
+
+// retry gives a job back to run at the given time.
+func (p *Pipeline) retry(ctx context.Context, j *sb.Job, at time.Time, lastError string) {
+	p.jobs.Retry(ctx, j, at, lastError)
+}
+
+func ignoreNotFound(err error) error {
+	if sb.ErrorCode(err) == sb.ENotFound {
+		return nil
 	}
-	if retryAfter > 0 {
-		d = min(retryAfter, maxRetryAfter)
-	}
-	return d, true
+	return err
 }

@@ -2,10 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/queue"
 )
 
 // sendPayload is the payload of a send job.
@@ -35,16 +35,15 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conv
 		return nil, err
 	}
 	hold := p != nil && p.holdsSend(ctx, conv)
-	m, job, err := queueMessage(ctx, q, conv, sender, text, thread, now, p.leaseFor(hold, now))
+	m, err := queueMessage(ctx, q, conv, sender, text, thread, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.enqueueSend(ctx, q, m, hold, &sendInput{msg: m, contactID: conv.ContactID}); err != nil {
 		return nil, err
 	}
 	if err := touch(ctx, q, conv, now); err != nil {
 		return nil, err
-	}
-	if p != nil {
-		hint := &sendInput{msg: m, contactID: conv.ContactID}
-		q.AfterCommit(func() { p.run.submit(task{job: job, hint: hint}) })
 	}
 	return m, nil
 }
@@ -61,40 +60,28 @@ func (p *Pipeline) holdsSend(ctx context.Context, conv *sb.Conversation) bool {
 	return err == nil && p.repeatSafe(ch.Type)
 }
 
-// leaseFor returns the lease of a job this process writes held (hold), or
-// nil for a job written due.
-func (p *Pipeline) leaseFor(hold bool, now time.Time) *jobLease {
-	if !hold || p == nil {
-		return nil
-	}
-	return &jobLease{token: newLease(), until: now.Add(p.cfg.Lease)}
-}
-
-// jobLease is the lease of a job written held by this process.
-type jobLease struct {
-	token string
-	until time.Time
-}
-
-// queueMessage stores a queued outbound message and its send job, held by
-// this process if lease is not nil.
-func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text, thread string, now time.Time, lease *jobLease) (*sb.Message, *sb.Job, error) {
+// queueMessage stores a queued outbound message.
+func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text, thread string, now time.Time) (*sb.Message, error) {
 	m := &sb.Message{
 		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID, ChannelID: conv.ChannelID,
 		Direction: sb.DirectionOutbound, Sender: sender, Text: text, Status: sb.MessageQueued, Thread: thread,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := q.CreateMessage(ctx, m); err != nil {
-		return nil, nil, err
+	return m, q.CreateMessage(ctx, m)
+}
+
+// enqueueSend writes the send job of a queued message m with q: through
+// this pipeline's queue, held by this process if hold, and handed over with
+// hint once q commits; or, if p is nil, due for a pipeline's poller.
+func (p *Pipeline) enqueueSend(ctx context.Context, q sb.Queries, m *sb.Message, hold bool, hint *sendInput) error {
+	nj := queue.NewJob[sendPayload]{
+		WorkspaceID: m.WorkspaceID, Key: m.ConversationID, RunAt: m.CreatedAt, Hold: hold,
+		Args: sendPayload{MessageID: m.ID, ConversationID: m.ConversationID, Thread: m.Thread},
 	}
-	payload, _ := json.Marshal(sendPayload{MessageID: m.ID, ConversationID: conv.ID, Thread: thread})
-	j := &sb.Job{
-		ID: sb.NewID(sb.PrefixJob), WorkspaceID: conv.WorkspaceID, Kind: sb.JobSend, Key: conv.ID,
-		Payload: payload, RunAt: now, CreatedAt: now,
+	if p == nil {
+		_, err := queue.Create(ctx, q, sb.JobSend, nj)
+		return err
 	}
-	if lease != nil {
-		until := lease.until
-		j.Lease, j.LeasedUntil, j.Attempts = lease.token, &until, 1
-	}
-	return m, j, q.CreateJob(ctx, j)
+	_, err := p.sends.Enqueue(ctx, q, nj, hint)
+	return err
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -27,16 +26,10 @@ const errOutcomeUnknown = "delivery outcome unknown: Switchboard stopped while t
 // the platform. Retryable failures (429, 5xx, network) are retried on the
 // send schedule, honouring the platform's retry hint; the message ends sent
 // (message.sent) or failed (message.failed, with the platform's error).
-func (p *Pipeline) send(ctx context.Context, j *sb.Job, in *sendInput) {
-	var pl sendPayload
-	if err := json.Unmarshal(j.Payload, &pl); err != nil {
-		p.log.Error("pipeline: bad send payload; dropping the job", "job", j.ID, "error", err)
-		p.finish(ctx, j, nil)
-		return
-	}
+func (p *Pipeline) send(ctx context.Context, j *sb.Job, pl *sendPayload, in *sendInput) {
 	var err error
 	if in == nil {
-		in, err = p.readSend(ctx, j.WorkspaceID, &pl)
+		in, err = p.readSend(ctx, j.WorkspaceID, pl)
 	} else {
 		// The message (and the contact, or its id) came with the job; the
 		// channel is looked up again, for its status and its current

@@ -39,7 +39,7 @@ func (p *Pipeline) EndIdle(ctx context.Context) (int, error) {
 		n := 0
 		for _, c := range idle {
 			done := false
-			err := p.commit.do(ctx, func(q sb.Queries) error {
+			err := p.commit.Do(ctx, func(q sb.Queries) error {
 				done = false
 				conv, err := q.GetConversation(ctx, c.WorkspaceID, c.ID)
 				if sb.ErrorCode(err) == sb.ENotFound {

@@ -23,9 +23,10 @@
 //
 // Outcomes are written in batches: a flusher collects the results of many
 // attempts and records them (attempt log, delivery state, endpoint health)
-// in one transaction. Retries follow the Schedule (retry.go) with jitter and
-// Retry-After; 410 disables the endpoint at once, and an endpoint failing
-// for DisableAfter is disabled and announced with webhook.endpoint.disabled.
+// in one transaction. Retries follow the Schedule (package retry, shared
+// with the job queue) with jitter and Retry-After; 410 disables the
+// endpoint at once, and an endpoint failing for DisableAfter is disabled
+// and announced with webhook.endpoint.disabled.
 //
 // Requests go through the SSRF-safe egress client, never follow redirects
 // and are signed the Standard Webhooks way (package signature).

@@ -1,14 +1,13 @@
-package pipeline
+package queue
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"sync"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/groupcommit"
 )
 
 // maxPending bounds the jobs the runner keeps in memory; past it, new jobs
@@ -19,7 +18,7 @@ const maxPending = 50_000
 // those the poller claims. Jobs with the same key run one at a time, in the
 // order they arrived; at most Concurrency jobs run at once.
 type runner struct {
-	p   *Pipeline
+	qu  *Queue
 	sem chan struct{}
 
 	mu      sync.Mutex
@@ -42,12 +41,12 @@ type keyQueue struct {
 	draining bool
 }
 
-// task is a job handed to the runner, with what the step that wrote it
-// already knows (hint: the rows the job will need), so that the job does
-// not read them again. A job without a hint reads what it needs.
+// task is a job handed to the runner with its work: its kind's worker,
+// with the hint that came with it; nil work (a job the poller claimed) is
+// the kind's worker without a hint.
 type task struct {
 	job  *sb.Job
-	hint any
+	work work
 }
 
 // tasks wraps jobs without hints.
@@ -64,15 +63,15 @@ func tasks(jobs []*sb.Job) []task {
 // claim it, so the claimed copy runs next.
 type entry struct {
 	job     *sb.Job
-	hint    any
+	work    work
 	running bool
 	handoff *sb.Job
 }
 
-func newRunner(p *Pipeline) *runner {
+func newRunner(qu *Queue) *runner {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &runner{
-		p: p, sem: make(chan struct{}, p.cfg.Concurrency),
+		qu: qu, sem: make(chan struct{}, qu.cfg.Concurrency),
 		queues: map[string]*keyQueue{}, known: map[string]*entry{},
 		ctx: ctx, hardCancel: cancel, quit: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
@@ -115,7 +114,7 @@ func (r *runner) submit(ts ...task) {
 		if len(r.known) >= maxPending {
 			continue
 		}
-		e := &entry{job: j, hint: t.hint}
+		e := &entry{job: j, work: t.work}
 		r.known[j.ID] = e
 		q := r.queues[j.Key]
 		if q == nil {
@@ -165,22 +164,22 @@ func (r *runner) drain(key string) {
 func (r *runner) runEntry(e *entry) {
 	r.mu.Lock()
 	e.running = true
-	j, hint := e.job, e.hint
+	j, w := e.job, e.work
 	r.mu.Unlock()
-	r.p.execute(r.ctx, j, hint)
+	r.qu.execute(r.ctx, j, w)
 	r.mu.Lock()
 	next := e.handoff
 	e.handoff = nil
 	r.mu.Unlock()
 	if next != nil {
-		r.p.execute(r.ctx, next, hint)
+		r.qu.execute(r.ctx, next, w)
 	}
 }
 
 // giveBack releases a held job that will not run here.
 func (r *runner) giveBack(e *entry) {
 	if e.job.Lease != "" {
-		r.p.release(e.job)
+		r.qu.release(e.job)
 	}
 }
 
@@ -259,25 +258,25 @@ func (r *runner) load() int {
 // at least every PollInterval (other processes write jobs too). takeOver
 // first makes every held job due: this process is alone on the database,
 // so their holders are dead.
-func (p *Pipeline) poll(ctx context.Context, takeOver bool) {
+func (qu *Queue) poll(ctx context.Context, takeOver bool) {
 	if takeOver {
-		if n, err := p.store.ExpireJobLeases(ctx, p.now()); err != nil {
-			p.log.Warn("pipeline: taking over the jobs of a previous run", "error", err)
+		if n, err := qu.store.ExpireJobLeases(ctx, qu.now()); err != nil {
+			qu.log.Warn("queue: taking over the jobs of a previous run", "error", err)
 		} else if n > 0 {
-			p.log.Info("pipeline: taking over the jobs a previous run left unfinished", "jobs", n)
+			qu.log.Info("queue: taking over the jobs a previous run left unfinished", "jobs", n)
 		}
 	}
 	for ctx.Err() == nil {
-		p.claimDue(ctx)
-		wait := p.cfg.PollInterval
-		if next, err := p.store.NextJobDue(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, max(next.Sub(p.now()), 10*time.Millisecond))
+		qu.claimDue(ctx)
+		wait := qu.cfg.PollInterval
+		if next, err := qu.store.NextJobDue(ctx); err == nil && !next.IsZero() {
+			wait = min(wait, max(next.Sub(qu.now()), 10*time.Millisecond))
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-t.C:
-		case <-p.run.wake:
+		case <-qu.run.wake:
 		}
 		t.Stop()
 	}
@@ -285,60 +284,60 @@ func (p *Pipeline) poll(ctx context.Context, takeOver bool) {
 
 // claimDue claims the jobs due now that this process has room for and
 // hands them to the runner.
-func (p *Pipeline) claimDue(ctx context.Context) {
-	for ctx.Err() == nil && !p.run.stopping() {
-		room := min(p.cfg.Concurrency*2-p.run.load(), 100)
+func (qu *Queue) claimDue(ctx context.Context) {
+	for ctx.Err() == nil && !qu.run.stopping() {
+		room := min(qu.cfg.Concurrency*2-qu.run.load(), 100)
 		if room <= 0 {
 			return
 		}
-		jobs, err := p.claimBatch(ctx, room)
+		jobs, err := qu.claimBatch(ctx, room)
 		if err != nil {
-			if ctx.Err() == nil && !errors.Is(err, ErrStopped) {
-				p.log.Warn("pipeline: claiming due jobs", "error", err)
+			if ctx.Err() == nil && !errors.Is(err, groupcommit.ErrStopped) {
+				qu.log.Warn("queue: claiming due jobs", "error", err)
 			}
 			return
 		}
-		p.run.submit(tasks(jobs)...)
+		qu.run.submit(tasks(jobs)...)
 		if len(jobs) < room {
 			return
 		}
 	}
 }
 
-func (p *Pipeline) claimBatch(ctx context.Context, n int) ([]*sb.Job, error) {
+func (qu *Queue) claimBatch(ctx context.Context, n int) ([]*sb.Job, error) {
 	var jobs []*sb.Job
-	err := p.commit.do(ctx, func(q sb.Queries) error {
+	err := qu.commit.Do(ctx, func(q sb.Queries) error {
 		var err error
-		jobs, err = q.ClaimJobs(ctx, p.now(), p.cfg.Lease, n)
+		jobs, err = q.ClaimJobs(ctx, qu.now(), qu.cfg.Lease, n)
 		return err
 	})
 	return jobs, err
 }
 
 // execute runs one job: claims it first unless this process holds it with
-// time to spare, then calls its handler.
-func (p *Pipeline) execute(ctx context.Context, j *sb.Job, hint any) {
-	if j.Lease == "" || j.LeasedUntil == nil || p.now().Add(p.cfg.Lease/2).After(*j.LeasedUntil) {
-		claimed, err := p.claim(ctx, j)
+// time to spare, then calls its work (w, or the worker of its kind).
+func (qu *Queue) execute(ctx context.Context, j *sb.Job, w work) {
+	if j.Lease == "" || j.LeasedUntil == nil || qu.now().Add(qu.cfg.Lease/2).After(*j.LeasedUntil) {
+		claimed, err := qu.claim(ctx, j)
 		if err != nil || claimed == nil {
 			if err != nil && ctx.Err() == nil {
-				p.log.Warn("pipeline: claiming a job", "job", j.ID, "error", err)
+				qu.log.Warn("queue: claiming a job", "job", j.ID, "error", err)
 			}
 			return // somebody else has it, or it is gone, or not due yet
 		}
 		j = claimed
 	}
-	switch j.Kind {
-	case sb.JobBotTurn:
-		in, _ := hint.(*turnInput)
-		p.botTurn(ctx, j, in)
-	case sb.JobSend:
-		in, _ := hint.(*sendInput)
-		p.send(ctx, j, in)
-	default:
-		p.log.Error("pipeline: job of unknown kind; dropping it", "job", j.ID, "kind", j.Kind)
-		p.finish(ctx, j, nil)
+	if w == nil {
+		qu.mu.RLock()
+		w = qu.kinds[j.Kind]
+		qu.mu.RUnlock()
 	}
+	if w == nil {
+		qu.log.Error("queue: job of unknown kind; dropping it", "job", j.ID, "kind", j.Kind)
+		qu.Finish(ctx, j, nil)
+		return
+	}
+	w(ctx, j)
 }
 
 // claim takes the lease of a job before it runs: a job nobody holds is
@@ -346,9 +345,9 @@ func (p *Pipeline) execute(ctx context.Context, j *sb.Job, hint any) {
 // out is given back and claimed afresh, so that a wait in the queue is not
 // mistaken for an interrupted run. It returns nil if the job is not ours to
 // run.
-func (p *Pipeline) claim(ctx context.Context, j *sb.Job) (*sb.Job, error) {
+func (qu *Queue) claim(ctx context.Context, j *sb.Job) (*sb.Job, error) {
 	var claimed *sb.Job
-	err := p.commit.do(ctx, func(q sb.Queries) error {
+	err := qu.commit.Do(ctx, func(q sb.Queries) error {
 		claimed = nil
 		if j.Lease != "" {
 			if err := q.ReleaseJob(ctx, j.ID, j.Lease); err != nil {
@@ -357,13 +356,13 @@ func (p *Pipeline) claim(ctx context.Context, j *sb.Job) (*sb.Job, error) {
 		} else if j.Attempts == 0 {
 			// Most likely as this process wrote it a moment ago: claimed
 			// without reading the row back.
-			c, err := q.ClaimNewJob(ctx, j, p.now(), p.cfg.Lease)
+			c, err := q.ClaimNewJob(ctx, j, qu.now(), qu.cfg.Lease)
 			if sb.ErrorCode(err) != sb.ENotFound {
 				claimed = c
 				return err
 			}
 		}
-		c, err := q.ClaimJob(ctx, j.ID, p.now(), p.cfg.Lease)
+		c, err := q.ClaimJob(ctx, j.ID, qu.now(), qu.cfg.Lease)
 		claimed = c
 		return ignoreNotFound(err)
 	})
@@ -371,116 +370,96 @@ func (p *Pipeline) claim(ctx context.Context, j *sb.Job) (*sb.Job, error) {
 }
 
 // release gives back a held job that did not run, due at once.
-func (p *Pipeline) release(j *sb.Job) {
+func (qu *Queue) release(j *sb.Job) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := p.store.ReleaseJob(ctx, j.ID, j.Lease); err != nil && sb.ErrorCode(err) != sb.ENotFound {
-		p.log.Warn("pipeline: giving back a job", "job", j.ID, "error", err)
+	if err := qu.store.ReleaseJob(ctx, j.ID, j.Lease); err != nil && sb.ErrorCode(err) != sb.ENotFound {
+		qu.log.Warn("queue: giving back a job", "job", j.ID, "error", err)
 	}
-}
-
-// finish deletes a job in the transaction that records its outcome (write,
-// which may be nil). It returns false if nothing was written: the job was
-// lost (its lease expired and another process took it over), or the
-// database failed three times (the job then runs again when its lease
-// expires).
-func (p *Pipeline) finish(ctx context.Context, j *sb.Job, write func(q sb.Queries) error) bool {
-	var err error
-	for try := 0; try < 3; try++ {
-		if try > 0 {
-			select {
-			case <-ctx.Done():
-				return false
-			case <-time.After(time.Duration(try) * 100 * time.Millisecond):
-			}
-		}
-		err = p.commit.do(ctx, func(q sb.Queries) error {
-			if err := q.CompleteJob(ctx, j.ID, j.Lease); err != nil {
-				if sb.ErrorCode(err) == sb.ENotFound {
-					return errLost
-				}
-				return err
-			}
-			if write == nil {
-				return nil
-			}
-			return write(q)
-		})
-		if err == nil {
-			return true
-		}
-		if errors.Is(err, errLost) {
-			p.log.Warn("pipeline: a job was taken over elsewhere before it finished here; this outcome is dropped",
-				"job", j.ID, "kind", j.Kind)
-			return false
-		}
-		if ctx.Err() != nil || errors.Is(err, ErrStopped) {
-			break
-		}
-	}
-	p.log.Error("pipeline: recording a job's outcome failed; it will run again", "job", j.ID, "kind", j.Kind, "error", err)
-	return false
-}
-
-// retry gives a job back to run at the given time.
-func (p *Pipeline) retry(ctx context.Context, j *sb.Job, at time.Time, lastError string) {
-	err := p.commit.do(ctx, func(q sb.Queries) error {
-		return ignoreNotFound(q.RetryJob(ctx, j.ID, j.Lease, at, lastError))
-	})
-	if err != nil {
-		p.log.Error("pipeline: rescheduling a job", "job", j.ID, "error", err)
-	}
-	p.run.nudge()
-}
-
-// errLost rolls back the outcome of a job whose lease was lost.
-var errLost = errors.New("pipeline: job lease lost")
-
-func ignoreNotFound(err error) error {
-	if sb.ErrorCode(err) == sb.ENotFound {
-		return nil
-	}
-	return err
-}
-
-// newLease returns a token for a job this process creates held.
-func newLease() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // RunDue runs, in the calling goroutine, every job handed over and not yet
-// run, then every job due at the pipeline's clock, until none is left. It is
-// for tests and tools that drive the pipeline step by step instead of
-// calling Start; it returns the number of jobs it ran.
-func (p *Pipeline) RunDue(ctx context.Context) (int, error) {
+// run, then every job due at the queue's clock, until none is left. It is
+// for tests and tools that drive the queue step by step instead of calling
+// Start; it returns the number of jobs it ran.
+func (qu *Queue) RunDue(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		e := p.run.oldest()
+		e := qu.run.oldest(true, nil)
 		if e == nil {
-			jobs, err := p.claimBatch(ctx, 100)
+			jobs, err := qu.claimBatch(ctx, 100)
 			if err != nil || len(jobs) == 0 {
 				return n, err
 			}
-			p.run.submit(tasks(jobs)...)
+			qu.run.submit(tasks(jobs)...)
 			continue
 		}
-		p.run.runEntry(e)
-		p.run.remove(e)
+		qu.run.runEntry(e)
+		qu.run.remove(e)
 		n++
 	}
 }
 
-// oldest is the oldest waiting job of any key (for RunDue).
-func (r *runner) oldest() *entry {
+// RunPending runs, in the calling goroutine, the jobs of one kind handed
+// over to this queue and not run yet, oldest first, leaving the others. It
+// is for tests, which stop a "process" between two steps with it.
+func (qu *Queue) RunPending(kind string) int {
+	n := 0
+	for {
+		e := qu.run.oldest(false, func(e *entry) bool { return e.job.Kind == kind })
+		if e == nil {
+			return n
+		}
+		qu.run.runEntry(e)
+		qu.run.forget(e)
+		n++
+	}
+}
+
+// Crash makes the queue behave like the queue of a process that died: it
+// forgets the jobs it holds without giving them back and takes no new ones.
+// (Calls already inside a job carry on.) It is for tests.
+func (qu *Queue) Crash() {
+	r := qu.run
+	r.mu.Lock()
+	r.stopped = true
+	r.queues, r.known = map[string]*keyQueue{}, map[string]*entry{}
+	r.mu.Unlock()
+	if qu.cancel != nil {
+		qu.cancel()
+	}
+}
+
+// oldest is the oldest waiting job that match accepts (nil: any), among
+// the first of each key if first, else among all (for RunDue and
+// RunPending).
+func (r *runner) oldest(first bool, match func(*entry) bool) *entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var best *entry
 	for _, q := range r.queues {
-		if len(q.entries) > 0 && (best == nil || q.entries[0].job.ID < best.job.ID) {
-			best = q.entries[0]
+		for i, e := range q.entries {
+			if first && i > 0 {
+				break
+			}
+			if (match == nil || match(e)) && (best == nil || e.job.ID < best.job.ID) {
+				best = e
+			}
 		}
 	}
 	return best
+}
+
+// forget removes a job wherever it is in its key's queue.
+func (r *runner) forget(e *entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.known, e.job.ID)
+	q := r.queues[e.job.Key]
+	for i, c := range q.entries {
+		if c == e {
+			q.entries = append(q.entries[:i:i], q.entries[i+1:]...)
+			break
+		}
+	}
 }
