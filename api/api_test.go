@@ -561,6 +561,9 @@ func TestEnumsMatchTheRootPackage(t *testing.T) {
 	if got := enum(schemas["ChannelType"].Value); !sameSet(got, channels.Types()) {
 		t.Errorf("ChannelType enum = %v, want %v", got, channels.Types())
 	}
+	if got := enum(schemas["Engine"].Value); !sameSet(got, engines.Names()) {
+		t.Errorf("Engine enum = %v, want the engines of this build %v", got, engines.Names())
+	}
 	// Every channel type has its configuration schema, with the fields of
 	// its spec, their secrets write-only.
 	for _, b := range schemas["CreateChannelRequest"].Value.OneOf {
