@@ -2,6 +2,13 @@
 // the error codes, the event types and the interfaces that the
 // implementation packages satisfy. It imports the standard library only.
 //
+// Providers describe themselves: a channel adapter (ChannelAdapter) returns
+// its ChannelSpec (configuration fields, secrets, generated secrets, text
+// limit, repeat safety), a bot engine (BotEngine) names itself and parses
+// its own configuration. cmd/switchboard registers them (Channels,
+// Engines) and hands the registries to those that need them; nothing here
+// lists them.
+//
 // Where things live:
 //
 //	cmd/switchboard   flags and env → Config → wiring → Run
@@ -9,6 +16,7 @@
 //	httpapi           REST /api/v1, inbound /hooks/*, middleware
 //	secret            encryption of credentials at rest
 //	auth              API keys and scopes
-//	channel/*         one package per messaging platform
+//	channel/*         one package per messaging platform, with its ChannelSpec
+//	bot/*             one package per bot engine, parsing its own config
 //	webhook           outbound delivery: signing, dispatching, retrying
 package switchboard
