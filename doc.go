@@ -6,8 +6,9 @@
 // its ChannelSpec (configuration fields, secrets, generated secrets, text
 // limit, repeat safety), a bot engine (BotEngine) names itself and parses
 // its own configuration. cmd/switchboard registers them (Channels,
-// Engines) and hands the registries to those that need them; nothing here
-// lists them.
+// Engines) and hands the registries to those that need them. Beyond the
+// names of the types (ChannelTelegram, EngineBuiltin, ...), nothing about
+// one provider lives here.
 //
 // Where things live:
 //
