@@ -45,6 +45,7 @@ type Event struct {
 }
 
 // NewEvent builds an event of type typ whose data is data marshalled to JSON.
+// Its Timestamp is left zero: publishing stamps it with the process's clock.
 func NewEvent(workspaceID, typ string, data any) *Event {
 	raw, err := json.Marshal(data)
 	if err != nil {
@@ -53,7 +54,6 @@ func NewEvent(workspaceID, typ string, data any) *Event {
 	return &Event{
 		ID:          NewID(PrefixEvent),
 		Type:        typ,
-		Timestamp:   time.Now().UTC().Truncate(time.Millisecond),
 		Version:     EventVersion,
 		WorkspaceID: workspaceID,
 		Data:        raw,

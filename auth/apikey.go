@@ -59,9 +59,13 @@ type cached struct {
 	touchedAt time.Time
 }
 
-// New returns an Authenticator reading keys from store.
-func New(store KeyStore, logger *slog.Logger) *Authenticator {
-	return &Authenticator{store: store, logger: logger, now: time.Now, cache: map[[32]byte]cached{}}
+// New returns an Authenticator reading keys from store, on the given clock
+// (nil: the system's).
+func New(store KeyStore, logger *slog.Logger, clock sb.Clock) *Authenticator {
+	if clock == nil {
+		clock = sb.SystemClock{}
+	}
+	return &Authenticator{store: store, logger: logger, now: clock.Now, cache: map[[32]byte]cached{}}
 }
 
 // NewKey returns a new secret API key value and its hash.
@@ -88,7 +92,8 @@ func DisplayPrefix(secret string) string {
 	return secret
 }
 
-// NewAPIKey builds a key record for a new secret.
+// NewAPIKey builds a key record for a new secret; the store stamps its
+// creation time.
 func NewAPIKey(workspaceID, name string, scopes []string, secret string) *sb.APIKey {
 	return &sb.APIKey{
 		ID:          sb.NewID(sb.PrefixAPIKey),
@@ -96,7 +101,6 @@ func NewAPIKey(workspaceID, name string, scopes []string, secret string) *sb.API
 		Name:        name,
 		Prefix:      DisplayPrefix(secret),
 		Scopes:      scopes,
-		CreatedAt:   time.Now().UTC(),
 		Hash:        Hash(secret),
 	}
 }

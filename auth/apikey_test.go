@@ -45,7 +45,7 @@ func TestAuthenticate(t *testing.T) {
 	}
 	key := NewAPIKey("ws_1", "ci", []string{sb.ScopeReadBots}, secret)
 	store := &keys{byHash: map[string]*sb.APIKey{string(key.Hash): key}}
-	a := New(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := New(store, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	now := time.Unix(1700000000, 0)
 	a.now = func() time.Time { return now }
 

@@ -30,7 +30,7 @@ func server(t *testing.T) *client.Client {
 	key, _ := secret.ParseKey("client test master key")
 	box, _ := secret.New(key)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), box, logger)
+	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{Sealer: box, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func server(t *testing.T) *client.Client {
 	if err := db.CreateAPIKey(ctx, auth.NewAPIKey(ws.ID, "t", []string{sb.ScopeAdmin}, secretValue)); err != nil {
 		t.Fatal(err)
 	}
-	authn := auth.New(db, logger)
+	authn := auth.New(db, logger, nil)
 	api := httpapi.New(httpapi.Config{PublicURL: "http://sb.test", RateLimit: 1000, RateBurst: 1000},
 		httpapi.Deps{App: app.New(app.Config{PublicURL: "http://sb.test"}, app.Deps{Store: db, Keys: authn,
 			Channels: sb.NewChannels(api.New(nil, "test")), Engines: sb.NewEngines(builtin.New())}), Idempotency: db,

@@ -21,7 +21,7 @@ func open(t *testing.T, url string) *store.DB {
 	ctx := context.Background()
 	key, _ := secret.ParseKey("groupcommit tests master key, not secret")
 	box, _ := secret.New(key)
-	db, err := store.Open(ctx, url, box, nil)
+	db, err := store.Open(ctx, url, store.Options{Sealer: box})
 	if err != nil {
 		t.Fatal(err)
 	}

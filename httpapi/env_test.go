@@ -81,7 +81,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	key, _ := secret.ParseKey("test master key, not secret")
 	box, _ := secret.New(key)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, url, box, logger)
+	db, err := store.Open(ctx, url, store.Options{Sealer: box, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	e.disp = disp
 	channels, engines := providers(testClient())
 	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
-	authn := auth.New(db, logger)
+	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
 		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn, Logger: logger})
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},

@@ -58,7 +58,7 @@ func TestWebchatRoutes(t *testing.T) {
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		h := webchat.NewHandler(webchat.Config{}, e.db, webchat.IngestFunc(func(context.Context, *sb.Channel, *sb.HookResult) error { return nil }), webchat.NewHub())
 		srv := httptest.NewServer(httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: 1000, RateBurst: 1000},
-			httpapi.Deps{App: app.New(app.Config{}, app.Deps{Store: e.db}), Idempotency: e.db, Auth: auth.New(e.db, logger),
+			httpapi.Deps{App: app.New(app.Config{}, app.Deps{Store: e.db}), Idempotency: e.db, Auth: auth.New(e.db, logger, nil),
 				Logger: logger, Registry: prometheus.NewRegistry(), Webchat: h}))
 		t.Cleanup(func() { h.Close(); srv.Close() })
 		get := func(path string, header ...string) *response {

@@ -76,7 +76,7 @@ func newEnv(t testing.TB, url string) *env {
 	ctx := context.Background()
 	key, _ := secret.ParseKey("pipeline tests master key, not secret")
 	box, _ := secret.New(key)
-	db, err := store.Open(ctx, url, box, nil)
+	db, err := store.Open(ctx, url, store.Options{Sealer: box})
 	if err != nil {
 		t.Fatal(err)
 	}

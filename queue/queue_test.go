@@ -74,7 +74,7 @@ func newEnv(t *testing.T, url string) *env {
 	ctx := context.Background()
 	key, _ := secret.ParseKey("queue tests master key, not secret")
 	box, _ := secret.New(key)
-	db, err := store.Open(ctx, url, box, nil)
+	db, err := store.Open(ctx, url, store.Options{Sealer: box})
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
 	must(t, db.Migrate(ctx))

@@ -27,7 +27,7 @@ func (q *queries) CreateBot(ctx context.Context, b *switchboard.Bot) error {
 	if b.ID == "" {
 		b.ID = switchboard.NewID(switchboard.PrefixBot)
 	}
-	b.CreatedAt = stamp(b.CreatedAt)
+	b.CreatedAt = q.stamp(b.CreatedAt)
 	if b.UpdatedAt.IsZero() {
 		b.UpdatedAt = b.CreatedAt
 	}
@@ -74,7 +74,7 @@ func (q *queries) UpdateBot(ctx context.Context, b *switchboard.Bot) error {
 	if err != nil {
 		return err
 	}
-	b.UpdatedAt = now()
+	b.UpdatedAt = q.now()
 	return q.change(ctx, "update", "bot",
 		`UPDATE bots SET name = ?, engine = ?, config = ?, secrets = ?, status = ?, version = ?, updated_at = ?
 		 WHERE workspace_id = ? AND id = ?`,
@@ -108,7 +108,7 @@ func (q *queries) CreateChannel(ctx context.Context, c *switchboard.Channel) err
 	if c.ID == "" {
 		c.ID = switchboard.NewID(switchboard.PrefixChannel)
 	}
-	c.CreatedAt = stamp(c.CreatedAt)
+	c.CreatedAt = q.stamp(c.CreatedAt)
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
 	}
@@ -159,7 +159,7 @@ func (q *queries) UpdateChannel(ctx context.Context, c *switchboard.Channel) err
 	if err != nil {
 		return err
 	}
-	c.UpdatedAt = now()
+	c.UpdatedAt = q.now()
 	return q.change(ctx, "update", "channel",
 		`UPDATE channels SET name = ?, bot_id = ?, status = ?, config = ?, secrets = ?, updated_at = ?
 		 WHERE workspace_id = ? AND id = ?`,

@@ -12,7 +12,7 @@ import (
 // that the next commit starts the log over.
 func TestCheckpointer(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite://"+t.TempDir()+"/sb.db", nil, nil)
+	db, err := Open(ctx, "sqlite://"+t.TempDir()+"/sb.db", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func (q *queries) CreateContact(ctx context.Context, c *switchboard.Contact) err
 	if c.ID == "" {
 		c.ID = switchboard.NewID(switchboard.PrefixContact)
 	}
-	c.CreatedAt = stamp(c.CreatedAt)
+	c.CreatedAt = q.stamp(c.CreatedAt)
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = c.CreatedAt
 	}
@@ -69,7 +69,7 @@ func (q *queries) UpdateContact(ctx context.Context, c *switchboard.Contact) err
 	if err != nil {
 		return err
 	}
-	c.UpdatedAt = now()
+	c.UpdatedAt = q.now()
 	return q.change(ctx, "update", "contact",
 		`UPDATE contacts SET name = ?, email = ?, phone = ?, attributes = ?, updated_at = ?
 		 WHERE workspace_id = ? AND id = ?`,
@@ -94,7 +94,7 @@ func (q *queries) CreateConversation(ctx context.Context, c *switchboard.Convers
 	if c.ID == "" {
 		c.ID = switchboard.NewID(switchboard.PrefixConversation)
 	}
-	c.StartedAt = stamp(c.StartedAt)
+	c.StartedAt = q.stamp(c.StartedAt)
 	if c.LastActivityAt.IsZero() {
 		c.LastActivityAt = c.StartedAt
 	}

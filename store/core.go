@@ -16,8 +16,9 @@ import (
 type core struct {
 	dialect  string
 	sealer   switchboard.Sealer
-	rebound  sync.Map     // query with ? placeholders → query with $n placeholders
-	webhooks webhookHooks // webhooks.go
+	clock    switchboard.Clock // stamps creations and updates that carry no time
+	rebound  sync.Map          // query with ? placeholders → query with $n placeholders
+	webhooks webhookHooks      // webhooks.go
 }
 
 // execer is what *sql.DB and *sql.Tx have in common.
@@ -93,12 +94,12 @@ const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
 func norm(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // now returns the current time as stored.
-func now() time.Time { return norm(time.Now()) }
+func (c *core) now() time.Time { return norm(c.clock.Now()) }
 
 // stamp returns norm(t), or now() if t is zero.
-func stamp(t time.Time) time.Time {
+func (c *core) stamp(t time.Time) time.Time {
 	if t.IsZero() {
-		return now()
+		return c.now()
 	}
 	return norm(t)
 }

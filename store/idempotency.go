@@ -20,7 +20,7 @@ func scanIdempotencyRecord(s scanner) (*switchboard.IdempotencyRecord, error) {
 
 // CreateIdempotencyRecord stores a record, unique per (scope, key).
 func (q *queries) CreateIdempotencyRecord(ctx context.Context, r *switchboard.IdempotencyRecord) error {
-	r.CreatedAt = stamp(r.CreatedAt)
+	r.CreatedAt = q.stamp(r.CreatedAt)
 	r.Header = orEmpty(r.Header)
 	header, err := encodeJSON(r.Header, "{}")
 	if err != nil {

@@ -60,7 +60,7 @@ func TestEscapeLike(t *testing.T) {
 // TestStmtCacheFull: past its bound, the cache runs queries unprepared.
 func TestStmtCacheFull(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite://"+t.TempDir()+"/x.db", nil, nil)
+	db, err := Open(ctx, "sqlite://"+t.TempDir()+"/x.db", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func queryPlan(t *testing.T, db *DB, query string, args []any) []string {
 }
 
 func openMigrated(t *testing.T, url string) *DB {
-	db, err := Open(t.Context(), url, plainSealer{}, nil)
+	db, err := Open(t.Context(), url, Options{Sealer: plainSealer{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func (q *queries) CreateJob(ctx context.Context, j *switchboard.Job) error {
 	if j.ID == "" {
 		j.ID = switchboard.NewID(switchboard.PrefixJob)
 	}
-	j.CreatedAt = stamp(j.CreatedAt)
+	j.CreatedAt = q.stamp(j.CreatedAt)
 	if j.RunAt.IsZero() {
 		j.RunAt = j.CreatedAt
 	}

@@ -26,7 +26,7 @@ func (q *queries) CreateMessage(ctx context.Context, m *switchboard.Message) err
 	if m.ID == "" {
 		m.ID = switchboard.NewID(switchboard.PrefixMessage)
 	}
-	m.CreatedAt = stamp(m.CreatedAt)
+	m.CreatedAt = q.stamp(m.CreatedAt)
 	if m.UpdatedAt.IsZero() {
 		m.UpdatedAt = m.CreatedAt
 	}
@@ -72,7 +72,7 @@ func messagesWhere(workspaceID, conversationID string) *where {
 // UpdateMessage replaces a message's text, status, external id and error,
 // and stamps UpdatedAt.
 func (q *queries) UpdateMessage(ctx context.Context, m *switchboard.Message) error {
-	m.UpdatedAt = now()
+	m.UpdatedAt = q.now()
 	return q.change(ctx, "update", "message",
 		`UPDATE messages SET text = ?, status = ?, external_id = ?, error = ?, updated_at = ?
 		 WHERE workspace_id = ? AND id = ?`,
@@ -99,7 +99,7 @@ func (q *queries) CreateEvent(ctx context.Context, e *switchboard.Event) error {
 	if e.Version == "" {
 		e.Version = switchboard.EventVersion
 	}
-	e.Timestamp = stamp(e.Timestamp)
+	e.Timestamp = q.stamp(e.Timestamp)
 	e.Data = orEmptyObject(e.Data)
 	data, err := encodeRaw(e.Data, "{}")
 	if err != nil {

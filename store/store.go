@@ -63,15 +63,29 @@ type DB struct {
 	checkpointer             *checkpointer
 }
 
+// Options are the collaborators of a DB; every field may be left zero.
+type Options struct {
+	// Sealer protects the secrets of bots, channels and webhook
+	// endpoints; nil fails where a secret is written or read.
+	Sealer switchboard.Sealer
+	Logger *slog.Logger
+	// Clock stamps the creations and updates whose times the caller left
+	// zero (default: the system clock).
+	Clock switchboard.Clock
+}
+
 // Open connects to the database named by databaseURL: "sqlite://PATH" (a
 // relative or absolute file path; its directory is created if missing) or
 // "postgres://…" / "postgresql://…". It does not migrate: call Migrate, or
-// Ready to check. sealer protects the Secrets of bots and channels; it may be
-// nil for uses that never touch secrets (a nil sealer fails when it is
-// needed). logger may be nil.
-func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, logger *slog.Logger) (*DB, error) {
+// Ready to check.
+func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
+	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	clock := o.Clock
+	if clock == nil {
+		clock = switchboard.SystemClock{}
 	}
 	var (
 		writer, reader, checkpoints *sql.DB
@@ -93,7 +107,7 @@ func Open(ctx context.Context, databaseURL string, sealer switchboard.Sealer, lo
 		return nil, err
 	}
 	db := &DB{writer: writer, reader: reader, logger: logger}
-	db.queries = queries{core: &core{dialect: dialect, sealer: sealer}, r: reader, w: writer}
+	db.queries = queries{core: &core{dialect: dialect, sealer: o.Sealer, clock: clock}, r: reader, w: writer}
 	if dialect == DialectSQLite {
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
 		db.queries.r, db.queries.w = db.readerStmts, db.writerStmts

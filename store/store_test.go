@@ -59,7 +59,7 @@ func (s *sealer) Open(sealed []byte) ([]byte, error) {
 func openURL(t testing.TB, url string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, url, newSealer(), nil)
+	db, err := store.Open(ctx, url, store.Options{Sealer: newSealer()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSecretsSealed(t *testing.T) {
 
 // pgColumns reads the single byte column of every row of query.
 func pgColumns(t *testing.T, url, query string) [][]byte {
-	db, err := store.Open(context.Background(), url, nil, nil)
+	db, err := store.Open(context.Background(), url, store.Options{})
 	must(t, err)
 	defer db.Close()
 	return store.RawColumn(t, db, query)
@@ -158,7 +158,7 @@ func TestReadyAndMigrate(t *testing.T) {
 				url = emptyPostgres(t)
 			}
 			ctx := context.Background()
-			db, err := store.Open(ctx, url, nil, nil)
+			db, err := store.Open(ctx, url, store.Options{})
 			must(t, err)
 			defer db.Close()
 			if db.Dialect() != name {
@@ -182,7 +182,7 @@ func TestReadyAndMigrate(t *testing.T) {
 // emptyPostgres returns the URL of a database with no schema at all.
 func emptyPostgres(t *testing.T) string {
 	url := pgtest.URL(t)
-	db, err := store.Open(context.Background(), url, nil, nil)
+	db, err := store.Open(context.Background(), url, store.Options{})
 	must(t, err)
 	defer db.Close()
 	store.ExecSQL(t, db, `DROP SCHEMA public CASCADE`, `CREATE SCHEMA public`)
@@ -195,7 +195,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	errs := make(chan error, 3)
 	for range 3 {
 		go func() {
-			db, err := store.Open(ctx, url, nil, nil)
+			db, err := store.Open(ctx, url, store.Options{})
 			if err == nil {
 				err = db.Migrate(ctx)
 				db.Close()
@@ -213,7 +213,7 @@ func TestOpenSQLiteURLs(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	for _, url := range []string{"sqlite://rel/a.db", "sqlite:rel/b.db", "sqlite://" + filepath.Join(dir, "abs", "c.db")} {
-		db, err := store.Open(ctx, url, nil, nil)
+		db, err := store.Open(ctx, url, store.Options{})
 		if err != nil {
 			t.Fatalf("Open(%q): %v", url, err)
 		}
@@ -225,7 +225,7 @@ func TestOpenSQLiteURLs(t *testing.T) {
 		}
 	}
 	for _, url := range []string{"sqlite://", "sqlite://:memory:", "sqlite://a.db?mode=ro", "mysql://x", ""} {
-		if db, err := store.Open(ctx, url, nil, nil); err == nil {
+		if db, err := store.Open(ctx, url, store.Options{}); err == nil {
 			db.Close()
 			t.Fatalf("Open(%q) succeeded, want an error", url)
 		}
@@ -249,7 +249,7 @@ func TestSQLiteSettings(t *testing.T) {
 // rather than storing them in the clear.
 func TestNilSealer(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, sqliteURL(t), nil, nil)
+	db, err := store.Open(ctx, sqliteURL(t), store.Options{})
 	must(t, err)
 	defer db.Close()
 	must(t, db.Migrate(ctx))

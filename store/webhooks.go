@@ -93,7 +93,7 @@ func (q *queries) CreateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 	if e.ID == "" {
 		e.ID = switchboard.NewID(switchboard.PrefixEndpoint)
 	}
-	e.CreatedAt = stamp(e.CreatedAt)
+	e.CreatedAt = q.stamp(e.CreatedAt)
 	if e.UpdatedAt.IsZero() {
 		e.UpdatedAt = e.CreatedAt
 	}
@@ -136,7 +136,7 @@ func (q *queries) UpdateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 		return err
 	}
 	defer q.endpointsChanging()()
-	e.UpdatedAt = now()
+	e.UpdatedAt = q.now()
 	return q.change(ctx, "update", "webhook endpoint",
 		`UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, status = ?, disabled_reason = ?,
 		 rate_limit_per_second = ?, secrets = ?, failing_since = ?, updated_at = ?
@@ -175,7 +175,7 @@ func (q *queries) CreateDeliveries(ctx context.Context, ds []*switchboard.Delive
 	if len(ds) == 0 {
 		return nil
 	}
-	created := now()
+	created := q.now()
 	for _, d := range ds {
 		if d.ID == "" {
 			d.ID = switchboard.NewID(switchboard.PrefixDelivery)
@@ -304,7 +304,7 @@ func (q *queries) RetryDelivery(ctx context.Context, workspaceID, id string, at 
 	n, err := q.changeN(ctx, "retry", "delivery",
 		`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
 		 WHERE workspace_id = ? AND id = ? AND (lease_owner IS NULL OR lease_expires_at <= ?)`,
-		q.t(at), q.t(now()), workspaceID, id, q.t(at))
+		q.t(at), q.t(q.now()), workspaceID, id, q.t(at))
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func (q *queries) ReplayDeliveries(ctx context.Context, p switchboard.ReplayPara
 	query := `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
 		WHERE id IN (SELECT id FROM deliveries WHERE endpoint_id = ? AND status = ? AND id >= ? AND id > ? AND workspace_id = ?
 		ORDER BY id LIMIT ` + strconv.Itoa(max(p.Limit, 1)) + `) RETURNING id`
-	rows, err := q.w.QueryContext(ctx, q.sql(query), q.t(at), q.t(now()), p.EndpointID, p.Status,
+	rows, err := q.w.QueryContext(ctx, q.sql(query), q.t(at), q.t(q.now()), p.EndpointID, p.Status,
 		switchboard.IDAt(switchboard.PrefixDelivery, p.Since), p.After, p.WorkspaceID)
 	if err != nil {
 		return nil, translate(err, "replay", "delivery")
@@ -405,7 +405,7 @@ func (q *queries) ReleaseDeliveries(ctx context.Context, owner string) (int64, e
 
 // SaveAttempt records an attempt and the delivery's new state.
 func (q *queries) SaveAttempt(ctx context.Context, d *switchboard.Delivery, a *switchboard.Attempt, owner string) error {
-	d.UpdatedAt = now()
+	d.UpdatedAt = q.now()
 	d.NextAttemptAt, d.LastAttemptAt = normPtr(d.NextAttemptAt), normPtr(d.LastAttemptAt)
 	err := q.change(ctx, "save attempt of", "delivery",
 		`UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?,
@@ -455,7 +455,7 @@ func (q *queries) saveAttemptsPG(ctx context.Context, rs []switchboard.AttemptRe
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	updated := now()
+	updated := q.now()
 	n := len(rs)
 	ids, statuses, counts := make([]string, n), make([]string, n), make([]int, n)
 	next, last := make([]*time.Time, n), make([]*time.Time, n)

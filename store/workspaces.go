@@ -22,7 +22,7 @@ func (q *queries) CreateWorkspace(ctx context.Context, w *switchboard.Workspace)
 	if w.ID == "" {
 		w.ID = switchboard.NewID(switchboard.PrefixWorkspace)
 	}
-	w.CreatedAt = stamp(w.CreatedAt)
+	w.CreatedAt = q.stamp(w.CreatedAt)
 	return q.insert(ctx, "workspace",
 		`INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 		w.ID, w.Name, q.t(w.CreatedAt))
@@ -57,7 +57,7 @@ func (q *queries) CreateAPIKey(ctx context.Context, k *switchboard.APIKey) error
 	if k.ID == "" {
 		k.ID = switchboard.NewID(switchboard.PrefixAPIKey)
 	}
-	k.CreatedAt = stamp(k.CreatedAt)
+	k.CreatedAt = q.stamp(k.CreatedAt)
 	k.LastUsedAt, k.RevokedAt = normPtr(k.LastUsedAt), normPtr(k.RevokedAt)
 	if k.Scopes == nil {
 		k.Scopes = []string{}
@@ -97,11 +97,11 @@ func (q *queries) ListAPIKeys(ctx context.Context, workspaceID string, p switchb
 func (q *queries) RevokeAPIKey(ctx context.Context, workspaceID, id string, at time.Time) error {
 	return q.change(ctx, "revoke", "api key",
 		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE workspace_id = ? AND id = ?`,
-		q.t(stamp(at)), workspaceID, id)
+		q.t(q.stamp(at)), workspaceID, id)
 }
 
 // TouchAPIKey records that a key was used at the given time.
 func (q *queries) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	return q.change(ctx, "touch", "api key",
-		`UPDATE api_keys SET last_used_at = ? WHERE id = ?`, q.t(stamp(at)), id)
+		`UPDATE api_keys SET last_used_at = ? WHERE id = ?`, q.t(q.stamp(at)), id)
 }

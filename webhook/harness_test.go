@@ -29,7 +29,7 @@ func openStore(t testing.TB, url string) *store.DB {
 	t.Helper()
 	key, _ := secret.ParseKey("webhook tests master key")
 	box, _ := secret.New(key)
-	db, err := store.Open(context.Background(), url, box, nil)
+	db, err := store.Open(context.Background(), url, store.Options{Sealer: box})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,8 +58,13 @@ func NewPublisher(r Receiver, clock sb.Clock) *Publisher {
 	return &Publisher{to: r, clock: clock}
 }
 
-// Publish writes e and its deliveries with q.
+// Publish writes e and its deliveries with q. An event without a
+// Timestamp is stamped with the publisher's clock, to the millisecond.
 func (p *Publisher) Publish(ctx context.Context, q PublishQueries, e *sb.Event) error {
+	now := p.now()
+	if e.Timestamp.IsZero() {
+		e.Timestamp = now.Truncate(time.Millisecond)
+	}
 	if err := q.CreateEvent(ctx, e); err != nil {
 		return err
 	}
@@ -71,7 +76,6 @@ func (p *Publisher) Publish(ctx context.Context, q PublishQueries, e *sb.Event) 
 	if p.receiver() != nil {
 		lease = p.to.NewLease()
 	}
-	now := p.now()
 	ds := make([]*sb.Delivery, len(targets))
 	for i, endpointID := range targets {
 		d := &sb.Delivery{

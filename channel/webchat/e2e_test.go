@@ -48,7 +48,7 @@ func newStack(t *testing.T) *stack {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	key, _ := secret.ParseKey("webchat end-to-end master key, not secret")
 	box, _ := secret.New(key)
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), box, logger)
+	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{Sealer: box, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func newStack(t *testing.T) *stack {
 	base := "http://" + ln.Addr().String()
 	srv := httptest.NewUnstartedServer(httpapi.New(httpapi.Config{PublicURL: base, RateLimit: 1000, RateBurst: 1000},
 		httpapi.Deps{App: app.New(app.Config{PublicURL: base}, app.Deps{Store: db, Pipeline: p, Channels: channels, Engines: engines}), Idempotency: db,
-			Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready, Webchat: chat}))
+			Auth: auth.New(db, logger, nil), Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready, Webchat: chat}))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

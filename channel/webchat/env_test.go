@@ -49,7 +49,7 @@ func newEnv(t *testing.T, cfg Config, allowed ...string) *env {
 	ctx := context.Background()
 	key, _ := secret.ParseKey("test master key, not secret")
 	box, _ := secret.New(key)
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), box, slog.New(slog.DiscardHandler))
+	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{Sealer: box, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,5 +26,6 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 		Engines:  m.Engines,
 		Events:   m.Dispatcher.Publisher(),
 		Logger:   m.Logger,
+		Now:      m.clock().Now,
 	})
 }

@@ -61,7 +61,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.DB, err = store.Open(ctx, m.Config.DatabaseURL, box, m.Logger)
+	m.DB, err = store.Open(ctx, m.Config.DatabaseURL, store.Options{Sealer: box, Logger: m.Logger, Clock: m.clock()})
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
@@ -148,7 +148,7 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
-	m.auth = auth.New(m.DB, m.Logger)
+	m.auth = auth.New(m.DB, m.Logger, m.clock())
 	m.hub = webchat.NewHub()
 	m.Channels, m.Engines = m.providers(m.hub)
 	if err := m.newDelivery(); err != nil {
@@ -234,7 +234,7 @@ func ensureWorkspace(ctx context.Context, db sb.Store, name string) (*sb.Workspa
 	if sb.ErrorCode(err) != sb.ENotFound {
 		return ws, err
 	}
-	ws = &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: name, CreatedAt: time.Now().UTC()}
+	ws = &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: name}
 	if err := db.CreateWorkspace(ctx, ws); sb.ErrorCode(err) == sb.EConflict {
 		return db.GetWorkspaceByName(ctx, name) // created meanwhile by another process
 	} else if err != nil {
@@ -260,7 +260,7 @@ func (m *Main) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := m.DB.DeleteIdempotencyRecordsBefore(ctx, time.Now().Add(-httpapi.IdempotencyTTL))
+		n, err := m.DB.DeleteIdempotencyRecordsBefore(ctx, m.clock().Now().Add(-httpapi.IdempotencyTTL))
 		if err != nil && !errors.Is(err, context.Canceled) {
 			m.Logger.Warn("purging idempotency records", "error", err)
 		} else if n > 0 {

@@ -182,7 +182,7 @@ func (s *server) prepareTemplate(ctx context.Context) error {
 	if _, err := s.admin.ExecContext(ctx, `CREATE DATABASE `+s.template); err != nil {
 		return fmt.Errorf("pgtest: create template database: %w", err)
 	}
-	db, err := store.Open(ctx, s.url(s.template), nil, nil)
+	db, err := store.Open(ctx, s.url(s.template), store.Options{})
 	if err != nil {
 		return fmt.Errorf("pgtest: %w", err)
 	}

@@ -33,7 +33,7 @@ func switchboardServer(t *testing.T) string {
 	key, _ := secret.ParseKey("sbbench tests master key, not secret")
 	box, _ := secret.New(key)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, "sqlite://"+t.TempDir()+"/sb.db", box, logger)
+	db, err := store.Open(ctx, "sqlite://"+t.TempDir()+"/sb.db", store.Options{Sealer: box, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func switchboardServer(t *testing.T) string {
 	p.Start(ctx)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{PublicURL: "http://sb.invalid", RateLimit: 1e6, RateBurst: 1e6},
 		httpapi.Deps{App: app.New(app.Config{PublicURL: "http://sb.invalid"}, app.Deps{Store: db, Pipeline: p, Channels: channels, Engines: engines}),
-			Idempotency: db, Auth: auth.New(db, logger), Logger: logger, Registry: prometheus.NewRegistry()}))
+			Idempotency: db, Auth: auth.New(db, logger, nil), Logger: logger, Registry: prometheus.NewRegistry()}))
 	t.Cleanup(func() {
 		srv.Close()
 		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
