@@ -41,7 +41,7 @@ type Store interface {
 // and bots to drop when they change.
 type Pipeline interface {
 	Write(ctx context.Context, fn func(q sb.Queries) error) error
-	QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text string) (*sb.Message, error)
+	QueueMessage(ctx context.Context, q sb.Queries, o pipeline.Outgoing) (*sb.Message, error)
 	Channel(ctx context.Context, id string) (*sb.Channel, error)
 	Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResult) (pipeline.IngestResult, error)
 	Forget(id string)

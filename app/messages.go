@@ -131,10 +131,11 @@ func (s *Service) Send(ctx context.Context, ws string, req *SendParams) (*sb.Mes
 // queue stores a queued outbound message and its send job with q; without
 // a pipeline in this process the job waits for another's poller.
 func (s *Service) queue(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text string) (*sb.Message, error) {
+	o := pipeline.Outgoing{Conversation: conv, Sender: sender, Text: text, Now: s.now()}
 	if s.pipe == nil {
-		return (*pipeline.Pipeline)(nil).QueueMessage(ctx, q, conv, sender, text)
+		return (*pipeline.Pipeline)(nil).QueueMessage(ctx, q, o)
 	}
-	return s.pipe.QueueMessage(ctx, q, conv, sender, text)
+	return s.pipe.QueueMessage(ctx, q, o)
 }
 
 // minTextLimit is the smallest of the registered platforms' limits: a

@@ -138,7 +138,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 			if queued == maxReplies || strings.TrimSpace(text) == "" {
 				continue
 			}
-			m, err := queueMessage(ctx, q, &conv, sb.SenderBot, text, in.msg.Thread, now)
+			m, err := queueMessage(ctx, q, outMessage{conv: &conv, sender: sb.SenderBot, text: text, thread: in.msg.Thread, at: now})
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,7 @@ func (e *env) queueOnAPIChannel(p *pipeline.Pipeline, callback string) (*sb.Conv
 		if conv, err = pipeline.StartConversation(e.ctx, q, nil, pipeline.NewConversation{Channel: ch, Contact: contact, Now: e.clock.Now()}); err != nil {
 			return err
 		}
-		msg, err = p.QueueMessage(e.ctx, q, conv, sb.SenderAgent, "Hi, Ann here.")
+		msg, err = p.QueueMessage(e.ctx, q, pipeline.Outgoing{Conversation: conv, Sender: sb.SenderAgent, Text: "Hi, Ann here."})
 		return err
 	}))
 	return conv, msg
@@ -128,7 +128,7 @@ func TestTelegramSendNotHeld(t *testing.T) {
 		a.RunDue(e.ctx)
 		conv := e.conversations(42)[0]
 		must(t, a.Write(e.ctx, func(q sb.Queries) error {
-			_, err := a.QueueMessage(e.ctx, q, conv, sb.SenderAgent, "Hi, Ann here.")
+			_, err := a.QueueMessage(e.ctx, q, pipeline.Outgoing{Conversation: conv, Sender: sb.SenderAgent, Text: "Hi, Ann here."})
 			return err
 		}))
 		a.Crash()
@@ -166,7 +166,7 @@ func TestQueueMessageWithoutPipeline(t *testing.T) {
 				return err
 			}
 			var none *pipeline.Pipeline
-			msg, err = none.QueueMessage(e.ctx, q, conv, sb.SenderAgent, "Hi, Ann here.")
+			msg, err = none.QueueMessage(e.ctx, q, pipeline.Outgoing{Conversation: conv, Sender: sb.SenderAgent, Text: "Hi, Ann here."})
 			return err
 		}))
 		if e.p.Pending() != 0 {

@@ -13,6 +13,16 @@ import (
 	"github.com/switchboardhq/switchboard/webhook"
 )
 
+// inbound is one message of a platform's request to store: the channel it
+// came on, the message, the time it is stored at, and whether to look for a
+// repeat before writing anything (a second try of the transaction).
+type inbound struct {
+	ch         *sb.Channel
+	msg        *sb.InboundMessage
+	at         time.Time
+	checkFirst bool
+}
+
 // IngestResult says what Ingest did with a request's messages.
 type IngestResult struct {
 	Stored     int // new messages stored
@@ -53,7 +63,7 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 			out = IngestResult{}
 			now := p.now()
 			for i := range res.Messages {
-				dup, err := p.receive(ctx, q, ch, &res.Messages[i], now, checkFirst)
+				dup, err := p.receive(ctx, q, inbound{ch: ch, msg: &res.Messages[i], at: now, checkFirst: checkFirst})
 				if err != nil {
 					return err
 				}
@@ -107,7 +117,8 @@ func (p *Pipeline) channelGone(ctx context.Context, id string) bool {
 // same (the conversation ended since the first delivery), the transaction
 // is rolled back (errDuplicateRace) and written again with checkFirst,
 // which looks for the repeat before anything else.
-func (p *Pipeline) receive(ctx context.Context, q sb.Queries, ch *sb.Channel, in *sb.InboundMessage, now time.Time, checkFirst bool) (dup bool, err error) {
+func (p *Pipeline) receive(ctx context.Context, q sb.Queries, r inbound) (dup bool, err error) {
+	ch, in, now, checkFirst := r.ch, r.msg, r.at, r.checkFirst
 	var ext *string
 	if in.ExternalID != "" {
 		ext = &in.ExternalID

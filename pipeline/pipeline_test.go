@@ -178,7 +178,7 @@ func TestHandoff(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if _, err := e.p.QueueMessage(e.ctx, q, c, sb.SenderAgent, "Hi, Ann here."); err != nil {
+			if _, err := e.p.QueueMessage(e.ctx, q, pipeline.Outgoing{Conversation: c, Sender: sb.SenderAgent, Text: "Hi, Ann here."}); err != nil {
 				return err
 			}
 			return pipeline.UpdateConversation(e.ctx, q, nil, c, sb.ConversationPatch{Status: sb.ConversationActive}, e.clock.Now())

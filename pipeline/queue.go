@@ -15,16 +15,32 @@ type sendPayload struct {
 	Thread         string `json:"thread,omitempty"`
 }
 
-// QueueMessage stores an outbound message from an agent or the bot in
-// status queued, records the activity in the conversation, and writes the job
-// that sends it, all with q (in the caller's transaction). The reply goes
-// where the conversation's last inbound message came from (its thread).
-// Once the transaction commits the send starts at once; p may be nil (the
-// job then waits for a pipeline's poller).
-func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text string) (*sb.Message, error) {
-	now := time.Now().UTC()
-	if p != nil {
+// Outgoing is a message to the contact of a conversation, from an agent
+// or the bot.
+type Outgoing struct {
+	Conversation *sb.Conversation
+	Sender       string // sb.SenderAgent or sb.SenderBot
+	Text         string
+	// Now is the time it is queued at (zero: the pipeline's clock, or the
+	// system's without a pipeline).
+	Now time.Time
+}
+
+// QueueMessage stores an outbound message in status queued, records the
+// activity in the conversation, and writes the job that sends it, all with
+// q (in the caller's transaction). The reply goes where the conversation's
+// last inbound message came from (its thread). Once the transaction
+// commits the send starts at once; p may be nil (the job then waits for a
+// pipeline's poller).
+func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, o Outgoing) (*sb.Message, error) {
+	conv, now := o.Conversation, o.Now
+	switch {
+	case !now.IsZero():
+		now = now.UTC()
+	case p != nil:
 		now = p.now()
+	default:
+		now = time.Now().UTC()
 	}
 	thread := ""
 	last, err := q.LastInboundMessage(ctx, conv.WorkspaceID, conv.ID)
@@ -35,7 +51,7 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, conv *sb.Conv
 		return nil, err
 	}
 	hold := p != nil && p.holdsSend(ctx, conv)
-	m, err := queueMessage(ctx, q, conv, sender, text, thread, now)
+	m, err := queueMessage(ctx, q, outMessage{conv: conv, sender: o.Sender, text: o.Text, thread: thread, at: now})
 	if err != nil {
 		return nil, err
 	}
@@ -60,12 +76,21 @@ func (p *Pipeline) holdsSend(ctx context.Context, conv *sb.Conversation) bool {
 	return err == nil && p.repeatSafe(ch.Type)
 }
 
+// outMessage is an outbound message to store: its conversation, who sends it,
+// its text, the platform thread it answers in, and when.
+type outMessage struct {
+	conv         *sb.Conversation
+	sender, text string
+	thread       string
+	at           time.Time
+}
+
 // queueMessage stores a queued outbound message.
-func queueMessage(ctx context.Context, q sb.Queries, conv *sb.Conversation, sender, text, thread string, now time.Time) (*sb.Message, error) {
+func queueMessage(ctx context.Context, q sb.Queries, o outMessage) (*sb.Message, error) {
 	m := &sb.Message{
-		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID, ChannelID: conv.ChannelID,
-		Direction: sb.DirectionOutbound, Sender: sender, Text: text, Status: sb.MessageQueued, Thread: thread,
-		CreatedAt: now, UpdatedAt: now,
+		ID: sb.NewID(sb.PrefixMessage), WorkspaceID: o.conv.WorkspaceID, ConversationID: o.conv.ID, ChannelID: o.conv.ChannelID,
+		Direction: sb.DirectionOutbound, Sender: o.sender, Text: o.text, Status: sb.MessageQueued, Thread: o.thread,
+		CreatedAt: o.at, UpdatedAt: o.at,
 	}
 	return m, q.CreateMessage(ctx, m)
 }

@@ -104,7 +104,7 @@ func TestWebhookBotDeferred(t *testing.T) {
 	}
 	conv := e.conversations(42)[0]
 	must(t, e.db.Tx(e.ctx, func(q sb.Queries) error {
-		_, err := e.p.QueueMessage(e.ctx, q, conv, sb.SenderBot, "Later answer.")
+		_, err := e.p.QueueMessage(e.ctx, q, pipeline.Outgoing{Conversation: conv, Sender: sb.SenderBot, Text: "Later answer."})
 		return err
 	}))
 	e.run()
