@@ -238,7 +238,11 @@ func TestStartRunsAtOnce(t *testing.T) {
 }
 
 // TestPerKeyOrder: jobs of one key run one at a time, in the order they
-// were written, while jobs of other keys run beside them.
+// were written, while jobs of other keys run beside them. Jobs written held
+// and not held alternate: the ones not held are due, so the poller claims
+// them while they wait in the runner, and a job whose own claim loses to
+// the poller's must still run in its place, not when the poller hands it
+// over.
 func TestPerKeyOrder(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
