@@ -335,8 +335,10 @@ func (qu *Queue) poll(ctx context.Context, takeOver bool) {
 	for ctx.Err() == nil {
 		qu.claimDue(ctx)
 		wait := qu.cfg.PollInterval
-		if next, err := qu.store.NextJobDue(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, max(next.Sub(qu.now()), 10*time.Millisecond))
+		if kinds := qu.kindNames(); len(kinds) > 0 {
+			if next, err := qu.store.NextJobDue(ctx, kinds); err == nil && !next.IsZero() {
+				wait = min(wait, max(next.Sub(qu.now()), 10*time.Millisecond))
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -374,11 +376,17 @@ func (qu *Queue) claimDue(ctx context.Context) {
 	}
 }
 
+// claimBatch claims up to n due jobs of the kinds registered here; jobs of
+// other kinds are left to the processes that run them.
 func (qu *Queue) claimBatch(ctx context.Context, n int) ([]*sb.Job, error) {
+	kinds := qu.kindNames()
+	if len(kinds) == 0 {
+		return nil, nil // no kinds would mean every kind to ClaimJobs
+	}
 	var jobs []*sb.Job
 	err := qu.commit.Do(ctx, func(q sb.Queries) error {
 		var err error
-		jobs, err = q.ClaimJobs(ctx, qu.now(), qu.cfg.Lease, n)
+		jobs, err = q.ClaimJobs(ctx, qu.now(), qu.cfg.Lease, n, kinds)
 		return err
 	})
 	return jobs, err
@@ -405,11 +413,15 @@ func (qu *Queue) execute(ctx context.Context, j *sb.Job, w work) bool {
 		qu.mu.RUnlock()
 	}
 	if w == nil {
-		qu.log.Error("queue: job of unknown kind; dropping it", "job", j.ID, "kind", j.Kind)
-		qu.Finish(ctx, j, nil)
-		return true
+		// Not claimed by the poller, which claims only the kinds
+		// registered here, nor handed over, which comes with its work: a
+		// job of a kind this process does not run is never deleted, but
+		// given back, due at once, for a process that runs it.
+		qu.log.Warn("queue: a job of a kind not registered here was claimed; giving it back", "job", j.ID, "kind", j.Kind)
+		qu.release(j)
+	} else {
+		w(ctx, j)
 	}
-	w(ctx, j)
 	return true
 }
 
