@@ -60,10 +60,12 @@ type JobQueries interface {
 	// process runs it without claiming it (its first run is counted in
 	// Attempts by the creator).
 	CreateJob(ctx context.Context, j *Job) error
-	// ClaimJobs leases up to limit jobs that are due at now, oldest due
-	// first, until now+lease, each with a new token and one more attempt.
+	// ClaimJobs leases up to limit jobs of the given kinds that are due at
+	// now, oldest due first, until now+lease, each with a new token and one
+	// more attempt; empty kinds means every kind. A queue claims only the
+	// kinds it runs, so that it never holds (nor drops) a job it cannot run.
 	// On PostgreSQL concurrent claims skip each other's rows.
-	ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Job, error)
+	ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds []string) ([]*Job, error)
 	// ClaimJob leases one job by id, as ClaimJobs does, if it is due at
 	// now; ENotFound otherwise.
 	ClaimJob(ctx context.Context, id string, now time.Time, lease time.Duration) (*Job, error)
@@ -85,9 +87,10 @@ type JobQueries interface {
 	// database (SQLite) and so that every lease it finds is a dead
 	// process's. It returns the number of jobs.
 	ExpireJobLeases(ctx context.Context, now time.Time) (int64, error)
-	// NextJobDue returns when the next job falls due (its run time or the
-	// expiry of its lease), or the zero time if there is no job.
-	NextJobDue(ctx context.Context) (time.Time, error)
+	// NextJobDue returns when the next job of the given kinds (of any kind
+	// if kinds is empty) falls due (its run time or the expiry of its
+	// lease), or the zero time if there is no such job.
+	NextJobDue(ctx context.Context, kinds []string) (time.Time, error)
 
 	// LockContact holds the contact until the transaction ends, so that
 	// concurrent transactions about one contact (finding or starting its

@@ -292,7 +292,7 @@ func TestTwoProcesses(t *testing.T) {
 		// Nothing more arrives: every job is done.
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			next, err := e.db.NextJobDue(e.ctx)
+			next, err := e.db.NextJobDue(e.ctx, nil)
 			must(t, err)
 			if next.IsZero() {
 				break

@@ -219,7 +219,7 @@ func (e *env) sent() []string {
 // noJobsLeft fails if any job is still stored.
 func (e *env) noJobsLeft() {
 	e.t.Helper()
-	next, err := e.db.NextJobDue(e.ctx)
+	next, err := e.db.NextJobDue(e.ctx, nil)
 	must(e.t, err)
 	if !next.IsZero() {
 		e.t.Fatalf("a job is still stored (due %s)", next)

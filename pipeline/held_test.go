@@ -68,7 +68,7 @@ func TestAPISendHeldFromTheStart(t *testing.T) {
 		e := newEnv(t, url)
 		rcv := newAPIReceiver(t)
 		_, msg := e.queueOnAPIChannel(e.p, rcv.URL)
-		jobs, err := e.db.ClaimJobs(e.ctx, e.clock.Now(), e.cfg.Lease, 10)
+		jobs, err := e.db.ClaimJobs(e.ctx, e.clock.Now(), e.cfg.Lease, 10, nil)
 		must(t, err)
 		if len(jobs) != 0 {
 			t.Fatalf("the send was due at once (%d jobs claimable), want it held", len(jobs))

@@ -17,7 +17,10 @@
 // leases, whatever is due and not held: jobs of a process that died, retries
 // whose time has come, jobs written by other processes sharing a
 // PostgreSQL database. A process alone on its database (SingleProcess, as on
-// SQLite) takes over at start the jobs its previous run held.
+// SQLite) takes over at start the jobs its previous run held. The poller
+// claims only jobs of the kinds registered on the queue: a job of a kind
+// this process does not run (written by a newer version, during a rolling
+// upgrade) is left untouched for a process that runs it, never deleted.
 //
 // A job runs only while this process holds its lease: it is claimed just
 // before it runs (one more attempt, written down), unless it was written
@@ -47,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -98,7 +102,7 @@ func (c *Config) fill() {
 type Store interface {
 	ReleaseJob(ctx context.Context, id, lease string) error
 	ExpireJobLeases(ctx context.Context, now time.Time) (int64, error)
-	NextJobDue(ctx context.Context) (time.Time, error)
+	NextJobDue(ctx context.Context, kinds []string) (time.Time, error)
 }
 
 // Committer runs a function in a transaction, perhaps shared with others
@@ -130,6 +134,7 @@ type Queue struct {
 
 	mu    sync.RWMutex
 	kinds map[string]work // the worker of each kind, for jobs without a hint
+	names []string        // the kinds' names, sorted; replaced, never changed
 
 	run      *runner
 	stopOnce sync.Once
@@ -183,8 +188,9 @@ type Kind[P, H any] struct {
 	work Worker[P, H]
 }
 
-// Register makes w the worker of the jobs of kind name. Register every kind
-// before Start; registering a kind twice panics.
+// Register makes w the worker of the jobs of kind name. The queue claims
+// only the jobs of the kinds registered on it. Register every kind before
+// Start; registering a kind twice panics.
 func Register[P, H any](qu *Queue, name string, w Worker[P, H]) *Kind[P, H] {
 	k := &Kind[P, H]{qu: qu, name: name, work: w}
 	qu.mu.Lock()
@@ -193,7 +199,18 @@ func Register[P, H any](qu *Queue, name string, w Worker[P, H]) *Kind[P, H] {
 		panic("queue: kind " + name + " registered twice")
 	}
 	qu.kinds[name] = k.with(nil)
+	names := append(slices.Clone(qu.names), name)
+	slices.Sort(names)
+	qu.names = names
 	return k
+}
+
+// kindNames returns the names of the kinds registered, sorted: the only
+// kinds the queue claims.
+func (qu *Queue) kindNames() []string {
+	qu.mu.RLock()
+	defer qu.mu.RUnlock()
+	return qu.names
 }
 
 // Name is the kind's name, the Kind of its jobs.

@@ -163,7 +163,7 @@ func (p *process) ran() []run {
 // noJobsLeft fails if any job is still stored.
 func (e *env) noJobsLeft() {
 	e.t.Helper()
-	next, err := e.db.NextJobDue(e.ctx)
+	next, err := e.db.NextJobDue(e.ctx, nil)
 	must(e.t, err)
 	if !next.IsZero() {
 		e.t.Fatalf("a job is still stored (due %s)", next)
@@ -229,7 +229,7 @@ func TestStartRunsAtOnce(t *testing.T) {
 		_, err := queue.Create(e.ctx, e.db, kindTest, queue.NewJob[args]{WorkspaceID: e.ws.ID, Args: args{N: 3}, RunAt: e.clock.Now()})
 		must(t, err)
 		waitFor(t, "three runs", func() bool { return len(p.ran()) == 3 })
-		waitFor(t, "no jobs left", func() bool { next, _ := e.db.NextJobDue(e.ctx); return next.IsZero() })
+		waitFor(t, "no jobs left", func() bool { next, _ := e.db.NextJobDue(e.ctx, nil); return next.IsZero() })
 		must(t, p.qu.Stop(e.ctx))
 		if n := len(p.ran()); n != 3 {
 			t.Fatalf("%d runs, want 3", n)
@@ -238,7 +238,11 @@ func TestStartRunsAtOnce(t *testing.T) {
 }
 
 // TestPerKeyOrder: jobs of one key run one at a time, in the order they
-// were written, while jobs of other keys run beside them.
+// were written, while jobs of other keys run beside them. Jobs written held
+// and not held alternate: the ones not held are due, so the poller claims
+// them while they wait in the runner, and a job whose own claim loses to
+// the poller's must still run in its place, not when the poller hands it
+// over.
 func TestPerKeyOrder(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
@@ -463,17 +467,57 @@ func TestStopGivesBack(t *testing.T) {
 	})
 }
 
-// TestUnknownAndBadJobsDropped: a job of a kind nobody registered, and one
-// whose payload its kind cannot decode, are dropped, not run.
-func TestUnknownAndBadJobsDropped(t *testing.T) {
+// TestUnknownKindLeft: a job of a kind this process did not register (one
+// a newer version wrote, during a rolling upgrade) is neither claimed nor
+// run nor deleted, by RunDue or by a started queue's poller; a process that
+// registered its kind runs it later as written, attempted for the first
+// time.
+func TestUnknownKindLeft(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
+		e := newEnv(t, url)
+		const newer = "newer_kind"
+		old := e.process(queue.Config{PollInterval: 10 * time.Millisecond}, nil)
+		unknown, err := queue.Create(e.ctx, e.db, newer, queue.NewJob[args]{WorkspaceID: e.ws.ID, Key: "k", Args: args{N: 7}, RunAt: e.clock.Now()})
+		must(t, err)
+		old.enqueue("k", 1, false, "")
+		if n := old.runDue(); n != 1 {
+			t.Fatalf("ran %d jobs, want only the one of the registered kind", n)
+		}
+		old.qu.Start(e.ctx)
+		time.Sleep(100 * time.Millisecond) // several polls
+		must(t, old.qu.Stop(e.ctx))
+		if got := old.ran(); len(got) != 1 || got[0].N != 1 {
+			t.Fatalf("runs of the older process: %+v", got)
+		}
+		next, err := e.db.NextJobDue(e.ctx, nil)
+		must(t, err)
+		if !next.Equal(unknown.RunAt) {
+			t.Fatalf("the job of the unknown kind is due at %v, want %v as written (not held)", next, unknown.RunAt)
+		}
+
+		upgraded := e.process(queue.Config{}, nil)
+		var got []run
+		queue.Register(upgraded.qu, newer, func(ctx context.Context, j *queue.Job[args, note]) {
+			got = append(got, run{ID: j.ID, Key: j.Key, N: j.Args.N, Attempts: j.Attempts, Interrupted: j.Interrupted})
+			upgraded.qu.Finish(ctx, j.Job, nil)
+		})
+		if n := upgraded.runDue(); n != 1 {
+			t.Fatalf("the upgraded process ran %d jobs, want 1", n)
+		}
+		equal(t, "runs", got, []run{{ID: unknown.ID, Key: "k", N: 7, Attempts: 1}})
+		e.noJobsLeft()
+	})
+}
+
+// TestBadPayloadDropped: a job whose payload its kind cannot decode never
+// will be: it is dropped (with an error logged), not run.
+func TestBadPayloadDropped(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
 		p := e.process(queue.Config{}, nil)
-		_, err := queue.Create(e.ctx, e.db, "nobody", queue.NewJob[args]{WorkspaceID: e.ws.ID, RunAt: e.clock.Now()})
-		must(t, err)
 		must(t, e.db.CreateJob(e.ctx, &sb.Job{WorkspaceID: e.ws.ID, Kind: kindTest, Key: "k", Payload: []byte(`{"n":"x"}`), RunAt: e.clock.Now()}))
-		if n := p.runDue(); n != 2 {
-			t.Fatalf("ran %d jobs, want 2", n)
+		if n := p.runDue(); n != 1 {
+			t.Fatalf("ran %d jobs, want 1", n)
 		}
 		if got := p.ran(); len(got) != 0 {
 			t.Fatalf("runs: %+v", got)

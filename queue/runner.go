@@ -32,6 +32,11 @@ type runner struct {
 	hardCancel context.CancelFunc
 	quit       chan struct{} // closed when stopping: start nothing new
 	wake       chan struct{} // nudges the poller
+
+	// claiming is closed once the poller's claim in flight, if any, has
+	// handed its jobs over (nil when none is in flight): a job whose own
+	// claim failed because that claim took it waits for its claimed copy.
+	claiming chan struct{}
 }
 
 // keyQueue holds the jobs of one key, waiting or running, oldest first;
@@ -59,8 +64,9 @@ func tasks(jobs []*sb.Job) []task {
 }
 
 // entry is a job in memory. handoff is a claimed copy of the job that
-// arrived while it was running unclaimed: the running copy will fail to
-// claim it, so the claimed copy runs next.
+// arrived while it was running: the running copy, unclaimed, fails to
+// claim it (or, run, gave it back for a retry the poller took at once), so
+// the claimed copy runs next, in its place among the jobs of its key.
 type entry struct {
 	job     *sb.Job
 	work    work
@@ -136,7 +142,7 @@ func (r *runner) drain(key string) {
 	for {
 		r.mu.Lock()
 		q := r.queues[key]
-		if len(q.entries) == 0 {
+		if q == nil || len(q.entries) == 0 { // nil: forgotten by Crash
 			delete(r.queues, key)
 			r.mu.Unlock()
 			return
@@ -160,19 +166,79 @@ func (r *runner) drain(key string) {
 	}
 }
 
-// runEntry runs a job, and its claimed copy if one arrived meanwhile.
+// runEntry runs a job, and its claimed copy if one arrived meanwhile, then
+// forgets it (the job's place in its key's queue is the caller's).
+//
+// A job handed over unclaimed is claimed just before it runs, while this
+// process's poller may be claiming it too: if the poller's claim wins, the
+// job's own claim finds nothing, and the claimed copy reaches the runner
+// only once the poller hands over its batch. Forgetting the job then would
+// let that copy arrive as a new job, behind the later jobs of its key (or
+// be set aside as a handoff nobody runs, held until its lease expires), so
+// a job that could not be claimed waits for the poller's claim in flight
+// and runs the copy it hands over. Checking for a handoff and forgetting
+// the job happen under one lock, so that a copy arriving after that is a
+// new job: one claimed after the job was done with here.
 func (r *runner) runEntry(e *entry) {
 	r.mu.Lock()
 	e.running = true
 	j, w := e.job, e.work
 	r.mu.Unlock()
-	r.qu.execute(r.ctx, j, w)
+	for {
+		if !r.qu.execute(r.ctx, j, w) {
+			r.awaitClaim()
+		}
+		r.mu.Lock()
+		next := e.handoff
+		e.handoff = nil
+		if next == nil {
+			r.unknow(e)
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		j = next
+	}
+}
+
+// beginClaim records that the poller is claiming jobs; endClaim, once it
+// has handed them over (or failed).
+func (r *runner) beginClaim() chan struct{} {
+	c := make(chan struct{})
 	r.mu.Lock()
-	next := e.handoff
-	e.handoff = nil
+	r.claiming = c
 	r.mu.Unlock()
-	if next != nil {
-		r.qu.execute(r.ctx, next, w)
+	return c
+}
+
+func (r *runner) endClaim(c chan struct{}) {
+	r.mu.Lock()
+	if r.claiming == c {
+		r.claiming = nil
+	}
+	r.mu.Unlock()
+	close(c)
+}
+
+// awaitClaim waits until the poller's claim in flight, if any, has handed
+// its jobs over.
+func (r *runner) awaitClaim() {
+	r.mu.Lock()
+	c := r.claiming
+	r.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case <-c:
+	case <-r.ctx.Done():
+	}
+}
+
+// unknow forgets e's job id unless it is another entry's now. r.mu is held.
+func (r *runner) unknow(e *entry) {
+	if r.known[e.job.ID] == e {
+		delete(r.known, e.job.ID)
 	}
 }
 
@@ -187,7 +253,7 @@ func (r *runner) giveBack(e *entry) {
 func (r *runner) remove(e *entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.known, e.job.ID)
+	r.unknow(e)
 	if q := r.queues[e.job.Key]; q != nil && len(q.entries) > 0 && q.entries[0] == e {
 		q.entries = q.entries[1:]
 		if len(q.entries) == 0 && !q.draining {
@@ -269,8 +335,10 @@ func (qu *Queue) poll(ctx context.Context, takeOver bool) {
 	for ctx.Err() == nil {
 		qu.claimDue(ctx)
 		wait := qu.cfg.PollInterval
-		if next, err := qu.store.NextJobDue(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, max(next.Sub(qu.now()), 10*time.Millisecond))
+		if kinds := qu.kindNames(); len(kinds) > 0 {
+			if next, err := qu.store.NextJobDue(ctx, kinds); err == nil && !next.IsZero() {
+				wait = min(wait, max(next.Sub(qu.now()), 10*time.Millisecond))
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -290,40 +358,52 @@ func (qu *Queue) claimDue(ctx context.Context) {
 		if room <= 0 {
 			return
 		}
+		claiming := qu.run.beginClaim()
 		jobs, err := qu.claimBatch(ctx, room)
+		if err == nil {
+			qu.run.submit(tasks(jobs)...)
+		}
+		qu.run.endClaim(claiming)
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, groupcommit.ErrStopped) {
 				qu.log.Warn("queue: claiming due jobs", "error", err)
 			}
 			return
 		}
-		qu.run.submit(tasks(jobs)...)
 		if len(jobs) < room {
 			return
 		}
 	}
 }
 
+// claimBatch claims up to n due jobs of the kinds registered here; jobs of
+// other kinds are left to the processes that run them.
 func (qu *Queue) claimBatch(ctx context.Context, n int) ([]*sb.Job, error) {
+	kinds := qu.kindNames()
+	if len(kinds) == 0 {
+		return nil, nil // no kinds would mean every kind to ClaimJobs
+	}
 	var jobs []*sb.Job
 	err := qu.commit.Do(ctx, func(q sb.Queries) error {
 		var err error
-		jobs, err = q.ClaimJobs(ctx, qu.now(), qu.cfg.Lease, n)
+		jobs, err = q.ClaimJobs(ctx, qu.now(), qu.cfg.Lease, n, kinds)
 		return err
 	})
 	return jobs, err
 }
 
 // execute runs one job: claims it first unless this process holds it with
-// time to spare, then calls its work (w, or the worker of its kind).
-func (qu *Queue) execute(ctx context.Context, j *sb.Job, w work) {
+// time to spare, then calls its work (w, or the worker of its kind). It
+// returns false if the job was not claimed: somebody else has it (perhaps
+// this process's poller), it is gone or not due yet, or the claim failed.
+func (qu *Queue) execute(ctx context.Context, j *sb.Job, w work) bool {
 	if j.Lease == "" || j.LeasedUntil == nil || qu.now().Add(qu.cfg.Lease/2).After(*j.LeasedUntil) {
 		claimed, err := qu.claim(ctx, j)
 		if err != nil || claimed == nil {
 			if err != nil && ctx.Err() == nil {
 				qu.log.Warn("queue: claiming a job", "job", j.ID, "error", err)
 			}
-			return // somebody else has it, or it is gone, or not due yet
+			return false
 		}
 		j = claimed
 	}
@@ -333,11 +413,16 @@ func (qu *Queue) execute(ctx context.Context, j *sb.Job, w work) {
 		qu.mu.RUnlock()
 	}
 	if w == nil {
-		qu.log.Error("queue: job of unknown kind; dropping it", "job", j.ID, "kind", j.Kind)
-		qu.Finish(ctx, j, nil)
-		return
+		// Not claimed by the poller, which claims only the kinds
+		// registered here, nor handed over, which comes with its work: a
+		// job of a kind this process does not run is never deleted, but
+		// given back, due at once, for a process that runs it.
+		qu.log.Warn("queue: a job of a kind not registered here was claimed; giving it back", "job", j.ID, "kind", j.Kind)
+		qu.release(j)
+	} else {
+		w(ctx, j)
 	}
-	w(ctx, j)
+	return true
 }
 
 // claim takes the lease of a job before it runs: a job nobody holds is
@@ -454,8 +539,11 @@ func (r *runner) oldest(first bool, match func(*entry) bool) *entry {
 func (r *runner) forget(e *entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.known, e.job.ID)
+	r.unknow(e)
 	q := r.queues[e.job.Key]
+	if q == nil {
+		return
+	}
 	for i, c := range q.entries {
 		if c == e {
 			q.entries = append(q.entries[:i:i], q.entries[i+1:]...)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
@@ -71,26 +72,45 @@ func (q *queries) CreateJob(ctx context.Context, j *switchboard.Job) error {
 // whether somebody held the job when it was taken.
 const claimSet = `SET lease = ?, leased_until = ?, due_at = ?, attempts = attempts + 1, interrupted = (lease IS NOT NULL)`
 
-// ClaimJobs leases up to limit due jobs, oldest due first. On PostgreSQL the
-// candidates are locked with FOR UPDATE SKIP LOCKED, so concurrent claimers
-// take different jobs instead of waiting for each other.
-func (q *queries) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*switchboard.Job, error) {
+// ClaimJobs leases up to limit due jobs of the given kinds (every kind if
+// kinds is empty), oldest due first. On PostgreSQL the candidates are
+// locked with FOR UPDATE SKIP LOCKED, so concurrent claimers take different
+// jobs instead of waiting for each other.
+func (q *queries) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds []string) ([]*switchboard.Job, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	token, until := newLease(), norm(now.Add(lease))
-	pick := `SELECT id FROM jobs WHERE due_at <= ? ORDER BY due_at, id LIMIT ` + strconv.Itoa(limit)
+	pick := `SELECT id FROM jobs WHERE due_at <= ?`
+	kindCond, kindArgs := kindIn(kinds)
+	if kindCond != "" {
+		pick += ` AND ` + kindCond
+	}
+	pick += ` ORDER BY due_at, id LIMIT ` + strconv.Itoa(limit)
 	if q.dialect == DialectPostgres {
 		pick += ` FOR UPDATE SKIP LOCKED`
 	}
+	args := append([]any{token, q.t(until), q.t(until), q.bound(now)}, kindArgs...)
 	jobs, err := getMany(ctx, q.writes(), "job", scanJob,
-		`UPDATE jobs `+claimSet+` WHERE id IN (`+pick+`) RETURNING `+jobCols,
-		token, q.t(until), q.t(until), q.bound(now))
+		`UPDATE jobs `+claimSet+` WHERE id IN (`+pick+`) RETURNING `+jobCols, args...)
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].ID < jobs[k].ID })
 	return jobs, nil
+}
+
+// kindIn returns the condition that keeps the jobs of kinds ("kind IN
+// (?, …)", the same on every dialect) and its arguments; "" for no kinds.
+func kindIn(kinds []string) (string, []any) {
+	if len(kinds) == 0 {
+		return "", nil
+	}
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = k
+	}
+	return `kind IN (?` + strings.Repeat(`, ?`, len(kinds)-1) + `)`, args
 }
 
 // ClaimJob leases one job by id if it is due.
@@ -132,15 +152,23 @@ func (q *queries) ExpireJobLeases(ctx context.Context, now time.Time) (int64, er
 		q.t(now), q.t(now))
 }
 
-// NextJobDue returns the earliest due time of any job, or zero.
-func (q *queries) NextJobDue(ctx context.Context) (time.Time, error) {
+// NextJobDue returns the earliest due time of any job of the given kinds
+// (of any kind if kinds is empty), or zero. min() lets both databases walk
+// the due_at index up to the first job of a kind asked for, where ORDER BY
+// … LIMIT 1 with a condition on kind has SQLite scan and sort the table.
+func (q *queries) NextJobDue(ctx context.Context, kinds []string) (time.Time, error) {
+	query := `SELECT min(due_at) FROM jobs`
+	kindCond, kindArgs := kindIn(kinds)
+	if kindCond != "" {
+		query += ` WHERE ` + kindCond
+	}
 	var due *time.Time
-	err := q.r.QueryRowContext(ctx, q.sql(`SELECT due_at FROM jobs ORDER BY due_at LIMIT 1`)).Scan(nullTimeCol{&due})
+	err := q.r.QueryRowContext(ctx, q.sql(query), kindArgs...).Scan(nullTimeCol{&due})
 	if err != nil {
-		if err = translate(err, "get", "job"); switchboard.ErrorCode(err) == switchboard.ENotFound {
-			return time.Time{}, nil
-		}
-		return time.Time{}, err
+		return time.Time{}, translate(err, "get", "job")
+	}
+	if due == nil { // no job
+		return time.Time{}, nil
 	}
 	return *due, nil
 }

@@ -35,11 +35,11 @@ func testJobs(t *testing.T, f *fixture) {
 	if !switchboard.HasPrefix(due.ID, switchboard.PrefixJob) || due.Lease != "" || due.Attempts != 0 {
 		t.Fatalf("CreateJob: %+v", due)
 	}
-	next, err := f.s.NextJobDue(f.ctx)
+	next, err := f.s.NextJobDue(f.ctx, nil)
 	must(t, err)
 	same(t, next, due.RunAt)
 
-	claimed, err := f.s.ClaimJobs(f.ctx, now, lease, 10)
+	claimed, err := f.s.ClaimJobs(f.ctx, now, lease, 10, nil)
 	must(t, err)
 	same(t, jobIDs(claimed), []string{due.ID})
 	j := claimed[0]
@@ -52,14 +52,14 @@ func testJobs(t *testing.T, f *fixture) {
 	}
 
 	// Held: nobody else gets it, by batch or by id, until the lease expires.
-	again, err := f.s.ClaimJobs(f.ctx, now.Add(lease-time.Second), lease, 10)
+	again, err := f.s.ClaimJobs(f.ctx, now.Add(lease-time.Second), lease, 10, nil)
 	must(t, err)
 	if len(again) != 0 {
 		t.Fatalf("a held job was claimed again: %v", jobIDs(again))
 	}
 	_, err = f.s.ClaimJob(f.ctx, due.ID, now, lease)
 	wantNotFound(t, err)
-	next, err = f.s.NextJobDue(f.ctx)
+	next, err = f.s.NextJobDue(f.ctx, nil)
 	must(t, err)
 	same(t, next, now.Add(lease))
 
@@ -82,11 +82,11 @@ func testJobs(t *testing.T, f *fixture) {
 	wantNotFound(t, err)
 
 	// The later job falls due in its time.
-	claimed, err = f.s.ClaimJobs(f.ctx, now.Add(time.Hour), lease, 10)
+	claimed, err = f.s.ClaimJobs(f.ctx, now.Add(time.Hour), lease, 10, nil)
 	must(t, err)
 	same(t, jobIDs(claimed), []string{later.ID})
 	must(t, f.s.CompleteJob(f.ctx, later.ID, claimed[0].Lease))
-	next, err = f.s.NextJobDue(f.ctx)
+	next, err = f.s.NextJobDue(f.ctx, nil)
 	must(t, err)
 	if !next.IsZero() {
 		t.Fatalf("NextJobDue with no jobs = %v, want zero", next)
@@ -101,7 +101,7 @@ func testJobLeases(t *testing.T, f *fixture) {
 	j := f.newJob(t, switchboard.JobSend, now)
 	first, err := f.s.ClaimJob(f.ctx, j.ID, now, lease)
 	must(t, err)
-	taken, err := f.s.ClaimJobs(f.ctx, now.Add(lease), lease, 10) // the holder died
+	taken, err := f.s.ClaimJobs(f.ctx, now.Add(lease), lease, 10, nil) // the holder died
 	must(t, err)
 	same(t, jobIDs(taken), []string{j.ID})
 	if !taken[0].Interrupted || taken[0].Attempts != 2 || taken[0].Lease == first.Lease {
@@ -120,13 +120,13 @@ func testJobLeases(t *testing.T, f *fixture) {
 	held := &switchboard.Job{WorkspaceID: f.ws.ID, Kind: switchboard.JobBotTurn, Key: "k", Attempts: 1,
 		RunAt: now, Lease: "creator-lease", LeasedUntil: &until}
 	must(t, f.s.CreateJob(f.ctx, held))
-	got, err := f.s.ClaimJobs(f.ctx, now.Add(lease-time.Microsecond), lease, 10)
+	got, err := f.s.ClaimJobs(f.ctx, now.Add(lease-time.Microsecond), lease, 10, nil)
 	must(t, err)
 	if len(got) != 0 {
 		t.Fatal("a job created held was claimed before its lease expired")
 	}
 	must(t, f.s.ReleaseJob(f.ctx, held.ID, "creator-lease"))
-	got, err = f.s.ClaimJobs(f.ctx, now, lease, 10)
+	got, err = f.s.ClaimJobs(f.ctx, now, lease, 10, nil)
 	must(t, err)
 	if len(got) != 1 || got[0].Interrupted || got[0].Attempts != 1 {
 		t.Fatalf("released job: %+v", got)
@@ -140,14 +140,14 @@ func testJobLeases(t *testing.T, f *fixture) {
 		must(t, f.s.CreateJob(f.ctx, j))
 	}
 	f.newJob(t, switchboard.JobSend, now.Add(time.Hour)) // due later: not taken
-	held2, err := f.s.ClaimJobs(f.ctx, now, lease, 2)
+	held2, err := f.s.ClaimJobs(f.ctx, now, lease, 2, nil)
 	must(t, err)
 	n, err := f.s.ExpireJobLeases(f.ctx, now)
 	must(t, err)
 	if n != 2 {
 		t.Fatalf("ExpireJobLeases expired %d leases, want 2", n)
 	}
-	taken2, err := f.s.ClaimJobs(f.ctx, now, lease, 10)
+	taken2, err := f.s.ClaimJobs(f.ctx, now, lease, 10, nil)
 	must(t, err)
 	same(t, jobIDs(taken2), jobIDs(held2)) // not the future one
 	for _, j := range taken2 {
@@ -165,12 +165,60 @@ func testJobClaimOrder(t *testing.T, f *fixture) {
 	for i := 5; i > 0; i-- {
 		want = append(want, f.newJob(t, switchboard.JobSend, now.Add(-time.Duration(i)*time.Second)).ID)
 	}
-	got, err := f.s.ClaimJobs(f.ctx, now, lease, 3)
+	got, err := f.s.ClaimJobs(f.ctx, now, lease, 3, nil)
 	must(t, err)
 	same(t, jobIDs(got), want[:3])
-	got, err = f.s.ClaimJobs(f.ctx, now, lease, 3)
+	got, err = f.s.ClaimJobs(f.ctx, now, lease, 3, nil)
 	must(t, err)
 	same(t, jobIDs(got), want[3:])
+}
+
+// testJobKinds: ClaimJobs and NextJobDue given kinds see only the jobs of
+// those kinds (a process leaves the kinds it does not run to the processes
+// that do); given none, every job.
+func testJobKinds(t *testing.T, f *fixture) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	other := f.newJob(t, "newer_kind", now.Add(-3*time.Second))
+	send := f.newJob(t, switchboard.JobSend, now.Add(-2*time.Second))
+	turn := f.newJob(t, switchboard.JobBotTurn, now.Add(-time.Second))
+	f.newJob(t, switchboard.JobSend, now.Add(time.Hour)) // due later
+
+	next, err := f.s.NextJobDue(f.ctx, nil)
+	must(t, err)
+	same(t, next, other.RunAt)
+	next, err = f.s.NextJobDue(f.ctx, []string{switchboard.JobBotTurn, switchboard.JobSend})
+	must(t, err)
+	same(t, next, send.RunAt)
+	next, err = f.s.NextJobDue(f.ctx, []string{switchboard.JobBotTurn})
+	must(t, err)
+	same(t, next, turn.RunAt)
+	next, err = f.s.NextJobDue(f.ctx, []string{"no_such_kind"})
+	must(t, err)
+	if !next.IsZero() {
+		t.Fatalf("NextJobDue of a kind without jobs = %v, want zero", next)
+	}
+
+	got, err := f.s.ClaimJobs(f.ctx, now, lease, 10, []string{switchboard.JobSend})
+	must(t, err)
+	same(t, jobIDs(got), []string{send.ID}) // not the one due later
+	got, err = f.s.ClaimJobs(f.ctx, now, lease, 10, []string{switchboard.JobBotTurn, switchboard.JobSend, "no_such_kind"})
+	must(t, err)
+	same(t, jobIDs(got), []string{turn.ID})
+	got, err = f.s.ClaimJobs(f.ctx, now, lease, 10, []string{switchboard.JobBotTurn, switchboard.JobSend})
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("claimed %v, want nothing of the kinds asked for left", jobIDs(got))
+	}
+	// Left untouched: due as written, never attempted.
+	next, err = f.s.NextJobDue(f.ctx, []string{"newer_kind"})
+	must(t, err)
+	same(t, next, other.RunAt)
+	got, err = f.s.ClaimJobs(f.ctx, now, lease, 10, nil)
+	must(t, err)
+	same(t, jobIDs(got), []string{other.ID})
+	if got[0].Attempts != 1 || got[0].Interrupted || got[0].Kind != "newer_kind" {
+		t.Fatalf("the job of the kind left alone: %+v", got[0])
+	}
 }
 
 // testJobConcurrentClaims: claimers racing over the same jobs take each
@@ -190,7 +238,7 @@ func testJobConcurrentClaims(t *testing.T, f *fixture) {
 		go func() {
 			defer wg.Done()
 			for {
-				claimed, err := f.s.ClaimJobs(f.ctx, now, lease, 4)
+				claimed, err := f.s.ClaimJobs(f.ctx, now, lease, 4, nil)
 				if err != nil {
 					errs <- err
 					return

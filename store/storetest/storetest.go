@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"Jobs", testJobs},
 		{"JobLeases", testJobLeases},
 		{"JobClaimOrder", testJobClaimOrder},
+		{"JobKinds", testJobKinds},
 		{"JobConcurrentClaims", testJobConcurrentClaims},
 		{"JobsInTx", testJobsInTx},
 		{"LastInboundMessage", testLastInboundMessage},
