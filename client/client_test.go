@@ -20,23 +20,14 @@ import (
 	"github.com/switchboardhq/switchboard/channel/api"
 	"github.com/switchboardhq/switchboard/client"
 	"github.com/switchboardhq/switchboard/httpapi"
-	"github.com/switchboardhq/switchboard/secret"
-	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 // server runs the real API on SQLite and returns a client with an admin key.
 func server(t *testing.T) *client.Client {
 	ctx := context.Background()
-	key, _ := secret.ParseKey("client test master key")
-	box, _ := secret.New(key)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{Sealer: box, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
 	ws := &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: "default", CreatedAt: time.Now().UTC()}
 	secretValue, _ := auth.NewKey()
 	if err := db.CreateWorkspace(ctx, ws); err != nil {
@@ -51,7 +42,7 @@ func server(t *testing.T) *client.Client {
 			Channels: sb.NewChannels(api.New(nil, "test")), Engines: sb.NewEngines(builtin.New())}), Idempotency: db,
 			Auth: authn, Logger: logger, Registry: prometheus.NewRegistry()})
 	srv := httptest.NewServer(api)
-	t.Cleanup(func() { srv.Close(); db.Close() })
+	t.Cleanup(srv.Close)
 	return client.New(srv.URL, secretValue)
 }
 

@@ -9,28 +9,10 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/groupcommit"
-	"github.com/switchboardhq/switchboard/secret"
-	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-func open(t *testing.T, url string) *store.DB {
-	t.Helper()
-	ctx := context.Background()
-	key, _ := secret.ParseKey("groupcommit tests master key, not secret")
-	box, _ := secret.New(key)
-	db, err := store.Open(ctx, url, store.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // TestGroupCommit: concurrent writes commit, sharing transactions; one
 // that fails fails alone, its writes undone and the others' kept; work
@@ -39,7 +21,7 @@ func open(t *testing.T, url string) *store.DB {
 func TestGroupCommit(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		db := open(t, url)
+		db := pgtest.Open(t, url)
 		var mu sync.Mutex
 		var batches []float64
 		c := groupcommit.New(db, groupcommit.Options{Writers: 2, MaxBatch: 16, Observe: func(n float64) {

@@ -20,7 +20,6 @@ import (
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
-	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook"
@@ -77,17 +76,8 @@ func (e *env) peer(t testing.TB, url string) *env {
 // it on loopback.
 func serveEnv(t testing.TB, url string, o envOptions) *env {
 	t.Helper()
-	ctx := context.Background()
-	key, _ := secret.ParseKey("test master key, not secret")
-	box, _ := secret.New(key)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, url, store.Options{Sealer: box, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.Open(t, url)
 	e := &env{t: t, db: db, spec: loadSpec(t)}
 	// The dispatcher is built here so that events are published to it; it
 	// runs once a test starts it (startDispatcher). No retries: a failed
@@ -109,7 +99,6 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	t.Cleanup(func() {
 		e.srv.Close()
 		_ = e.pipe.Stop(context.Background())
-		db.Close()
 	})
 	return e
 }

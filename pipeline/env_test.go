@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,33 +18,13 @@ import (
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
 	"github.com/switchboardhq/switchboard/egress"
+	"github.com/switchboardhq/switchboard/internal/testclock"
 	"github.com/switchboardhq/switchboard/pipeline"
-	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// clock is a fake clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Now().UTC().Truncate(time.Millisecond)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a store with a workspace, a builtin bot and a Telegram channel
 // pointing at a fake Bot API, and a pipeline driven by a fake clock.
@@ -53,7 +32,7 @@ type env struct {
 	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
-	clock *clock
+	clock *testclock.Clock
 	tg    *telegramtest.Server
 	ws    *sb.Workspace
 	bot   *sb.Bot
@@ -74,17 +53,8 @@ const supportBot = `{"intents":[
 func newEnv(t testing.TB, url string) *env {
 	t.Helper()
 	ctx := context.Background()
-	key, _ := secret.ParseKey("pipeline tests master key, not secret")
-	box, _ := secret.New(key)
-	db, err := store.Open(ctx, url, store.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, ctx: ctx, db: db, clock: newClock(), tg: telegramtest.NewServer()}
+	db := pgtest.Open(t, url)
+	e := &env{t: t, ctx: ctx, db: db, clock: testclock.New(time.Now().UTC().Truncate(time.Millisecond)), tg: telegramtest.NewServer()}
 	t.Cleanup(e.tg.Close)
 	e.ws = &sb.Workspace{Name: "acme"}
 	must(t, db.CreateWorkspace(ctx, e.ws))

@@ -9,9 +9,9 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/groupcommit"
+	"github.com/switchboardhq/switchboard/internal/testclock"
 	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/retry"
-	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
@@ -22,24 +22,6 @@ const (
 	kindTest = "test"
 	lease    = time.Minute
 )
-
-// clock is a fake clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // args and note are the payload and the hint of the test kind.
 type args struct {
@@ -66,19 +48,14 @@ type env struct {
 	ctx   context.Context
 	db    *store.DB
 	ws    *sb.Workspace
-	clock *clock
+	clock *testclock.Clock
 }
 
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
 	ctx := context.Background()
-	key, _ := secret.ParseKey("queue tests master key, not secret")
-	box, _ := secret.New(key)
-	db, err := store.Open(ctx, url, store.Options{Sealer: box})
-	must(t, err)
-	t.Cleanup(func() { db.Close() })
-	must(t, db.Migrate(ctx))
-	e := &env{t: t, ctx: ctx, db: db, clock: &clock{now: time.Now().UTC().Truncate(time.Millisecond)}}
+	db := pgtest.Open(t, url)
+	e := &env{t: t, ctx: ctx, db: db, clock: testclock.New(time.Now().UTC().Truncate(time.Millisecond))}
 	e.ws = &sb.Workspace{Name: "acme"}
 	must(t, db.CreateWorkspace(ctx, e.ws))
 	return e

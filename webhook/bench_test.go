@@ -27,7 +27,7 @@ func BenchmarkOutcomeWrites(b *testing.B) {
 				if dialect == "postgres" {
 					url = pgtest.URL(b)
 				}
-				benchOutcomes(b, openStore(b, url), batch)
+				benchOutcomes(b, pgtest.Open(b, url), batch)
 			})
 		}
 	}

@@ -422,7 +422,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	for n := 1; n <= 5; n++ {
 		waitFor(t, fmt.Sprintf("request %d and the others waiting their turn", n), func() bool {
-			return s.count() == n && h.clock.timersWithin(time.Minute) == 5-n
+			return s.count() == n && h.clock.TimersWithin(time.Minute) == 5-n
 		})
 		h.clock.Advance(500 * time.Millisecond)
 	}

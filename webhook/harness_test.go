@@ -16,92 +16,13 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
-	"github.com/switchboardhq/switchboard/secret"
+	"github.com/switchboardhq/switchboard/internal/testclock"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// openStore opens and migrates a database, closed when t ends.
-func openStore(t testing.TB, url string) *store.DB {
-	t.Helper()
-	key, _ := secret.ParseKey("webhook tests master key")
-	box, _ := secret.New(key)
-	db, err := store.Open(context.Background(), url, store.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-// fakeClock is a Clock that moves only when told to.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
-	return ch
-}
-
-// Advance moves the clock and fires the timers that fall due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(c.now) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- c.now
-	}
-	c.waiters = kept
-}
-
-// timersWithin counts the timers due within d.
-func (c *fakeClock) timersWithin(d time.Duration) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, w := range c.waiters {
-		if !w.at.After(c.now.Add(d)) {
-			n++
-		}
-	}
-	return n
-}
 
 // received is one request a sink got.
 type received struct {
@@ -172,7 +93,7 @@ type harness struct {
 	ctx   context.Context
 	db    *store.DB
 	ws    *sb.Workspace
-	clock *fakeClock
+	clock *testclock.Clock
 	d     *Dispatcher
 	reg   *prometheus.Registry
 }
@@ -181,11 +102,11 @@ type harness struct {
 // test defaults: a fake clock, no jitter, loopback allowed.
 func newHarness(t *testing.T, url string, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, ctx: context.Background(), db: openStore(t, url), reg: prometheus.NewRegistry()}
+	h := &harness{t: t, ctx: context.Background(), db: pgtest.Open(t, url), reg: prometheus.NewRegistry()}
 	h.ws = &sb.Workspace{Name: sb.NewID("acme")}
 	must(t, h.db.CreateWorkspace(h.ctx, h.ws))
 	if cfg.Clock == nil {
-		h.clock = newFakeClock()
+		h.clock = testclock.New(time.Now().UTC().Truncate(time.Second))
 		cfg.Clock = h.clock
 	}
 	if cfg.Jitter == nil {

@@ -26,8 +26,8 @@ import (
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
-	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 const chromium = "/usr/bin/chromium"
@@ -46,15 +46,7 @@ func newStack(t *testing.T) *stack {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	key, _ := secret.ParseKey("webchat end-to-end master key, not secret")
-	box, _ := secret.New(key)
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{Sealer: box, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
 	ws := &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: "default", CreatedAt: time.Now().UTC()}
 	if err := db.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
@@ -95,7 +87,6 @@ func newStack(t *testing.T) *stack {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = p.Stop(sctx)
-		db.Close()
 	})
 	return &stack{url: base, admin: admin, db: db, ws: ws}
 }

@@ -3,7 +3,6 @@ package webchat
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,8 +14,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 const testOrigin = "http://shop.test:8080"
@@ -47,15 +46,7 @@ func newEnv(t *testing.T, cfg Config, allowed ...string) *env {
 		allowed = []string{testOrigin}
 	}
 	ctx := context.Background()
-	key, _ := secret.ParseKey("test master key, not secret")
-	box, _ := secret.New(key)
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{Sealer: box, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
 	e := &env{t: t, db: db, hub: NewHub()}
 	e.ws = &switchboard.Workspace{ID: switchboard.NewID(switchboard.PrefixWorkspace), Name: "default", CreatedAt: time.Now().UTC()}
 	if err := db.CreateWorkspace(ctx, e.ws); err != nil {
@@ -75,7 +66,6 @@ func newEnv(t *testing.T, cfg Config, allowed ...string) *env {
 	t.Cleanup(func() {
 		e.handler.Close()
 		e.srv.Close()
-		db.Close()
 	})
 	return e
 }

@@ -21,8 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
-	"github.com/switchboardhq/switchboard/secret"
-	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
 // switchboardServer runs the real API and pipeline on SQLite, in process,
@@ -30,16 +29,8 @@ import (
 func switchboardServer(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	key, _ := secret.ParseKey("sbbench tests master key, not secret")
-	box, _ := secret.New(key)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, "sqlite://"+t.TempDir()+"/sb.db", store.Options{Sealer: box, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.Open(t, "sqlite://"+t.TempDir()+"/sb.db")
 	ws := &sb.Workspace{Name: "default"}
 	if err := db.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
@@ -60,7 +51,6 @@ func switchboardServer(t *testing.T) string {
 		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		p.Stop(stop)
-		db.Close()
 	})
 	return srv.URL
 }
