@@ -121,6 +121,22 @@ func (s *Service) write(ctx context.Context, fn func(q sb.Queries) error) error 
 	return s.store.Tx(ctx, fn)
 }
 
+// writeResult runs fn through write and returns the result of its last
+// run: as fn may run more than once, each run returns its own result.
+func writeResult[T any](ctx context.Context, s *Service, fn func(q sb.Queries) (T, error)) (T, error) {
+	var result T
+	err := s.write(ctx, func(q sb.Queries) error {
+		var err error
+		result, err = fn(q)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return result, nil
+}
+
 // now is the current time, in UTC.
 func (s *Service) now() time.Time { return s.clock.Now().UTC() }
 
@@ -129,4 +145,14 @@ func (s *Service) forget(id string) {
 	if s.pipe != nil {
 		s.pipe.Forget(id)
 	}
+}
+
+// writeForget runs fn through write and, once it has committed, drops the
+// channel or bot id from the pipeline's caches.
+func (s *Service) writeForget(ctx context.Context, id string, fn func(q sb.Queries) error) error {
+	if err := s.write(ctx, fn); err != nil {
+		return err
+	}
+	s.forget(id)
+	return nil
 }

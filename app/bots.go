@@ -80,11 +80,7 @@ func withFields(obj json.RawMessage, fields map[string]string) json.RawMessage {
 
 // DeleteBot deletes a bot; its channels stay, without a bot.
 func (s *Service) DeleteBot(ctx context.Context, ws, id string) error {
-	if err := s.write(ctx, func(q sb.Queries) error { return q.DeleteBot(ctx, ws, id) }); err != nil {
-		return err
-	}
-	s.forget(id)
-	return nil
+	return s.writeForget(ctx, id, func(q sb.Queries) error { return q.DeleteBot(ctx, ws, id) })
 }
 
 // ReplaceBotConfig replaces the engine configuration (a JSON object),
@@ -95,16 +91,14 @@ func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json
 	if err := requireJSONObject(body); err != nil {
 		return nil, err
 	}
-	var bot *sb.Bot
-	err := s.write(ctx, func(q sb.Queries) error {
-		var err error
-		bot, err = q.GetBot(ctx, ws, id)
+	bot, err := writeResult(ctx, s, func(q sb.Queries) (*sb.Bot, error) {
+		bot, err := q.GetBot(ctx, ws, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		config, secrets, err := s.engines.ParseConfig(bot.Engine, body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for k, v := range bot.Secrets {
 			if _, ok := secrets[k]; !ok {
@@ -115,7 +109,7 @@ func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json
 			}
 		}
 		bot.Config, bot.Secrets, bot.Status, bot.UpdatedAt = config, secrets, sb.BotDraft, s.now()
-		return q.UpdateBot(ctx, bot)
+		return bot, q.UpdateBot(ctx, bot)
 	})
 	if err != nil {
 		return nil, err

@@ -114,18 +114,16 @@ func checkBot(ctx context.Context, q sb.Queries, ws, id string) error {
 
 // UpdateChannel changes a channel's name, status, bot or settings.
 func (s *Service) UpdateChannel(ctx context.Context, ws, id string, req *UpdateChannelParams) (ChannelView, error) {
-	var ch *sb.Channel
-	err := s.write(ctx, func(q sb.Queries) error {
-		var err error
-		ch, err = q.GetChannel(ctx, ws, id)
+	ch, err := writeResult(ctx, s, func(q sb.Queries) (*sb.Channel, error) {
+		ch, err := q.GetChannel(ctx, ws, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.applyChannelPatch(ctx, q, ch, req); err != nil {
-			return err
+			return nil, err
 		}
 		ch.UpdatedAt = s.now()
-		return q.UpdateChannel(ctx, ch)
+		return ch, q.UpdateChannel(ctx, ch)
 	})
 	if err != nil {
 		return ChannelView{}, err
@@ -169,11 +167,7 @@ func (s *Service) applyChannelPatch(ctx context.Context, q sb.Queries, ch *sb.Ch
 
 // DeleteChannel deletes a channel with its contacts and conversations.
 func (s *Service) DeleteChannel(ctx context.Context, ws, id string) error {
-	if err := s.write(ctx, func(q sb.Queries) error { return q.DeleteChannel(ctx, ws, id) }); err != nil {
-		return err
-	}
-	s.forget(id)
-	return nil
+	return s.writeForget(ctx, id, func(q sb.Queries) error { return q.DeleteChannel(ctx, ws, id) })
 }
 
 // RegisterChannel registers the channel's webhook URL with its platform,

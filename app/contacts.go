@@ -31,12 +31,10 @@ func (s *Service) UpdateContact(ctx context.Context, ws, id string, req *UpdateC
 	if err := validateContactPatch(req); err != nil {
 		return nil, err
 	}
-	var c *sb.Contact
-	err := s.write(ctx, func(q sb.Queries) error {
-		var err error
-		c, err = q.GetContact(ctx, ws, id)
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.Contact, error) {
+		c, err := q.GetContact(ctx, ws, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		setString(&c.Name, req.Name)
 		setString(&c.Email, req.Email)
@@ -48,12 +46,8 @@ func (s *Service) UpdateContact(ctx context.Context, ws, id string, req *UpdateC
 			}
 		}
 		c.UpdatedAt = s.now()
-		return q.UpdateContact(ctx, c)
+		return c, q.UpdateContact(ctx, c)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 func validateContactPatch(req *UpdateContactParams) error {

@@ -51,28 +51,22 @@ func (s *Service) StartConversation(ctx context.Context, ws string, req *StartCo
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var conv *sb.Conversation
-	err := s.write(ctx, func(q sb.Queries) error {
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.Conversation, error) {
 		ch, err := bodyChannel(ctx, q, ws, req.ChannelID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		contact, err := s.bodyContact(ctx, q, ch, req.ContactID, req.UserID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if open, err := q.FindOpenConversation(ctx, ch.ID, contact.ID); err == nil {
-			return sb.Errorf(sb.EConflict, "The contact already has an open conversation on this channel: %s.", open.ID)
+			return nil, sb.Errorf(sb.EConflict, "The contact already has an open conversation on this channel: %s.", open.ID)
 		} else if sb.ErrorCode(err) != sb.ENotFound {
-			return err
+			return nil, err
 		}
-		conv, err = pipeline.StartConversation(ctx, q, s.events, pipeline.NewConversation{Channel: ch, Contact: contact, Metadata: req.Metadata, Now: s.now()})
-		return err
+		return pipeline.StartConversation(ctx, q, s.events, pipeline.NewConversation{Channel: ch, Contact: contact, Metadata: req.Metadata, Now: s.now()})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return conv, nil
 }
 
 // UpdateConversation changes status, metadata or assignee with the
@@ -91,19 +85,13 @@ func (s *Service) UpdateConversation(ctx context.Context, ws, id string, req *Up
 	if req.Assignee.Set && !req.Assignee.Null {
 		patch.Assignee = &req.Assignee.Value
 	}
-	var conv *sb.Conversation
-	err := s.write(ctx, func(q sb.Queries) error {
-		var err error
-		conv, err = q.GetConversation(ctx, ws, id)
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.Conversation, error) {
+		conv, err := q.GetConversation(ctx, ws, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return pipeline.UpdateConversation(ctx, q, s.events, conv, patch, s.now())
+		return conv, pipeline.UpdateConversation(ctx, q, s.events, conv, patch, s.now())
 	})
-	if err != nil {
-		return nil, err
-	}
-	return conv, nil
 }
 
 // DeleteConversation erases a conversation and its messages.

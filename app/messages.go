@@ -58,31 +58,25 @@ func (s *Service) Reply(ctx context.Context, ws, conversationID string, req *Rep
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var msg *sb.Message
-	err := s.write(ctx, func(q sb.Queries) error {
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.Message, error) {
 		conv, err := q.GetConversation(ctx, ws, conversationID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if conv.Status == sb.ConversationEnded {
-			return sb.Errorf(sb.EConflict, "The conversation has ended; start a new one to write to the contact.")
+			return nil, sb.Errorf(sb.EConflict, "The conversation has ended; start a new one to write to the contact.")
 		}
 		if sb.TextLength(req.Text) > s.minTextLimit() { // long enough to matter: the channel says
 			ch, err := q.GetChannel(ctx, conv.WorkspaceID, conv.ChannelID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := s.checkChannelText(ch.Type, req.Text); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		msg, err = s.queue(ctx, q, conv, req.Sender, req.Text)
-		return err
+		return s.queue(ctx, q, conv, req.Sender, req.Text)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return msg, nil
 }
 
 // Send sends a proactive message to a platform user: it reuses the user's
@@ -99,33 +93,27 @@ func (s *Service) Send(ctx context.Context, ws string, req *SendParams) (*sb.Mes
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var msg *sb.Message
-	err := s.write(ctx, func(q sb.Queries) error {
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.Message, error) {
 		ch, err := bodyChannel(ctx, q, ws, req.ChannelID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.checkChannelText(ch.Type, req.Text); err != nil {
-			return err
+			return nil, err
 		}
 		contact, err := s.bodyContact(ctx, q, ch, "", req.UserID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		conv, err := q.FindOpenConversation(ctx, ch.ID, contact.ID)
 		if sb.ErrorCode(err) == sb.ENotFound {
 			conv, err = pipeline.StartConversation(ctx, q, s.events, pipeline.NewConversation{Channel: ch, Contact: contact, Now: s.now()})
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		msg, err = s.queue(ctx, q, conv, sb.SenderAgent, req.Text)
-		return err
+		return s.queue(ctx, q, conv, sb.SenderAgent, req.Text)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return msg, nil
 }
 
 // queue stores a queued outbound message and its send job with q; without

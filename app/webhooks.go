@@ -139,20 +139,19 @@ func (s *Service) UpdateWebhook(ctx context.Context, ws, id string, req *UpdateW
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var ep *sb.WebhookEndpoint
-	err := s.write(ctx, func(q sb.Queries) error {
-		var err error
-		ep, err = q.GetEndpoint(ctx, ws, id)
+	return s.changeEndpoint(ctx, ws, id, func(ep *sb.WebhookEndpoint) { applyEndpointPatch(ep, req) })
+}
+
+// changeEndpoint reads an endpoint, changes it and stores it, in one write.
+func (s *Service) changeEndpoint(ctx context.Context, ws, id string, change func(ep *sb.WebhookEndpoint)) (*sb.WebhookEndpoint, error) {
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.WebhookEndpoint, error) {
+		ep, err := q.GetEndpoint(ctx, ws, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		applyEndpointPatch(ep, req)
-		return q.UpdateEndpoint(ctx, ep)
+		change(ep)
+		return ep, q.UpdateEndpoint(ctx, ep)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return ep, nil
 }
 
 func applyEndpointPatch(ep *sb.WebhookEndpoint, req *UpdateWebhookParams) {
@@ -196,15 +195,8 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, ws, id string, req *R
 		return nil, sb.Invalid("grace_period_seconds", "must be an integer from 0 to 604800 (7 days)")
 	}
 	secret := signature.NewSecret()
-	var ep *sb.WebhookEndpoint
-	err := s.write(ctx, func(q sb.Queries) error {
-		var err error
-		ep, err = q.GetEndpoint(ctx, ws, id)
-		if err != nil {
-			return err
-		}
+	ep, err := s.changeEndpoint(ctx, ws, id, func(ep *sb.WebhookEndpoint) {
 		ep.Rotate(secret, time.Duration(grace)*time.Second, s.now())
-		return q.UpdateEndpoint(ctx, ep)
 	})
 	if err != nil {
 		return nil, err
@@ -222,27 +214,21 @@ func (s *Service) TestWebhook(ctx context.Context, ws, id string, req *TestWebho
 			return nil, sb.Invalid("message", "must be 1 to 1000 characters")
 		}
 	}
-	var d *sb.Delivery
-	err := s.write(ctx, func(q sb.Queries) error {
+	return writeResult(ctx, s, func(q sb.Queries) (*sb.Delivery, error) {
 		if err := enabledEndpoint(ctx, q, ws, id); err != nil {
-			return err
+			return nil, err
 		}
 		ev := sb.NewEvent(ws, sb.EventWebhookTest, map[string]any{"message": msg})
 		ev.TargetEndpointID = id
 		if err := s.events.Publish(ctx, q, ev); err != nil {
-			return err
+			return nil, err
 		}
 		ds, err := q.ListDeliveries(ctx, ws, id, sb.DeliveryFilter{EventID: ev.ID}, sb.Page{Limit: 1})
 		if err != nil || len(ds) == 0 {
-			return errors.Join(err, errors.New("app: the test event made no delivery"))
+			return nil, errors.Join(err, errors.New("app: the test event made no delivery"))
 		}
-		d = ds[0]
-		return nil
+		return ds[0], nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
 }
 
 // endpointGetter is the one read enabledEndpoint needs, in a transaction
