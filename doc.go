@@ -14,7 +14,7 @@
 //
 // Where things live (data flows down this list, providers aside):
 //
-//	cmd/switchboard   flags and env → Config → wiring → Run; the one list of providers
+//	cmd/switchboard   flags and env → Config → wiring → Run, with the one list of providers (internal/providers)
 //	httpapi           REST /api/v1, inbound /hooks/*, web chat routes: decode → app → encode
 //	app               the business operations: every rule and every write, once
 //	pipeline          the conversation flow: ingest → bot turn → send, as queue workers

@@ -18,24 +18,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/bot/builtin"
-	botwebhook "github.com/switchboardhq/switchboard/bot/webhook"
-	apichannel "github.com/switchboardhq/switchboard/channel/api"
-	"github.com/switchboardhq/switchboard/channel/messenger"
-	"github.com/switchboardhq/switchboard/channel/slack"
-	"github.com/switchboardhq/switchboard/channel/telegram"
-	"github.com/switchboardhq/switchboard/channel/twilio"
-	"github.com/switchboardhq/switchboard/channel/webchat"
-	"github.com/switchboardhq/switchboard/channel/whatsapp"
+	"github.com/switchboardhq/switchboard/internal/providers"
 )
 
 // channels and engines are the providers of this build, as cmd/switchboard
 // registers them; each describes its own configuration.
-var (
-	channels = switchboard.NewChannels(telegram.New(nil), slack.New(nil), whatsapp.New(nil), messenger.New(nil),
-		twilio.New(nil), apichannel.New(nil, "test"), webchat.New(nil))
-	engines = switchboard.NewEngines(builtin.New(), botwebhook.New(nil, "test"))
-)
+var channels, engines = providers.New(nil, nil, "test", nil)
 
 // loadDocument parses Document with kin-openapi, resolving every reference.
 func loadDocument(t *testing.T) *openapi3.T {

@@ -19,6 +19,7 @@ import (
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/internal/providers"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
@@ -88,7 +89,9 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.disp = disp
-	channels, engines := providers(testClient())
+	// The providers of this build, calling customer URLs with the test
+	// client (loopback allowed, for fake bots and api channels).
+	channels, engines := providers.New(nil, testClient(), "test", nil)
 	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
 	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},

@@ -1,0 +1,44 @@
+// Package providers is the one list of the channel adapters and bot
+// engines of this build. cmd/switchboard serves them; the tests that check
+// every provider (the OpenAPI document, the API's wiring) take them from
+// here, so that no second list can fall behind. A new channel type or
+// engine is its own package plus one line here.
+package providers
+
+import (
+	"net/http"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/bot/builtin"
+	botwebhook "github.com/switchboardhq/switchboard/bot/webhook"
+	"github.com/switchboardhq/switchboard/channel/api"
+	"github.com/switchboardhq/switchboard/channel/messenger"
+	"github.com/switchboardhq/switchboard/channel/slack"
+	"github.com/switchboardhq/switchboard/channel/telegram"
+	"github.com/switchboardhq/switchboard/channel/twilio"
+	"github.com/switchboardhq/switchboard/channel/webchat"
+	"github.com/switchboardhq/switchboard/channel/whatsapp"
+)
+
+// New returns the registries of every channel type and bot engine.
+// Platform APIs (their base URLs, or a channel's api_base_url override) are
+// called with platform; URLs customers give (the api channel's
+// callback_url, a webhook bot's url) with customer; version names the
+// build to those URLs; hub carries the web chat's messages to its
+// visitors. A nil client or hub is what each provider's New makes of nil.
+func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.Channels, sb.Engines) {
+	channels := sb.NewChannels(
+		telegram.New(platform),
+		slack.New(platform),
+		whatsapp.New(platform),
+		messenger.New(platform),
+		twilio.New(platform),
+		api.New(customer, version),
+		webchat.New(hub),
+	)
+	engines := sb.NewEngines(
+		builtin.New(),
+		botwebhook.New(customer, version),
+	)
+	return channels, engines
+}
