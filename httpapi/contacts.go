@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/app"
 )
 
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
@@ -18,32 +17,4 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return respondPage(w, contacts, p, func(c *sb.Contact) string { return c.ID })
-}
-
-func (s *Server) getContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixContact, "contact")
-	if err != nil {
-		return err
-	}
-	c, err := s.app.GetContact(r.Context(), workspace(r), id)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, c)
-}
-
-func (s *Server) patchContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixContact, "contact")
-	if err != nil {
-		return err
-	}
-	var req app.UpdateContactParams
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	c, err := s.app.UpdateContact(r.Context(), workspace(r), id, &req)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, c)
 }

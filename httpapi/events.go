@@ -28,18 +28,6 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	return respondRendered(w, events, p)
 }
 
-func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEvent, "event")
-	if err != nil {
-		return err
-	}
-	e, err := s.app.GetEvent(r.Context(), workspace(r), id)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, e)
-}
-
 func (s *Server) listEventTypes(w http.ResponseWriter, r *http.Request) error {
 	return respond(w, http.StatusOK, list{Data: s.app.EventTypes()})
 }

@@ -47,106 +47,8 @@ func decodeOptions(r *http.Request, v any) error {
 	return decodeObject(r, v)
 }
 
-func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageParams(r, sb.PrefixEndpoint)
-	if err != nil {
-		return err
-	}
-	eps, err := s.app.ListWebhooks(r.Context(), workspace(r), p)
-	if err != nil {
-		return err
-	}
-	return respondPage(w, eps, p, func(e *sb.WebhookEndpoint) string { return e.ID })
-}
-
-func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	var req app.CreateWebhookParams
-	if err := decodeObject(r, &req); err != nil {
-		return err
-	}
-	ep, err := s.app.CreateWebhook(r.Context(), workspace(r), &req)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusCreated, ep)
-}
-
-func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
-	if err != nil {
-		return err
-	}
-	ep, err := s.app.GetWebhook(r.Context(), workspace(r), id)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, ep)
-}
-
-func (s *Server) patchWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
-	if err != nil {
-		return err
-	}
-	var req app.UpdateWebhookParams
-	if err := decodeObject(r, &req); err != nil {
-		return err
-	}
-	ep, err := s.app.UpdateWebhook(r.Context(), workspace(r), id, &req)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, ep)
-}
-
-func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
-	if err != nil {
-		return err
-	}
-	if err := s.app.DeleteWebhook(r.Context(), workspace(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
-	if err != nil {
-		return err
-	}
-	var req app.RotateSecretParams
-	if err := decodeOptions(r, &req); err != nil {
-		return err
-	}
-	ep, err := s.app.RotateWebhookSecret(r.Context(), workspace(r), id, &req)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, ep)
-}
-
-// testWebhook sends a webhook.test event to one endpoint, whatever its
-// event types.
-func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
-	if err != nil {
-		return err
-	}
-	var req app.TestWebhookParams
-	if err := decodeOptions(r, &req); err != nil {
-		return err
-	}
-	d, err := s.app.TestWebhook(r.Context(), workspace(r), id, &req)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusAccepted, d)
-}
-
 func (s *Server) replayWebhook(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
+	id, err := kindEndpoint.id(r)
 	if err != nil {
 		return err
 	}
@@ -162,7 +64,7 @@ func (s *Server) replayWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixEndpoint, "webhook endpoint")
+	id, err := kindEndpoint.id(r)
 	if err != nil {
 		return err
 	}
@@ -180,7 +82,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixDelivery, "delivery")
+	id, err := kindDelivery.id(r)
 	if err != nil {
 		return err
 	}
@@ -196,7 +98,7 @@ func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", sb.PrefixDelivery, "delivery")
+	id, err := kindDelivery.id(r)
 	if err != nil {
 		return err
 	}
