@@ -16,6 +16,9 @@
 //
 // Without PostgreSQL binaries (and TEST_DATABASE_URL unset), URL skips the
 // test, or fails it when the CI environment variable is set.
+//
+// Open opens and migrates a store on either kind of database, with a test
+// sealer, for the tests of the packages built on the store.
 package pgtest
 
 import (
