@@ -58,16 +58,7 @@ func (s *sealer) Open(sealed []byte) ([]byte, error) {
 // openURL opens and migrates the database at url, closed when t ends.
 func openURL(t testing.TB, url string) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url, store.Options{Sealer: newSealer()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return pgtest.OpenWith(t, url, store.Options{Sealer: newSealer()})
 }
 
 func sqliteURL(t testing.TB) string {

@@ -17,7 +17,6 @@ const testKey = "switchboard tests master key, not secret"
 // cleanups registered later, such as those stopping what uses it.
 func Open(t testing.TB, databaseURL string) *store.DB {
 	t.Helper()
-	ctx := context.Background()
 	key, err := secret.ParseKey(testKey)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +25,14 @@ func Open(t testing.TB, databaseURL string) *store.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, databaseURL, store.Options{Sealer: box})
+	return OpenWith(t, databaseURL, store.Options{Sealer: box})
+}
+
+// OpenWith is Open with the options given.
+func OpenWith(t testing.TB, databaseURL string, o store.Options) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, databaseURL, o)
 	if err != nil {
 		t.Fatal(err)
 	}
