@@ -16,6 +16,7 @@ const (
 	EUnprocessable      = "unprocessable"       // 422: well-formed but not acceptable (idempotency key reuse).
 	ERateLimited        = "rate_limited"        // 429
 	EPayloadTooLarge    = "payload_too_large"   // 413
+	EUnavailable        = "unavailable"         // 503: nothing was done (the database has no room); try again later.
 	EUnsupportedVersion = "unsupported_version" // 400: unknown X-API-Version.
 	EInternal           = "internal"            // 500: never carries details to the client.
 )

@@ -531,7 +531,7 @@ func TestEnumsMatchTheRootPackage(t *testing.T) {
 	codes := []string{
 		switchboard.EInvalid, switchboard.EUnauthorized, switchboard.EForbidden, switchboard.ENotFound,
 		switchboard.EConflict, switchboard.EUnprocessable, switchboard.ERateLimited, switchboard.EPayloadTooLarge,
-		switchboard.EUnsupportedVersion, switchboard.EInternal,
+		switchboard.EUnsupportedVersion, switchboard.EInternal, switchboard.EUnavailable,
 	}
 	if got := enum(schemas["Problem"].Value.Properties["code"].Value); !sameSet(got, codes) {
 		t.Errorf("Problem.code enum = %v, want the codes of errors.go %v", got, codes)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -39,6 +40,8 @@ func statusOf(code string) int {
 		return http.StatusTooManyRequests
 	case sb.EPayloadTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case sb.EUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -53,6 +56,7 @@ var titles = map[string]string{
 	sb.EUnprocessable:      "Unprocessable request",
 	sb.ERateLimited:        "Too many requests",
 	sb.EPayloadTooLarge:    "Payload too large",
+	sb.EUnavailable:        "Service unavailable",
 	sb.EInternal:           "Internal error",
 }
 
@@ -79,9 +83,15 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		Errors:    fields,
 	})
 	w.Header().Set("Content-Type", "application/problem+json")
+	if e.Code == sb.EUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(unavailableRetryAfter))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// unavailableRetryAfter is the wait, in seconds, that a 503 asks for.
+const unavailableRetryAfter = 30
 
 // writeJSONProblem writes a problem body for statuses that no error code
 // maps to (405, 503); the caller has set the status already. The code is the

@@ -366,19 +366,31 @@ func (qu *Queue) Backoff(s retry.Schedule, attempts int, wait time.Duration) (ti
 }
 
 // Finish deletes a job in the transaction that records its outcome (write,
-// which may be nil; it may run more than once, see groupcommit). It returns
-// false if nothing was written: the job was lost (its lease expired and
-// another process took it over), or the database failed three times (the
-// job then runs again when its lease expires).
+// which may be nil; it may run more than once, see groupcommit). A failed
+// write (a database out of room, a lost connection) is tried again, backing
+// off from 100 ms to 2 s, for as long as the job's lease lasts: the work is
+// done, and only its record is missing. It returns false if nothing was
+// written: the job was lost (its lease expired and another process took it
+// over), the queue stopped, or the lease ran out while the database kept
+// failing (the job then runs again, as interrupted).
 func (qu *Queue) Finish(ctx context.Context, j *sb.Job, write func(q sb.Queries) error) bool {
 	var err error
-	for try := 0; try < 3; try++ {
+	wait := 100 * time.Millisecond
+	for try := 0; ; try++ {
 		if try > 0 {
+			if j.LeasedUntil != nil && !qu.now().Add(wait).Before(*j.LeasedUntil) {
+				break // the lease would run out: leave the job to whoever takes it
+			}
+			if try == 1 {
+				qu.log.Warn("queue: recording a job's outcome failed; trying again while the job's lease lasts",
+					"job", j.ID, "kind", j.Kind, "error", err)
+			}
 			select {
 			case <-ctx.Done():
 				return false
-			case <-time.After(time.Duration(try) * 100 * time.Millisecond):
+			case <-time.After(wait):
 			}
+			wait = min(2*wait, 2*time.Second)
 		}
 		err = qu.commit.Do(ctx, func(q sb.Queries) error {
 			if err := q.CompleteJob(ctx, j.ID, j.Lease); err != nil {

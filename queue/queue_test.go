@@ -516,3 +516,37 @@ func equal[T any](t *testing.T, what string, got, want []T) {
 		t.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
 }
+
+// TestFinishOutlastsFailingWrites: the outcome of a job whose work is done
+// is written once the database takes writes again (here after five refusals,
+// more than a second of them), not dropped to be run again as interrupted.
+func TestFinishOutlastsFailingWrites(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
+		e := newEnv(t, url)
+		refusals := 0
+		var finished bool
+		p := e.process(queue.Config{}, func(p *process, j *queue.Job[args, note]) {
+			finished = p.qu.Finish(e.ctx, j.Job, func(q sb.Queries) error {
+				if refusals < 5 {
+					refusals++
+					return &sb.Error{Code: sb.EUnavailable, Message: "no room"}
+				}
+				return q.CreateWorkspace(e.ctx, &sb.Workspace{Name: "outcome"})
+			})
+		})
+		p.enqueue("a", 1, false, "")
+		if n := p.runDue(); n != 1 {
+			t.Fatalf("ran %d jobs, want 1", n)
+		}
+		if !finished || refusals != 5 {
+			t.Fatalf("finished %v after %d refusals", finished, refusals)
+		}
+		if _, err := e.db.GetWorkspaceByName(e.ctx, "outcome"); err != nil {
+			t.Fatalf("the outcome was not written: %v", err)
+		}
+		e.noJobsLeft()
+		if runs := p.ran(); len(runs) != 1 {
+			t.Fatalf("the job ran %d times", len(runs))
+		}
+	})
+}

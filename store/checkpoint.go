@@ -54,11 +54,16 @@ func startCheckpointer(db *sql.DB, log *slog.Logger) *checkpointer {
 	return c
 }
 
+// checkpointWarnEvery is how many failed checkpoints in a row make one
+// warning after the first: at one attempt every 20 ms, one a minute.
+const checkpointWarnEvery = 3000
+
 func (c *checkpointer) loop() {
 	defer c.done.Done()
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	pending := 0 // log pages not yet copied, as of the last checkpoint
+	failing := 0 // checkpoints failed in a row (a full disk fails every one)
 	for {
 		select {
 		case <-c.stopCh:
@@ -76,7 +81,13 @@ func (c *checkpointer) loop() {
 			continue
 		}
 		if pending, err = c.checkpoint(); err != nil {
-			c.log.Warn("store: sqlite checkpoint", "error", err)
+			failing++
+			if failing == 1 || failing%checkpointWarnEvery == 0 {
+				c.log.Warn("store: sqlite checkpoint failed", "error", err, "failures_in_a_row", failing)
+			}
+		} else if failing > 0 {
+			c.log.Info("store: sqlite checkpoints succeed again", "failures_in_a_row", failing)
+			failing = 0
 		}
 	}
 }

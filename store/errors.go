@@ -30,8 +30,26 @@ func translate(err error, op, kind string) error {
 		return switchboard.Errorf(switchboard.EInvalid, "The %s refers to a resource that does not exist.", kind)
 	case isUnstorableText(err):
 		return switchboard.Errorf(switchboard.EInvalid, "The %s contains a NUL character, which cannot be stored.", kind)
+	case isStorageFull(err):
+		return errStorageFull
 	}
 	return fmt.Errorf("store: %s %s: %w", op, kind, err)
+}
+
+// errStorageFull is a write refused because the database has no room
+// left (SQLite's SQLITE_FULL, PostgreSQL's disk_full): nothing was stored,
+// and the same write may succeed later.
+var errStorageFull = &switchboard.Error{Code: switchboard.EUnavailable,
+	Message: "The database has no room left: nothing was stored. Try again later."}
+
+// isStorageFull reports a database out of room.
+func isStorageFull(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_FULL
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "53100"
 }
 
 // conflict is the error of a uniqueness violation.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -72,6 +73,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.Ping(ctx); err != nil {
 		return err
+	}
+	if db.full.isFull(db.clock.Now()) {
+		return errors.New("store: the database has no room left: writes are refused until there is room")
 	}
 	p, err := db.provider()
 	if err != nil {

@@ -61,6 +61,8 @@ type DB struct {
 	writerStmts, readerStmts *stmtCache
 	checkpoints              *sql.DB
 	checkpointer             *checkpointer
+	// full remembers a write refused for want of room, for Ready.
+	full fullness
 }
 
 // Options are the collaborators of a DB; every field may be left zero.
@@ -191,14 +193,23 @@ func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err
 	err = fn(q)
 	done = true
 	if err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !isStorageFull(rbErr) {
 			db.logger.WarnContext(ctx, "store: rollback failed", "error", rbErr)
+		}
+		if isStorageFull(err) || errors.Is(err, errStorageFull) {
+			db.full.noteFull(db.clock.Now())
+			return errStorageFull
 		}
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		if isStorageFull(err) {
+			db.full.noteFull(db.clock.Now())
+			return errStorageFull
+		}
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	db.full.noteRoom()
 	for _, fn := range committed {
 		fn()
 	}
