@@ -43,10 +43,13 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
-// tenantLabels are the metric labels that name things of one workspace.
-// /metrics without a configured token serves no series by them: such
-// series are summed over the label (counters, gauges), or left out.
-var tenantLabels = map[string]bool{"endpoint_id": true}
+// tenantLabels are the metric labels that name things of one workspace
+// (today only the webhook queue depth has one, endpoint_id; the others are
+// listed so that a metric added later is covered). /metrics without a
+// configured token serves no series by them: such series are summed over
+// the label (counters, gauges), or left out.
+var tenantLabels = map[string]bool{"endpoint_id": true, "workspace_id": true, "channel_id": true, "bot_id": true,
+	"conversation_id": true, "contact_id": true}
 
 // metricsHandler serves /metrics. With a token, only a request carrying it
 // as a bearer token is answered, with every series. Without one, /metrics

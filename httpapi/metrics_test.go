@@ -23,7 +23,12 @@ func metricsServer(t *testing.T, token string) *httptest.Server {
 	depth.WithLabelValues("whe_tenant_b").Set(4)
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "test_latency_seconds", Help: "By endpoint."}, []string{"endpoint_id"})
 	latency.WithLabelValues("whe_tenant_a").Observe(1)
-	reg.MustRegister(depth, latency)
+	byOutcome := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "test_deliveries_total", Help: "By channel and outcome."},
+		[]string{"channel_id", "outcome"})
+	byOutcome.WithLabelValues("ch_a", "ok").Add(1)
+	byOutcome.WithLabelValues("ch_b", "ok").Add(2)
+	byOutcome.WithLabelValues("ch_a", "failed").Add(5)
+	reg.MustRegister(depth, latency, byOutcome)
 	api := httpapi.New(httpapi.Config{MetricsToken: token},
 		httpapi.Deps{Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(api)
@@ -60,6 +65,10 @@ func TestMetricsWithoutToken(t *testing.T) {
 		}
 		if !strings.Contains(body, "\nswitchboard_webhook_queue_depth 7\n") {
 			t.Fatalf("the summed queue depth is missing:\n%s", body)
+		}
+		if strings.Contains(body, "ch_a") || !strings.Contains(body, `test_deliveries_total{outcome="ok"} 3`) ||
+			!strings.Contains(body, `test_deliveries_total{outcome="failed"} 5`) {
+			t.Fatalf("a counter must be summed over its tenant label only:\n%s", body)
 		}
 		if authorization != "" && !strings.Contains(body, `switchboard_http_requests_total{method="GET",route="GET /metrics",status="200"} 1`) {
 			t.Fatalf("the series without a tenant label must be served as they are:\n%s", body)
