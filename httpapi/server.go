@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/api"
@@ -27,6 +26,9 @@ type Config struct {
 	PublicURL string  // the public base URL, as platforms call it (Twilio signs it)
 	RateLimit float64 // requests per second per API key (and per IP without one)
 	RateBurst int     // bucket size
+	// MetricsToken, if set, is the bearer token /metrics requires; unset,
+	// /metrics is open and serves no per-workspace series.
+	MetricsToken string
 }
 
 // IdempotencyStore keeps the responses of POSTs that carry an
@@ -104,7 +106,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /{$}", "", s.home)
 	s.handle("GET /healthz", "", s.healthz)
 	s.handle("GET /readyz", "", s.readyz)
-	s.raw("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
+	s.raw("GET /metrics", s.metricsHandler())
 	s.handle("GET /api/v1/openapi.json", "", s.openapi)
 	s.handle("GET /webchat/widget.js", "", s.webchatWidget)
 	s.handle("GET /webchat/{channel_id}/ws", "", s.webchatWS)

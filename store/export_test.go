@@ -57,3 +57,15 @@ func ExecSQL(t testing.TB, db *DB, statements ...string) {
 		}
 	}
 }
+
+// MigrateTo applies the migrations up to version and no further.
+func MigrateTo(t testing.TB, db *DB, version int64) {
+	t.Helper()
+	p, err := db.provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -24,7 +24,9 @@
 //     a reference to a row that does not exist is switchboard.EInvalid;
 //     anything else is a plain (internal) error.
 //   - Secrets maps are JSON-encoded and sealed with the Sealer given to Open;
-//     they are never written in plaintext. Reads return non-nil maps.
+//     they are never written in plaintext. Reads return non-nil maps. The
+//     responses kept for Idempotency-Key replays are sealed too (they may
+//     carry a new API key or signing secret).
 //   - Inside Store.Tx, use only the Queries passed to the function: on SQLite
 //     the transaction holds the only writer connection, and a write through
 //     the DB itself would wait for it forever.
@@ -68,7 +70,8 @@ type DB struct {
 // Options are the collaborators of a DB; every field may be left zero.
 type Options struct {
 	// Sealer protects the secrets of bots, channels and webhook
-	// endpoints; nil fails where a secret is written or read.
+	// endpoints, and the stored responses of idempotency records; nil
+	// fails where a secret is written or read.
 	Sealer switchboard.Sealer
 	Logger *slog.Logger
 	// Clock stamps the creations and updates whose times the caller left

@@ -25,6 +25,7 @@ type Config struct {
 	PublicURL           string           // base of inbound webhook URLs; default http://$ADDR
 	BootstrapKey        string           // an admin API key with exactly this value exists after start
 	SecretKey           string           // master key for secrets at rest; default generated into the data dir
+	MetricsToken        string           // bearer token /metrics requires; unset: open, without per-workspace series
 	WebhookAllowPrivate bool             // allow outbound calls to loopback and private addresses
 	LogFormat           string           // text or json
 	LogLevel            string           // debug, info, warn or error
@@ -60,6 +61,7 @@ func (c *Config) settings() []setting {
 		{"public-url", "base URL of the inbound webhook URLs shown to users (default: http://$ADDR)", (*stringValue)(&c.PublicURL)},
 		{"bootstrap-key", "if set, an admin API key with exactly this value exists in the default workspace", (*stringValue)(&c.BootstrapKey)},
 		{"secret-key", "master key encrypting stored secrets (default: generated into the data dir)", (*stringValue)(&c.SecretKey)},
+		{"metrics-token", "if set, /metrics requires Authorization: Bearer <this token> and serves per-endpoint series; unset, it is open and sums them", (*stringValue)(&c.MetricsToken)},
 		{"webhook-allow-private", "allow outbound webhooks and bot/integration calls to loopback and private addresses", (*boolValue)(&c.WebhookAllowPrivate)},
 		{"log-format", "text or json", (*stringValue)(&c.LogFormat)},
 		{"log-level", "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
@@ -161,6 +163,9 @@ func (c *Config) Finish() error {
 	}
 	if c.BootstrapKey != "" && len(c.BootstrapKey) < 16 {
 		errs = append(errs, errors.New("bootstrap-key must be at least 16 characters"))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("metrics-token must be at least 16 characters"))
 	}
 	errs = append(errs, c.checkDelivery())
 	return errors.Join(errs...)

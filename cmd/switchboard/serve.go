@@ -186,9 +186,10 @@ func (m *Main) handler() http.Handler {
 		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
 	}
 	return httpapi.New(httpapi.Config{
-		PublicURL: m.Config.PublicURL,
-		RateLimit: m.Config.RateLimit,
-		RateBurst: m.Config.RateBurst,
+		PublicURL:    m.Config.PublicURL,
+		RateLimit:    m.Config.RateLimit,
+		RateBurst:    m.Config.RateBurst,
+		MetricsToken: m.Config.MetricsToken,
 	}, httpapi.Deps{
 		App:         m.App,
 		Idempotency: m.DB,
