@@ -47,8 +47,12 @@ type env struct {
 type envOptions struct {
 	rate         float64
 	burst        int
-	allowPrivate bool // webhook endpoints may be on loopback
+	allowPrivate bool // outbound URLs (webhooks, platforms, bots, callbacks) may be on loopback
 }
+
+// platformsOnLoopback is the env of tests whose fake platforms, bots and
+// callback receivers listen on loopback: private addresses are allowed.
+var platformsOnLoopback = envOptions{rate: 10000, burst: 10000, allowPrivate: true}
 
 func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	t.Helper()
