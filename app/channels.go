@@ -222,7 +222,10 @@ func (s *Service) RegisterChannel(ctx context.Context, ws, id string) (ChannelVi
 	if err := reg.Register(ctx, ch, s.View(ch).WebhookURL); err != nil {
 		var se *sb.SendError
 		if errors.As(err, &se) {
-			return ChannelView{}, sb.Errorf(sb.EUnprocessable, "The platform could not register the webhook: %s. Nothing changed; try again.", se.Message)
+			if !se.Retryable { // the address policy refused the api_base_url, or a redirect: trying again cannot help
+				return ChannelView{}, sb.Errorf(sb.EUnprocessable, "The platform could not register the webhook: %s. Nothing changed.", se.Text())
+			}
+			return ChannelView{}, sb.Errorf(sb.EUnprocessable, "The platform could not register the webhook: %s. Nothing changed; try again.", se.Text())
 		}
 		return ChannelView{}, err
 	}

@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -107,5 +109,32 @@ func TestPlatformRedirectNotFollowed(t *testing.T) {
 	got = sendAndRead()
 	if errText, _ := got["error"].(string); got["status"] != "failed" || len(errText) > sb.MaxSendErrorText+50 {
 		t.Fatalf("message error is %d bytes: %v", len(errText), got["status"])
+	}
+}
+
+// TestPlatformRefusedAtConnect: a channel whose api_base_url the policy
+// refuses (stored before the policy changed) is refused again when called:
+// registration answers 422 without "try again", and a send ends failed at
+// once, naming the refusal, with nothing retried.
+func TestPlatformRefusedAtConnect(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	ch := &sb.Channel{WorkspaceID: e.ws.ID, Type: sb.ChannelTelegram, Name: "t", Status: sb.ChannelConnected,
+		Config:  map[string]any{"api_base_url": "http://2130706433:1"},
+		Secrets: map[string]string{"bot_token": "1:T", "secret_token": "s"}}
+	ch.ID = sb.NewID(sb.PrefixChannel)
+	ch.CreatedAt, ch.UpdatedAt = time.Now().UTC(), time.Now().UTC()
+	if err := e.db.CreateChannel(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	r := e.call("POST", "/api/v1/channels/"+ch.ID+"/register", e.admin, nil)
+	r.problem(t, 422, sb.EUnprocessable, "")
+	if !strings.Contains(string(r.body), "not allowed") || strings.Contains(string(r.body), "try again") {
+		t.Fatalf("register: %s", r.body)
+	}
+	m := e.must(202, "POST", "/api/v1/messages", e.admin, map[string]any{"channel_id": ch.ID, "user_id": "1", "text": "hi"}).obj(t)
+	e.runJobs()
+	got := e.must(200, "GET", "/api/v1/conversations/"+m["conversation_id"].(string)+"/messages/"+m["id"].(string), e.admin, nil).obj(t)
+	if errText, _ := got["error"].(string); got["status"] != "failed" || !strings.Contains(errText, "not allowed") {
+		t.Fatalf("message: %v", got)
 	}
 }
