@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 )
 
 // HookRequest is one inbound request from a platform to
@@ -114,11 +115,29 @@ type SendError struct {
 	Message    string // the platform's error, as it said it
 }
 
+// MaxSendErrorText bounds how much of a platform's error text a SendError
+// carries into a message's error and the logs.
+const MaxSendErrorText = 300
+
 func (e *SendError) Error() string {
 	if e.StatusCode != 0 {
-		return fmt.Sprintf("platform answered %d: %s", e.StatusCode, e.Message)
+		return fmt.Sprintf("platform answered %d: %s", e.StatusCode, e.Text())
 	}
-	return e.Message
+	return e.Text()
+}
+
+// Text is Message, cut to at most MaxSendErrorText bytes (on a character
+// boundary, marked with "…").
+func (e *SendError) Text() string {
+	m := e.Message
+	if len(m) <= MaxSendErrorText {
+		return m
+	}
+	cut := MaxSendErrorText
+	for cut > 0 && !utf8.RuneStart(m[cut]) {
+		cut--
+	}
+	return m[:cut] + "…"
 }
 
 // APIBaseURL returns the channel's api_base_url override, or def.

@@ -36,6 +36,16 @@ type SecretGenerator interface {
 	GenerateSecrets(secrets map[string]string) map[string]string
 }
 
+// OutboundURLs is implemented by engines whose configuration names URLs
+// Switchboard calls (the webhook engine's url). Given a configuration as a
+// client sent it (not yet validated), it returns those URLs by field name
+// ("config.url"), leaving out absent values and values that are not
+// absolute http(s) URLs (ParseConfig reports those). The API checks each
+// against the outbound address policy on create and update.
+type OutboundURLs interface {
+	OutboundURLs(raw json.RawMessage) map[string]string
+}
+
 // BotTurn is everything an engine gets to answer one message.
 type BotTurn struct {
 	Bot          *Bot

@@ -95,6 +95,18 @@ func TextLength(s string) int {
 // apiBaseURL is the setting every channel type takes.
 var apiBaseURL = ConfigField{Name: "api_base_url", URL: true}
 
+// URLFields names the fields of this type that hold a URL Switchboard
+// calls: api_base_url and every field marked URL.
+func (s ChannelSpec) URLFields() []string {
+	names := []string{apiBaseURL.Name}
+	for _, f := range s.Fields {
+		if f.URL {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
 // ParseConfig validates raw as the configuration of a channel of this
 // type, merged over the existing settings (nil on create), and splits it
 // into public settings and secrets. A field given as null is removed.

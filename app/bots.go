@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -44,6 +46,9 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkBotURLs(ctx, engine, req.Config); err != nil {
+		return nil, err
+	}
 	var generated map[string]string
 	if g, ok := engine.(sb.SecretGenerator); ok {
 		if secrets == nil {
@@ -65,6 +70,21 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 		return &shown, nil
 	}
 	return bot, nil
+}
+
+// checkBotURLs checks the URLs an engine's configuration names (a webhook
+// bot's url) against the outbound address policy.
+func (s *Service) checkBotURLs(ctx context.Context, engine sb.BotEngine, raw json.RawMessage) error {
+	e, ok := engine.(sb.OutboundURLs)
+	if !ok {
+		return nil
+	}
+	urls := e.OutboundURLs(raw)
+	var v sb.Validation
+	for _, field := range slices.Sorted(maps.Keys(urls)) {
+		s.checkOutboundURL(ctx, &v, field, urls[field])
+	}
+	return v.Err()
 }
 
 // withFields returns a JSON object with more string fields.
@@ -90,6 +110,15 @@ func (s *Service) DeleteBot(ctx context.Context, ws, id string) error {
 func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json.RawMessage) (*sb.Bot, error) {
 	if err := requireJSONObject(body); err != nil {
 		return nil, err
+	}
+	// The URLs are checked before the write (the check may ask DNS); a
+	// bot's engine never changes.
+	if bot, err := s.store.GetBot(ctx, ws, id); err != nil {
+		return nil, err
+	} else if engine, ok := s.engines.Lookup(bot.Engine); ok {
+		if err := s.checkBotURLs(ctx, engine, body); err != nil {
+			return nil, err
+		}
 	}
 	bot, err := writeResult(ctx, s, func(q sb.Queries) (*sb.Bot, error) {
 		bot, err := q.GetBot(ctx, ws, id)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -71,6 +72,9 @@ func (s *Service) CreateChannel(ctx context.Context, ws string, req *CreateChann
 	if err != nil {
 		return ChannelView{}, err
 	}
+	if err := s.checkChannelURLs(ctx, req.Config, s.channels.Spec(req.Type).URLFields()); err != nil {
+		return ChannelView{}, err
+	}
 	generated := s.channels.Spec(req.Type).GenerateSecrets(secrets)
 	now := s.now()
 	ch := &sb.Channel{
@@ -114,6 +118,15 @@ func checkBot(ctx context.Context, q sb.Queries, ws, id string) error {
 
 // UpdateChannel changes a channel's name, status, bot or settings.
 func (s *Service) UpdateChannel(ctx context.Context, ws, id string, req *UpdateChannelParams) (ChannelView, error) {
+	if req.Config != nil { // before the write: the check may ask DNS
+		var fields []string
+		for _, typ := range s.channels.Types() {
+			fields = append(fields, s.channels.Spec(typ).URLFields()...)
+		}
+		if err := s.checkChannelURLs(ctx, req.Config, fields); err != nil {
+			return ChannelView{}, err
+		}
+	}
 	ch, err := writeResult(ctx, s, func(q sb.Queries) (*sb.Channel, error) {
 		ch, err := q.GetChannel(ctx, ws, id)
 		if err != nil {
@@ -165,6 +178,24 @@ func (s *Service) applyChannelPatch(ctx context.Context, q sb.Queries, ch *sb.Ch
 	return nil
 }
 
+// checkChannelURLs checks the URL settings named by fields that raw, a
+// channel configuration as sent, gives, against the outbound address
+// policy (checkOutboundURL). Values that are not absolute http(s) URLs are
+// left to ParseConfig.
+func (s *Service) checkChannelURLs(ctx context.Context, raw json.RawMessage, fields []string) error {
+	in := map[string]any{}
+	if json.Unmarshal(raw, &in) != nil {
+		return nil
+	}
+	var v sb.Validation
+	for _, name := range slices.Compact(slices.Sorted(slices.Values(fields))) {
+		if u, ok := in[name].(string); ok && sb.CheckHTTPURL(u) == "" {
+			s.checkOutboundURL(ctx, &v, "config."+name, u)
+		}
+	}
+	return v.Err()
+}
+
 // DeleteChannel deletes a channel with its contacts and conversations.
 func (s *Service) DeleteChannel(ctx context.Context, ws, id string) error {
 	return s.writeForget(ctx, id, func(q sb.Queries) error { return q.DeleteChannel(ctx, ws, id) })
@@ -191,7 +222,10 @@ func (s *Service) RegisterChannel(ctx context.Context, ws, id string) (ChannelVi
 	if err := reg.Register(ctx, ch, s.View(ch).WebhookURL); err != nil {
 		var se *sb.SendError
 		if errors.As(err, &se) {
-			return ChannelView{}, sb.Errorf(sb.EUnprocessable, "The platform could not register the webhook: %s. Nothing changed; try again.", se.Message)
+			if !se.Retryable { // the address policy refused the api_base_url, or a redirect: trying again cannot help
+				return ChannelView{}, sb.Errorf(sb.EUnprocessable, "The platform could not register the webhook: %s. Nothing changed.", se.Text())
+			}
+			return ChannelView{}, sb.Errorf(sb.EUnprocessable, "The platform could not register the webhook: %s. Nothing changed; try again.", se.Text())
 		}
 		return ChannelView{}, err
 	}

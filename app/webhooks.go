@@ -367,15 +367,26 @@ func (s *Service) checkEndpointURL(ctx context.Context, v *sb.Validation, u stri
 		v.Add("url", "must be at most 2048 characters")
 		return
 	}
+	s.checkOutboundURL(ctx, v, "url", u)
+}
+
+// checkOutboundURL checks u, a URL Switchboard will call (a webhook
+// endpoint, a channel's api_base_url or callback_url, a webhook bot's
+// url), as egress will when connecting: an absolute http(s) URL without
+// credentials whose host is not, and does not resolve to, an address the
+// policy refuses (legacy numeric spellings and localhost names included).
+// A host that does not resolve yet is accepted: the check is repeated on
+// every connection. A refusal is a field error on field.
+func (s *Service) checkOutboundURL(ctx context.Context, v *sb.Validation, field, u string) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err := egress.CheckURL(ctx, s.cfg.WebhookPolicy, u, nil)
 	switch {
 	case err == nil, errors.Is(err, egress.ErrUnresolvable):
 	case errors.Is(err, egress.ErrBlocked):
-		v.Add("url", "is not allowed: "+err.Error()+" (loopback, private, link-local and metadata addresses are refused unless the server sets SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true)")
+		v.Add(field, "is not allowed: "+err.Error()+" (loopback, private, link-local and metadata addresses are refused unless the server sets SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true)")
 	default:
-		v.Add("url", "must be an absolute http or https URL without credentials ("+strings.TrimPrefix(err.Error(), "invalid url: ")+")")
+		v.Add(field, "must be an absolute http or https URL without credentials ("+strings.TrimPrefix(err.Error(), "invalid url: ")+")")
 	}
 }
 

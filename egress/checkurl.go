@@ -84,12 +84,12 @@ var errNotLiteral = errors.New("not a literal")
 // checkLiteralHost judges hosts that need no DNS: IP literals, the legacy
 // numeric spellings of IPv4 addresses (2130706433, 0x7f.1, 0177.0.0.1),
 // which some resolvers accept and Go's does not, and the localhost names
-// (RFC 6761). It returns errNotLiteral for an ordinary host name.
+// (RFC 6761), any of them with a trailing dot. It returns errNotLiteral for an ordinary host name.
 func checkLiteralHost(p Policy, host string) error {
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return p.Check(addr)
 	}
-	if addr, ok := parseLegacyIPv4(host); ok {
+	if addr, ok := legacyAddr(host); ok {
 		if err := p.Check(addr); err != nil {
 			err.(*BlockedError).Host = host
 			return err
@@ -100,6 +100,18 @@ func checkLiteralHost(p Policy, host string) error {
 		return &BlockedError{Host: host, Addr: netip.AddrFrom4([4]byte{127, 0, 0, 1}), Reason: "loopback address"}
 	}
 	return errNotLiteral
+}
+
+// legacyAddr reads the IPv4 address of a host written in a form
+// netip.ParseAddr does not take but a resolver may: the legacy numeric
+// spellings (see parseLegacyIPv4), with or without a trailing dot, and a
+// dotted-decimal address with a trailing dot ("127.0.0.1.").
+func legacyAddr(host string) (netip.Addr, bool) {
+	h := strings.TrimSuffix(host, ".")
+	if addr, err := netip.ParseAddr(h); err == nil && addr.Is4() && h != host {
+		return addr, true
+	}
+	return parseLegacyIPv4(h)
 }
 
 // isLocalhostName reports whether host is "localhost" or a name under it,

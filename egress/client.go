@@ -54,7 +54,7 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 func NewTransport(p Policy, timeout time.Duration, resolver *net.Resolver) *http.Transport {
 	return &http.Transport{
 		Proxy:                  nil,
-		DialContext:            NewDialer(p, resolver).DialContext,
+		DialContext:            dialContext(p, NewDialer(p, resolver)),
 		ForceAttemptHTTP2:      true,
 		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:    capped(tlsHandshakeTimeout, timeout),
@@ -76,6 +76,35 @@ func NewDialer(p Policy, resolver *net.Resolver) *net.Dialer {
 		d.ControlContext = p.control
 	}
 	return d
+}
+
+// dialContext wraps d so that hosts needing no DNS are judged before
+// any lookup: the legacy numeric spellings of IPv4 addresses (2130706433,
+// 0x7f000001, 127.1, 127.0.0.1.), which Go's resolver would send to DNS as names, are
+// refused when their address is, and dialed as that address otherwise; the
+// localhost names ("LOCALHOST.", "foo.localhost") are refused unless p
+// allows private addresses. Either refusal is a *BlockedError, so callers
+// treat it as permanent instead of retrying a DNS failure.
+func dialContext(p Policy, d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return d.DialContext(ctx, network, address)
+		}
+		if _, err := netip.ParseAddr(host); err != nil {
+			if addr, ok := legacyAddr(host); ok {
+				if err := p.Check(addr); err != nil {
+					err.(*BlockedError).Host = host
+					return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+				}
+				address = net.JoinHostPort(addr.String(), port)
+			} else if !p.AllowPrivate && isLocalhostName(host) {
+				err := &BlockedError{Host: host, Addr: netip.AddrFrom4([4]byte{127, 0, 0, 1}), Reason: "loopback address"}
+				return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+			}
+		}
+		return d.DialContext(ctx, network, address)
+	}
 }
 
 // control is the net.Dialer hook. address is the literal ip:port about to

@@ -224,3 +224,30 @@ func TestDialerControl(t *testing.T) {
 		t.Error("AllowPrivate dialer has a control hook")
 	}
 }
+
+// TestLegacyFormsRefusedAtConnect: the numeric IPv4 spellings Go's resolver
+// would send to DNS as names, and the localhost names, are refused before
+// any lookup, as a *BlockedError (permanent), never a DNS failure.
+func TestLegacyFormsRefusedAtConnect(t *testing.T) {
+	dns := newFakeDNS(t) // knows no name: whatever reaches it fails as NXDOMAIN
+	client := &http.Client{Transport: NewTransport(Policy{}, time.Second, dns.resolver())}
+	for _, host := range []string{"2130706433", "0x7f000001", "017700000001", "127.1", "0", "0x7f.1", "0177.0.0.1",
+		"LOCALHOST.", "localhost", "foo.localhost", "Foo.LocalHost.", "2852039166", "0xa9.254.169.254", "10.1"} {
+		_, err := get(t, client, "http://"+host+":8080/x")
+		if !errors.Is(err, ErrBlocked) {
+			t.Errorf("%s: err = %v, want ErrBlocked", host, err)
+		}
+	}
+}
+
+// TestLegacyFormAllowedWithAllowPrivate: with private addresses allowed a
+// legacy spelling reaches the address it stands for.
+func TestLegacyFormAllowedWithAllowPrivate(t *testing.T) {
+	srv, hits := countingServer(t, nil)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	dns := newFakeDNS(t)
+	client := &http.Client{Transport: NewTransport(Policy{AllowPrivate: true}, time.Second, dns.resolver())}
+	if _, err := get(t, client, "http://2130706433:"+port+"/"); err != nil || hits.Load() != 1 {
+		t.Fatalf("err %v, hits %d; want nil, 1", err, hits.Load())
+	}
+}

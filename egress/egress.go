@@ -1,6 +1,7 @@
 // Package egress is the HTTP client for every call Switchboard makes to a
-// URL a customer supplied: outbound webhooks, the webhook bot engine and the
-// http integration. It refuses, by default, to connect to loopback,
+// URL a customer supplied or could change: outbound webhooks, the webhook
+// bot engine, the api channel's callbacks and every platform API call
+// (whose base URL a channel's api_base_url overrides). It refuses, by default, to connect to loopback,
 // private, link-local, cloud-metadata and other special-purpose addresses.
 //
 // The check runs in the dialer, on the address actually being connected to

@@ -13,7 +13,7 @@ import (
 // the process that serves the hook keeps in memory.
 func TestAPIChangesSeenByInbound(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		e := newEnv(t, url)
+		e := newEnv(t, url, platformsOnLoopback)
 		changesSeenByInbound(t, e, e)
 	})
 }
@@ -22,7 +22,7 @@ func TestAPIChangesSeenByInbound(t *testing.T) {
 // the changes made by another process sharing the PostgreSQL database.
 func TestOtherProcessChangesSeenByInbound(t *testing.T) {
 	url := pgtest.URL(t)
-	e := newEnv(t, url)
+	e := newEnv(t, url, platformsOnLoopback)
 	changesSeenByInbound(t, e, e.peer(t, url))
 }
 

@@ -47,8 +47,12 @@ type env struct {
 type envOptions struct {
 	rate         float64
 	burst        int
-	allowPrivate bool // webhook endpoints may be on loopback
+	allowPrivate bool // outbound URLs (webhooks, platforms, bots, callbacks) may be on loopback
 }
+
+// platformsOnLoopback is the env of tests whose fake platforms, bots and
+// callback receivers listen on loopback: private addresses are allowed.
+var platformsOnLoopback = envOptions{rate: 10000, burst: 10000, allowPrivate: true}
 
 func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	t.Helper()
@@ -90,8 +94,10 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	}
 	e.disp = disp
 	// The providers of this build, calling customer URLs with the test
-	// client (loopback allowed, for fake bots and api channels).
-	channels, engines := providers.New(nil, testClient(), "test", nil)
+	// client (loopback allowed, for fake bots and api channels) and
+	// platforms as the server does: through egress under the env's policy.
+	platform := egress.NewClient(egress.Policy{AllowPrivate: o.allowPrivate}, 10*time.Second)
+	channels, engines := providers.New(platform, testClient(), "test", nil)
 	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
 	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},

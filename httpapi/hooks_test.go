@@ -52,7 +52,7 @@ func (e *env) telegramSetup(t *testing.T, tg *telegramtest.Server) (string, stri
 // the bot, a repeat dropped, and the events in order.
 func TestTelegramHook(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
-		e := newEnv(t, dbURL)
+		e := newEnv(t, dbURL, platformsOnLoopback)
 		tg := telegramtest.NewServer()
 		defer tg.Close()
 		chID, token := e.telegramSetup(t, tg)
@@ -127,7 +127,7 @@ func TestTelegramHook(t *testing.T) {
 // outside the five-minute window, bad signatures, and Slack's own bot
 // messages.
 func TestSlackHook(t *testing.T) {
-	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", platformsOnLoopback)
 	const signing = "8f742231b10e8888abcd99yyyzzz85a5"
 	var mu sync.Mutex
 	var posted []map[string]any
@@ -179,7 +179,7 @@ func TestSlackHook(t *testing.T) {
 // replay window, strict bodies, and the signed callback with the reply.
 func TestAPIChannelHook(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
-		e := newEnv(t, dbURL)
+		e := newEnv(t, dbURL, platformsOnLoopback)
 		var mu sync.Mutex
 		var callbacks [][]byte
 		var secret string
@@ -232,7 +232,7 @@ func TestAPIChannelHook(t *testing.T) {
 // TestRegisterRefusals: channel types that cannot be registered, a
 // platform's refusal, and a platform out of reach.
 func TestRegisterRefusals(t *testing.T) {
-	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", platformsOnLoopback)
 	slackID := e.must(201, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "slack", "name": "S",
 		"config": map[string]any{"bot_token": "x", "signing_secret": "y"}}).str(t, "id")
 	e.call("POST", "/api/v1/channels/"+slackID+"/register", e.admin, nil).problem(t, 400, sb.EInvalid, "type")
@@ -259,7 +259,7 @@ func TestRegisterRefusals(t *testing.T) {
 // queued in the same transaction as its send, and sent.
 func TestMessagesFromTheAPIAreSent(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
-		e := newEnv(t, dbURL)
+		e := newEnv(t, dbURL, platformsOnLoopback)
 		tg := telegramtest.NewServer()
 		defer tg.Close()
 		chID, token := e.telegramSetup(t, tg)

@@ -107,8 +107,8 @@ func TestChannels(t *testing.T) {
 		}
 
 		patched := e.must(200, "PATCH", "/api/v1/channels/"+id, e.admin, map[string]any{"name": "Telegram", "bot_id": nil,
-			"config": map[string]any{"api_base_url": "http://127.0.0.1:9999"}}).obj(t)
-		if patched["name"] != "Telegram" || patched["bot_id"] != nil || patched["config"].(map[string]any)["api_base_url"] != "http://127.0.0.1:9999" {
+			"config": map[string]any{"api_base_url": "https://1.2.3.4:9999"}}).obj(t)
+		if patched["name"] != "Telegram" || patched["bot_id"] != nil || patched["config"].(map[string]any)["api_base_url"] != "https://1.2.3.4:9999" {
 			t.Fatalf("patched %v", patched)
 		}
 		ch, _ := e.db.GetChannel(context.Background(), e.ws.ID, id)

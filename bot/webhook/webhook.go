@@ -68,6 +68,7 @@ type Engine struct {
 var (
 	_ sb.BotEngine       = (*Engine)(nil)
 	_ sb.SecretGenerator = (*Engine)(nil)
+	_ sb.OutboundURLs    = (*Engine)(nil)
 )
 
 // New returns the engine, calling out with client (nil: an egress client
@@ -116,6 +117,19 @@ func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]s
 	c.Secret = ""
 	out, err := json.Marshal(c)
 	return out, secrets, err
+}
+
+// OutboundURLs returns the url of a configuration as sent, when it is an
+// absolute http(s) URL, so that the API can check it against the address
+// policy.
+func (e *Engine) OutboundURLs(raw json.RawMessage) map[string]string {
+	var c struct {
+		URL string `json:"url"`
+	}
+	if json.Unmarshal(raw, &c) != nil || sb.CheckHTTPURL(c.URL) != "" {
+		return nil
+	}
+	return map[string]string{"config.url": c.URL}
 }
 
 // validSecret reports whether s is "whsec_" followed by non-empty standard

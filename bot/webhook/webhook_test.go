@@ -153,3 +153,27 @@ func TestParseConfig(t *testing.T) {
 		t.Fatalf("a given secret was replaced: %v", shown)
 	}
 }
+
+// TestLegacyFormsRefusedAtOnce: a url in a legacy numeric form or under
+// localhost is refused at connect time as final, not retried as a DNS
+// failure.
+func TestLegacyFormsRefusedAtOnce(t *testing.T) {
+	for _, u := range []string{"http://2130706433:1/b", "http://0x7f000001:1/b", "http://127.1:1/b", "http://0:1/b", "http://LOCALHOST.:1/b", "http://foo.localhost:1/b"} {
+		_, err := New(nil, "v").Reply(context.Background(), turn(u, signature.NewSecret()))
+		if re := replyErr(t, err); re.Retryable || !strings.Contains(re.Message, "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE") {
+			t.Errorf("%s: %+v", u, re)
+		}
+	}
+}
+
+func TestOutboundURLs(t *testing.T) {
+	e := New(nil, "v")
+	if got := e.OutboundURLs([]byte(`{"url":"http://127.0.0.1/x"}`)); got["config.url"] != "http://127.0.0.1/x" || len(got) != 1 {
+		t.Fatalf("OutboundURLs = %v", got)
+	}
+	for _, raw := range []string{`{}`, `{"url":"/relative"}`, `{"url":5}`, `nope`} {
+		if got := e.OutboundURLs([]byte(raw)); len(got) != 0 {
+			t.Errorf("OutboundURLs(%s) = %v", raw, got)
+		}
+	}
+}

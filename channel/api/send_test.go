@@ -218,3 +218,17 @@ func TestNewDoesNotChangeTheClient(t *testing.T) {
 		t.Fatal("New modified the caller's client")
 	}
 }
+
+// TestSendLegacyFormsRefusedAtOnce: a callback_url written in a legacy
+// numeric form or under localhost is refused at connect time as final,
+// never sent to DNS and retried as a temporary failure.
+func TestSendLegacyFormsRefusedAtOnce(t *testing.T) {
+	a := New(egress.NewClient(egress.Policy{}, time.Second), "test")
+	for _, u := range []string{"http://2130706433:1/cb", "http://0x7f000001:1/cb", "http://017700000001:1/cb", "http://127.1:1/cb",
+		"http://0:1/cb", "http://LOCALHOST.:1/cb", "http://foo.localhost:1/cb"} {
+		_, err := a.Send(context.Background(), testChannel(u), reply)
+		if se := channeltest.SendError(t, err); se.Retryable || !strings.Contains(se.Message, "not allowed") {
+			t.Errorf("%s: got %+v, want a final refusal", u, se)
+		}
+	}
+}

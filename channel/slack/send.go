@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,9 +12,6 @@ import (
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/wire"
 )
-
-// maxResponse bounds how much of a Web API answer is read.
-const maxResponse = 1 << 20
 
 // retryableErrors are the Web API error strings worth trying again.
 var retryableErrors = map[string]bool{
@@ -51,37 +47,33 @@ func (a *Adapter) Send(ctx context.Context, ch *switchboard.Channel, msg *switch
 		return "", &switchboard.SendError{Message: "slack: the message has no recipient"}
 	}
 	req := postMessageRequest{Channel: channel, Text: msg.Text, ThreadTS: threadTS}
-	resp, err := a.post(ctx, ch, token, "chat.postMessage", req)
+	resp, raw, err := a.post(ctx, ch, token, "chat.postMessage", req)
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
-	return readTS(resp)
+	return readTS(resp, raw)
 }
 
-// post sends a JSON Web API call with the bot token.
-func (a *Adapter) post(ctx context.Context, ch *switchboard.Channel, token, method string, payload any) (*http.Response, error) {
+// post sends a JSON Web API call with the bot token and reads the answer
+// (wire.Do: bounded, redirects refused).
+func (a *Adapter) post(ctx context.Context, ch *switchboard.Channel, token, method string, payload any) (*http.Response, []byte, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
-		return nil, &switchboard.SendError{Message: "slack: " + err.Error()}
+		return nil, nil, &switchboard.SendError{Message: "slack: " + err.Error()}
 	}
 	endpoint := strings.TrimRight(ch.APIBaseURL(DefaultBaseURL), "/") + "/api/" + method
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, &switchboard.SendError{Message: "slack: " + err.Error()}
+		return nil, nil, &switchboard.SendError{Message: "slack: the api_base_url is not a valid URL"}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, &switchboard.SendError{Retryable: true, Message: "slack: " + err.Error()}
-	}
-	return resp, nil
+	return wire.Do(a.client, "slack", req)
 }
 
 // readTS reads a chat.postMessage answer: the ts on success, else a
 // *switchboard.SendError.
-func readTS(resp *http.Response) (string, error) {
+func readTS(resp *http.Response, raw []byte) (string, error) {
 	if wire.RetryableStatus(resp.StatusCode) {
 		return "", &switchboard.SendError{
 			Retryable:  true,
@@ -89,10 +81,6 @@ func readTS(resp *http.Response) (string, error) {
 			StatusCode: resp.StatusCode,
 			Message:    http.StatusText(resp.StatusCode),
 		}
-	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return "", &switchboard.SendError{Retryable: true, Message: "slack: " + err.Error()}
 	}
 	var r postMessageResponse
 	if err := json.Unmarshal(raw, &r); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +84,40 @@ func TestSendMisconfigured(t *testing.T) {
 	_, err = New(nil).Send(context.Background(), testChannel("http://127.0.0.1:1"), &switchboard.OutboundMessage{Text: "hi"})
 	if se := channeltest.SendError(t, err); se.Retryable {
 		t.Errorf("got %+v", se)
+	}
+}
+
+// TestSendDoesNotFollowRedirects: a Web API answering 307 to an internal
+// URL is not followed (the bot token never travels there) and nothing the
+// internal service or the redirect says reaches the error.
+func TestSendDoesNotFollowRedirects(t *testing.T) {
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("redirect followed: %s %s, Authorization %q", r.Method, r.URL, r.Header.Get("Authorization"))
+		w.Write([]byte(`{"ok":false,"error":"INTERNAL ANSWER"}`))
+	}))
+	defer internal.Close()
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", internal.URL+"/latest/meta-data/")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		w.Write([]byte(`{"ok":false,"error":"REDIRECT BODY"}`))
+	}))
+	defer platform.Close()
+	err := send(t, platform)
+	se, ok := err.(*switchboard.SendError)
+	if !ok || se.Retryable || strings.Contains(se.Error(), "INTERNAL") || strings.Contains(se.Error(), "REDIRECT BODY") {
+		t.Fatalf("Send = %v, want a final error quoting no body", err)
+	}
+}
+
+// TestSendErrorTextBounded: a long error from the Web API is cut before it
+// becomes the message's error.
+func TestSendErrorTextBounded(t *testing.T) {
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"ok":false,"error":"` + strings.Repeat("x", 5000) + `"}`))
+	}))
+	defer platform.Close()
+	err := send(t, platform)
+	if err == nil || len(err.Error()) > switchboard.MaxSendErrorText+50 {
+		t.Fatalf("Send error is %d bytes", len(err.Error()))
 	}
 }

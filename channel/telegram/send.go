@@ -77,7 +77,7 @@ func (a *Adapter) Register(ctx context.Context, ch *switchboard.Channel, webhook
 	err := a.call(ctx, ch, "setWebhook", req, nil)
 	var se *switchboard.SendError
 	if errors.As(err, &se) && !se.Retryable && se.StatusCode >= 400 && se.StatusCode < 500 {
-		return switchboard.Errorf(switchboard.EInvalid, "Telegram refused setWebhook: %s", se.Message)
+		return switchboard.Errorf(switchboard.EInvalid, "Telegram refused setWebhook: %s", se.Text())
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/channel/internal/channeltest"
+	"github.com/switchboardhq/switchboard/egress"
 )
 
 // request is one call the fake Bot API received.
@@ -197,5 +198,37 @@ func TestRegisterErrors(t *testing.T) {
 				t.Errorf("fields = %+v", e.Fields)
 			}
 		})
+	}
+}
+
+// TestSendRedirectNotFollowed: a Bot API answering 307 to an internal URL
+// is not followed and its body never reaches the error.
+func TestSendRedirectNotFollowed(t *testing.T) {
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("redirect followed: %s %s", r.Method, r.URL)
+		w.Write([]byte(`{"ok":false,"description":"INTERNAL ANSWER"}`))
+	}))
+	defer internal.Close()
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, internal.URL+"/admin", http.StatusTemporaryRedirect)
+	}))
+	defer platform.Close()
+	_, err := New(platform.Client()).Send(context.Background(), testChannel(platform.URL), &switchboard.OutboundMessage{To: "1", Text: "Hi"})
+	se := channeltest.SendError(t, err)
+	if se.Retryable || strings.Contains(err.Error(), "INTERNAL") || strings.Contains(err.Error(), testToken) {
+		t.Fatalf("got %+v, want a final error quoting nothing", se)
+	}
+}
+
+// TestSendRefusedAddressIsFinal: with the server's egress client an
+// api_base_url on a refused address fails at once, not retried.
+func TestSendRefusedAddressIsFinal(t *testing.T) {
+	client := egress.NewClient(egress.Policy{}, time.Second)
+	for _, base := range []string{"http://127.0.0.1:1", "http://169.254.169.254", "http://2130706433:1", "http://foo.localhost:1"} {
+		_, err := New(client).Send(context.Background(), testChannel(base), &switchboard.OutboundMessage{To: "1", Text: "Hi"})
+		se := channeltest.SendError(t, err)
+		if se.Retryable || !strings.Contains(se.Message, "not allowed") {
+			t.Errorf("%s: got %+v, want a final refusal", base, se)
+		}
 	}
 }

@@ -104,7 +104,8 @@ var greeter = map[string]any{"name": "Support", "engine": "builtin", "config": m
 func TestTelegramEndToEnd(t *testing.T) {
 	tg := telegramtest.NewServer()
 	defer tg.Close()
-	p := serve(t, "SWITCHBOARD_DATA_DIR="+filepath.Join(t.TempDir(), "data"), "SWITCHBOARD_BOOTSTRAP_KEY="+e2eKey)
+	p := serve(t, "SWITCHBOARD_DATA_DIR="+filepath.Join(t.TempDir(), "data"), "SWITCHBOARD_BOOTSTRAP_KEY="+e2eKey,
+		"SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true") // the fake Bot API is on loopback
 	hookURL, token := telegramChannel(t, p, tg, greeter)
 
 	if st, _ := p.post(t, hookURL, "", telegramtest.Update(5001, 42, "Ada", "hello")); st != 401 {
@@ -167,7 +168,7 @@ func TestPlatformDownEndsFailed(t *testing.T) {
 		return telegramtest.Reply{}
 	})
 	p := serve(t, "SWITCHBOARD_DATA_DIR="+t.TempDir(), "SWITCHBOARD_BOOTSTRAP_KEY="+e2eKey,
-		"SWITCHBOARD_SEND_RETRY_SCHEDULE=10ms,20ms,40ms")
+		"SWITCHBOARD_SEND_RETRY_SCHEDULE=10ms,20ms,40ms", "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true")
 	hookURL, token := telegramChannel(t, p, tg, greeter)
 	p.post(t, hookURL, "", telegramtest.Update(1, 42, "Ada", "hello"), telegram.HeaderSecretToken, token)
 	got := p.events(t, 4)

@@ -18,14 +18,15 @@ const platformTimeout = 15 * time.Second
 // (the one list of them is internal/providers) on the clients of this
 // process.
 //
-// Platform APIs (their base URLs, or a channel's api_base_url override) are
-// called with a plain client; URLs customers give (the api channel's
-// callback_url, a webhook bot's url) only through the SSRF-safe egress
-// client.
+// Every outbound call goes through egress under the one address policy of
+// outbound webhooks (SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE): platform APIs
+// (their base URLs, or a channel's api_base_url override) and the URLs
+// customers give (the api channel's callback_url, a webhook bot's url).
+// Neither client follows redirects.
 func (m *Main) providers(hub *webchat.Hub) (sb.Channels, sb.Engines) {
-	customer := egress.NewClient(egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate}, pipeline.DefaultCallTimeout)
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 64 // many sends to the same few API hosts
-	platform := &http.Client{Timeout: platformTimeout, Transport: transport}
+	policy := egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate}
+	customer := egress.NewClient(policy, pipeline.DefaultCallTimeout)
+	platform := egress.NewClient(policy, platformTimeout)
+	platform.Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // many sends to the same few API hosts
 	return providers.New(platform, customer, Version(), hub)
 }

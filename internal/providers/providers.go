@@ -23,7 +23,8 @@ import (
 // New returns the registries of every channel type and bot engine.
 // Platform APIs (their base URLs, or a channel's api_base_url override) are
 // called with platform; URLs customers give (the api channel's
-// callback_url, a webhook bot's url) with customer; version names the
+// callback_url, a webhook bot's url) with customer (the server makes both
+// egress clients under its address policy); version names the
 // build to those URLs; hub carries the web chat's messages to its
 // visitors. A nil client or hub is what each provider's New makes of nil.
 func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.Channels, sb.Engines) {

@@ -16,28 +16,45 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/egress"
 )
 
 // maxResponse bounds how much of a platform's answer is read.
 const maxResponse = 1 << 20
 
-// Client is c, or when c is nil a client with a 30-second timeout.
+// Client is a copy of c that never follows redirects, or when c is nil a
+// client with a 30-second timeout and no address policy (the server
+// passes an egress client, which enforces it).
 func Client(c *http.Client) *http.Client {
-	if c == nil {
-		return &http.Client{Timeout: 30 * time.Second}
+	cc := http.Client{Timeout: 30 * time.Second}
+	if c != nil {
+		cc = *c
 	}
-	return c
+	cc.CheckRedirect = noRedirects
+	return &cc
 }
 
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // Do sends req with client and reads the answer's body, at most 1 MiB of
-// it, and closes it. A request or a read that fails is a retryable send
-// error named by the platform (see NetworkError).
+// it, and closes it. A request or a read that fails is a send error named
+// by the platform (see NetworkError). A redirect (3xx) is never followed
+// and its body never read: it is a final send error, since the platform
+// APIs never redirect and a redirect could lead anywhere, credentials in
+// tow.
 func Do(client *http.Client, platform string, req *http.Request) (*http.Response, []byte, error) {
+	if client.CheckRedirect == nil {
+		client = Client(client)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, nil, NetworkError(platform, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, nil, &switchboard.SendError{StatusCode: resp.StatusCode,
+			Message: platform + ": the API answered with a redirect, which is not followed"}
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return nil, nil, NetworkError(platform, err)
@@ -78,12 +95,15 @@ func RetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// NetworkError is a retryable send error for a failed request, named by the
-// platform, without the request URL.
+// NetworkError is a send error for a failed request, named by the
+// platform, without the request URL. It is retryable unless the address
+// policy refused the destination (egress.ErrBlocked): that stays refused
+// until the api_base_url or the policy changes.
 func NetworkError(platform string, err error) *switchboard.SendError {
+	blocked := errors.Is(err, egress.ErrBlocked)
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
-	return &switchboard.SendError{Retryable: true, Message: platform + ": " + err.Error()}
+	return &switchboard.SendError{Retryable: !blocked, Message: platform + ": " + err.Error()}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/egress"
 )
 
 func TestJSON(t *testing.T) {
@@ -66,5 +67,49 @@ func TestRetryableStatus(t *testing.T) {
 		if RetryableStatus(code) != want {
 			t.Errorf("RetryableStatus(%d) = %v", code, !want)
 		}
+	}
+}
+
+// TestDoRefusesRedirects: a 3xx is a final error, the redirect is not
+// followed (so no credential reaches its target) and its body is never
+// quoted, even with a client that would follow it.
+func TestDoRefusesRedirects(t *testing.T) {
+	var internalHits int
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		internalHits++
+		w.Write([]byte("INTERNAL SECRET ANSWER"))
+	}))
+	defer internal.Close()
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", internal.URL+"/admin")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		w.Write([]byte("REDIRECT BODY"))
+	}))
+	defer platform.Close()
+	for name, c := range map[string]*http.Client{"Client(nil)": Client(nil), "plain": platform.Client()} {
+		req, _ := http.NewRequest(http.MethodPost, platform.URL+"/api/chat.postMessage", strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer xoxb-secret")
+		_, _, err := Do(c, "slack", req)
+		e, ok := err.(*switchboard.SendError)
+		if !ok || e.Retryable || e.StatusCode != http.StatusTemporaryRedirect {
+			t.Fatalf("%s: Do = %v, want a final SendError", name, err)
+		}
+		if strings.Contains(e.Error(), "INTERNAL") || strings.Contains(e.Error(), "REDIRECT BODY") {
+			t.Errorf("%s: error quotes a body: %s", name, e.Error())
+		}
+	}
+	if internalHits != 0 {
+		t.Fatalf("the redirect was followed %d times", internalHits)
+	}
+}
+
+// TestNetworkErrorBlockedIsFinal: a destination the address policy refuses
+// stays refused, so the error is not retryable.
+func TestNetworkErrorBlockedIsFinal(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/bot1:T/sendMessage", nil)
+	_, _, err := Do(egress.NewClient(egress.Policy{}, time.Second), "telegram", req)
+	e, ok := err.(*switchboard.SendError)
+	if !ok || e.Retryable || !strings.Contains(e.Message, "loopback") || strings.Contains(e.Message, "bot1:T") {
+		t.Fatalf("Do to a refused address = %#v", err)
 	}
 }
