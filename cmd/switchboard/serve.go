@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
@@ -140,10 +141,11 @@ func (m *Main) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Listener, err = net.Listen("tcp", m.Config.Addr)
+	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
 	}
+	m.Listener = connlimit.PerIP(ln, m.Config.MaxConnsPerIP)
 	m.Addr = m.Listener.Addr().String()
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
@@ -169,12 +171,22 @@ func (m *Main) Start(ctx context.Context) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	go m.purgeLoop(ctx)
 	m.printBanner(created)
 	return nil
 }
+
+// MaxHeaderBytes bounds the request line and headers of one request
+// (Go's default is 1 MiB); a request with more is answered 431. No client
+// of Switchboard needs more than a few KiB (an API key, a platform's
+// signature headers, a browser's cookies for the widget; proxies such as
+// nginx stop at 8 to 32 KiB), and each connection holding an unfinished
+// header can pin this much memory: with the per-IP connection cap it keeps
+// what one address can hold to tens of MiB instead of hundreds.
+const MaxHeaderBytes = 64 << 10
 
 func (m *Main) handler() http.Handler {
 	reg := prometheus.NewRegistry()
