@@ -88,3 +88,29 @@ func TestConnectionsPerIP(t *testing.T) {
 		t.Fatalf("another address: %d", res.StatusCode)
 	}
 }
+
+// TestContentLengthWithTransferEncoding: a request with both framings is
+// answered and its connection closed after (RFC 9112 §6.3), so nothing
+// that follows on it is read as a request.
+func TestContentLengthWithTransferEncoding(t *testing.T) {
+	p := serve(t, "SWITCHBOARD_DATA_DIR="+t.TempDir())
+	c := p.rawConn(t, "127.0.0.1")
+	_, err := io.WriteString(c, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 48\r\nTransfer-Encoding: chunked\r\n\r\n"+
+		"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nX-Smuggled: 1\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if !res.Close {
+		t.Errorf("the response does not say Connection: close (%v)", res.Header)
+	}
+	if !closedByPeer(t, r, c) {
+		t.Fatal("the connection stayed open after a request with Content-Length and Transfer-Encoding")
+	}
+}

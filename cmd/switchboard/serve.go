@@ -167,7 +167,7 @@ func (m *Main) Start(ctx context.Context) error {
 	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
 		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Logger: m.Logger})
 	m.HTTP = &http.Server{
-		Handler:           m.handler(),
+		Handler:           closeAfterChunked(m.handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -187,6 +187,24 @@ func (m *Main) Start(ctx context.Context) error {
 // header can pin this much memory: with the per-IP connection cap it keeps
 // what one address can hold to tens of MiB instead of hundreds.
 const MaxHeaderBytes = 64 << 10
+
+// closeAfterChunked closes the connection after answering a request whose
+// body came with a Transfer-Encoding. A request with both Content-Length
+// and Transfer-Encoding may be an attempt to smuggle a second request past
+// a proxy that reads the other length: RFC 9112 §6.3 asks a server that
+// answers it to close the connection afterwards. Go's server lets the
+// chunked encoding win and drops Content-Length before handlers run, so
+// they cannot tell the two cases apart; every request with a
+// Transfer-Encoding is closed after, which costs only keep-alive on
+// chunked uploads (platforms send a Content-Length).
+func closeAfterChunked(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
 func (m *Main) handler() http.Handler {
 	reg := prometheus.NewRegistry()
