@@ -23,7 +23,8 @@ func (p *Pipeline) retriesInterrupted(ch *sb.Channel) bool {
 // errOutcomeUnknown is the error of a send interrupted on a channel that
 // does not send it again (send_guarantee at_most_once).
 const errOutcomeUnknown = "delivery outcome unknown: Switchboard stopped while the platform was being called, " +
-	"so the message may or may not have arrived; it is not sent again, so that the contact never receives it twice"
+	"so the message may or may not have arrived; it is not sent again, so that the contact never receives it twice " +
+	"(a channel with send_guarantee at_least_once sends it again instead)"
 
 // send delivers one queued outbound message through its channel's adapter.
 // The job was claimed just before (one more attempt, written down), so a
