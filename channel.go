@@ -3,6 +3,8 @@ package switchboard
 import (
 	"encoding/json"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf16"
 )
@@ -57,12 +59,14 @@ type ConfigField struct {
 	// Internal marks a generated value only the server uses (the web
 	// chat's session secret): it is never shown.
 	Internal bool
+	// OneOf, if set, lists the values the field may take.
+	OneOf []string
 }
 
 // ChannelSpec is what a channel adapter says about its type: the
 // configuration it takes, what its platform accepts and how it copes with
-// a repeated send. Every type also takes api_base_url (Fields need not
-// list it).
+// a repeated send. Every type also takes api_base_url and send_guarantee
+// (Fields need not list them).
 type ChannelSpec struct {
 	Type   string
 	Fields []ConfigField
@@ -73,7 +77,8 @@ type ChannelSpec struct {
 	// RepeatSafe says that the receivers drop a repeated send (the api
 	// channel's webhook-id is the message id): a send interrupted by a
 	// crash is tried again. Elsewhere it ends failed, so that a contact
-	// never receives a message twice.
+	// never receives a message twice, unless the channel's send_guarantee
+	// says otherwise (Channel.RetriesInterruptedSends).
 	RepeatSafe bool
 	// Check, if set, validates the merged settings beyond what Fields say,
 	// once every field passed (on create, before generated values are
@@ -92,8 +97,38 @@ func TextLength(s string) int {
 	return n
 }
 
-// apiBaseURL is the setting every channel type takes.
-var apiBaseURL = ConfigField{Name: "api_base_url", URL: true}
+// Send guarantees: what a channel's send_guarantee setting may say about a
+// send interrupted by a crash while the platform was being called (it may
+// or may not have arrived).
+const (
+	// SendAtMostOnce ends such a send failed: the contact never receives
+	// a message twice, and may miss one. The default on channels whose
+	// receivers cannot drop repeats.
+	SendAtMostOnce = "at_most_once"
+	// SendAtLeastOnce sends it again: the contact never misses a message,
+	// and may receive one twice. The default where receivers drop
+	// repeats (RepeatSafe).
+	SendAtLeastOnce = "at_least_once"
+)
+
+// The settings every channel type takes.
+var (
+	apiBaseURL    = ConfigField{Name: "api_base_url", URL: true}
+	sendGuarantee = ConfigField{Name: "send_guarantee", OneOf: []string{SendAtMostOnce, SendAtLeastOnce}}
+)
+
+// RetriesInterruptedSends says whether a send interrupted by a crash while
+// the platform was being called is sent again on channel c of a type with
+// spec: c's send_guarantee if it has one, else the spec's RepeatSafe.
+func (s ChannelSpec) RetriesInterruptedSends(c *Channel) bool {
+	switch c.Config[sendGuarantee.Name] {
+	case SendAtLeastOnce:
+		return true
+	case SendAtMostOnce:
+		return false
+	}
+	return s.RepeatSafe
+}
 
 // URLFields names the fields of this type that hold a URL Switchboard
 // calls: api_base_url and every field marked URL.
@@ -126,7 +161,7 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 	if secrets == nil {
 		secrets = map[string]string{}
 	}
-	known := map[string]ConfigField{apiBaseURL.Name: apiBaseURL}
+	known := map[string]ConfigField{apiBaseURL.Name: apiBaseURL, sendGuarantee.Name: sendGuarantee}
 	for _, f := range s.Fields {
 		known[f.Name] = f
 	}
@@ -161,6 +196,10 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 				v.Add("config."+name, msg)
 				continue
 			}
+		}
+		if f.OneOf != nil && !slices.Contains(f.OneOf, str) {
+			v.Add("config."+name, "must be one of "+strings.Join(f.OneOf, ", "))
+			continue
 		}
 		if f.Secret {
 			secrets[name] = str

@@ -88,6 +88,49 @@ func TestChannelSpecParseConfig(t *testing.T) {
 	}
 }
 
+// TestSendGuarantee: every channel type takes send_guarantee, one of two
+// values; it decides whether an interrupted send is sent again, and
+// without it the type's RepeatSafe does.
+func TestSendGuarantee(t *testing.T) {
+	safe := ChannelSpec{Type: "hooks", RepeatSafe: true}
+	for _, spec := range []ChannelSpec{chatSpec, safe} {
+		base := `"token":"t","account":"a",`
+		if spec.Type == "hooks" {
+			base = ""
+		}
+		for _, value := range []string{"at_most_once", "at_least_once"} {
+			config, _, err := spec.ParseConfig(json.RawMessage(`{`+base+`"send_guarantee":"`+value+`"}`), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if config["send_guarantee"] != value {
+				t.Fatalf("config %v", config)
+			}
+			if got := spec.RetriesInterruptedSends(&Channel{Type: spec.Type, Config: config}); got != (value == SendAtLeastOnce) {
+				t.Fatalf("%s with %s: retries %v", spec.Type, value, got)
+			}
+		}
+		for _, bad := range []string{`"twice"`, `""`, `true`} {
+			_, _, err := spec.ParseConfig(json.RawMessage(`{`+base+`"send_guarantee":`+bad+`}`), nil, nil)
+			if got := fieldsOf(t, err); !slices.Equal(got, []string{"config.send_guarantee"}) {
+				t.Fatalf("send_guarantee %s: fields %v", bad, got)
+			}
+			if bad == `"twice"` && !strings.Contains(err.Error(), "must be one of at_most_once, at_least_once") {
+				t.Fatalf("send_guarantee %s: %v", bad, err)
+			}
+		}
+		// Without it, the type decides.
+		if got := spec.RetriesInterruptedSends(&Channel{Type: spec.Type, Config: map[string]any{}}); got != spec.RepeatSafe {
+			t.Fatalf("%s without send_guarantee: retries %v", spec.Type, got)
+		}
+	}
+	// null removes it.
+	config, _, err := chatSpec.ParseConfig(json.RawMessage(`{"send_guarantee":null}`), map[string]any{"account": "a", "send_guarantee": "at_least_once"}, map[string]string{"token": "t"})
+	if err != nil || config["send_guarantee"] != nil {
+		t.Fatalf("config %v, error %v", config, err)
+	}
+}
+
 func TestChannelSpecCheck(t *testing.T) {
 	spec := chatSpec
 	spec.Check = func(config map[string]any, _ map[string]string) error {

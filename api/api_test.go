@@ -558,6 +558,9 @@ func TestEnumsMatchTheRootPackage(t *testing.T) {
 	if got := enum(schemas["ChannelType"].Value); !sameSet(got, channels.Types()) {
 		t.Errorf("ChannelType enum = %v, want %v", got, channels.Types())
 	}
+	if got := enum(schemas["SendGuarantee"].Value); !slices.Equal(got, []string{switchboard.SendAtMostOnce, switchboard.SendAtLeastOnce}) {
+		t.Errorf("SendGuarantee enum = %v", got)
+	}
 	if got := enum(schemas["Engine"].Value); !sameSet(got, engines.Names()) {
 		t.Errorf("Engine enum = %v, want the engines of this build %v", got, engines.Names())
 	}
@@ -572,7 +575,7 @@ func TestEnumsMatchTheRootPackage(t *testing.T) {
 			continue
 		}
 		fields := adapter.Spec().Fields
-		want := []string{"api_base_url"}
+		want := []string{"api_base_url", "send_guarantee"}
 		var required []string
 		for _, f := range fields {
 			want = append(want, f.Name)
@@ -887,6 +890,12 @@ func TestRequestSchemasRejectWhatTheServerRejects(t *testing.T) {
 		{"UpdateChannelRequest", `{"status":"error"}`, false},
 		{"UpdateChannelRequest", `{"config":{"allowed_origins":["https://a.example"],"callback_url":null}}`, true},
 		{"UpdateChannelRequest", `{"config":{"colour":"red"}}`, false},
+		{"CreateChannelRequest", `{"type":"telegram","name":"t","config":{"bot_token":"1:a","send_guarantee":"at_least_once"}}`, true},
+		{"CreateChannelRequest", `{"type":"api","name":"a","config":{"send_guarantee":"at_most_once"}}`, true},
+		{"CreateChannelRequest", `{"type":"telegram","name":"t","config":{"bot_token":"1:a","send_guarantee":"twice"}}`, false},
+		{"UpdateChannelRequest", `{"config":{"send_guarantee":"at_least_once"}}`, true},
+		{"UpdateChannelRequest", `{"config":{"send_guarantee":null}}`, true},
+		{"UpdateChannelRequest", `{"config":{"send_guarantee":"exactly_once"}}`, false},
 		{"UpdateChannelRequest", `{"config":{"bot_token":7}}`, false},
 		{"CreateConversationRequest", `{"channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD","user_id":"42"}`, true},
 		{"CreateConversationRequest", `{"channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD","contact_id":"ct_01JHF3Q8R5ZK7M2W9XN4T6B0CD"}`, true},

@@ -126,6 +126,14 @@ func TestChannels(t *testing.T) {
 		e.must(400, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "fax", "name": "F"}).problem(t, 400, sb.EInvalid, "type")
 		e.must(400, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "api", "name": "A", "bot_id": "bot_01ARZ3NDEKTSV4RRFFQ69G5FAV"}).problem(t, 400, sb.EInvalid, "bot_id")
 		e.must(400, "PATCH", "/api/v1/channels/"+id, e.admin, map[string]any{"status": "error"}).problem(t, 400, sb.EInvalid, "status")
+		e.must(400, "PATCH", "/api/v1/channels/"+id, e.admin, map[string]any{"config": map[string]any{"send_guarantee": "twice"}}).
+			problem(t, 400, sb.EInvalid, "config.send_guarantee")
+		e.must(400, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "api", "name": "A", "config": map[string]any{"send_guarantee": "exactly_once"}}).
+			problem(t, 400, sb.EInvalid, "config.send_guarantee")
+		guaranteed := e.must(200, "PATCH", "/api/v1/channels/"+id, e.admin, map[string]any{"config": map[string]any{"send_guarantee": "at_least_once"}}).obj(t)
+		if guaranteed["config"].(map[string]any)["send_guarantee"] != "at_least_once" {
+			t.Fatalf("send_guarantee not set: %v", guaranteed)
+		}
 
 		if n := len(e.must(200, "GET", "/api/v1/channels", e.reader, nil).data(t)); n != 2 {
 			t.Fatalf("%d channels listed, want 2", n)

@@ -126,7 +126,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 	conv := *in.conv // the turn's copy: shared with the engine, not to be changed
 	conv.Status, conv.LastActivityAt = status, last
 	now := p.now()
-	hold := p.repeatSafe(in.ch.Type)
+	hold := p.retriesInterrupted(in.ch)
 	limit := maxReplyLength
 	if l := p.adapters.Spec(in.ch.Type).TextLimit; l > 0 {
 		limit = min(limit, l)

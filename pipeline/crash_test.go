@@ -3,9 +3,11 @@ package pipeline_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,44 +90,90 @@ func TestCrashResumeAfterBotTurn(t *testing.T) {
 
 // TestCrashDuringSendNeverSendsTwice: the process dies while the platform
 // is handling the send (it may or may not have delivered it). Telegram
-// cannot drop a repeat, so the process that takes over does not call it
-// again: the message ends failed with an explicit error. When the "dead"
-// process comes back to life, its lease is gone and it records nothing.
+// cannot drop a repeat, so by default (and with send_guarantee
+// at_most_once) the process that takes over does not call it again: the
+// message ends failed with an explicit error. When the "dead" process comes
+// back to life, its lease is gone and it records nothing.
 func TestCrashDuringSendNeverSendsTwice(t *testing.T) {
+	for _, guarantee := range []string{"", sb.SendAtMostOnce} {
+		t.Run("guarantee="+guarantee, func(t *testing.T) {
+			pgtest.EachDatabase(t, func(t *testing.T, url string) {
+				e := newEnv(t, url)
+				if guarantee != "" {
+					e.setConfig(e.ch, "send_guarantee", guarantee)
+				}
+				e.crashDuringSend()
+				if calls := e.tg.Calls("sendMessage"); len(calls) != 1 {
+					t.Fatalf("the platform was called %d times, want 1", len(calls))
+				}
+				reply := e.messages(e.conversations(42)[0].ID)[1]
+				if reply.Status != sb.MessageFailed || reply.Error == nil || *reply.Error == "" {
+					t.Fatalf("reply: %+v", reply)
+				}
+				equal(t, "events", e.events(), []string{"conversation.started", "message.received", "message.failed"})
+				e.noJobsLeft()
+			})
+		})
+	}
+}
+
+// TestCrashDuringSendAtLeastOnce: on a channel whose config chose
+// send_guarantee at_least_once, the process that takes an interrupted send
+// over sends it again (the contact may get it twice, never not at all),
+// and the message ends sent, once.
+func TestCrashDuringSendAtLeastOnce(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
 		e := newEnv(t, url)
-		arrived, release := make(chan struct{}), make(chan struct{})
-		var once sync.Once
-		e.tg.OnCall(func(c telegramtest.Call) {
-			if c.Method == "sendMessage" {
-				once.Do(func() { close(arrived); <-release })
-			}
-		})
-		a := e.p
-		e.hook(a, 1, 42, "hello")
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			a.RunDue(e.ctx)
-		}()
-		<-arrived // the platform has the message; process a is stuck
-		e.afterLease()
-		b := e.pipeline()
-		if n, _ := b.RunDue(e.ctx); n != 1 {
-			t.Fatalf("ran %d jobs, want the interrupted send", n)
-		}
-		close(release) // process a comes back
-		<-done
-		if calls := e.tg.Calls("sendMessage"); len(calls) != 1 {
-			t.Fatalf("the platform was called %d times, want 1", len(calls))
-		}
+		e.setConfig(e.ch, "send_guarantee", sb.SendAtLeastOnce)
+		e.crashDuringSend()
+		equal(t, "sent", e.sent(), []string{"Hello! How can I help?", "Hello! How can I help?"})
 		reply := e.messages(e.conversations(42)[0].ID)[1]
-		if reply.Status != sb.MessageFailed || reply.Error == nil || *reply.Error == "" {
+		if reply.Status != sb.MessageSent || reply.Error != nil {
 			t.Fatalf("reply: %+v", reply)
 		}
-		equal(t, "events", e.events(), []string{"conversation.started", "message.received", "message.failed"})
+		equal(t, "events", e.events(), []string{"conversation.started", "message.received", "message.sent"})
 		e.noJobsLeft()
 	})
+}
+
+// setConfig sets one public setting of a channel, in the store.
+func (e *env) setConfig(ch *sb.Channel, name, value string) {
+	e.t.Helper()
+	cfg := maps.Clone(ch.Config)
+	cfg[name] = value
+	ch.Config = cfg
+	must(e.t, e.db.UpdateChannel(e.ctx, ch))
+}
+
+// crashDuringSend: a hello comes in on the Telegram channel; process e.p
+// answers it and is stuck while the platform handles the reply until its
+// lease expires; another process takes the send over; then e.p comes back
+// and finishes what it was doing.
+func (e *env) crashDuringSend() {
+	e.t.Helper()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	e.tg.OnCall(func(c telegramtest.Call) {
+		if c.Method == "sendMessage" && first.CompareAndSwap(false, true) { // only the first call is held
+			close(arrived)
+			<-release
+		}
+	})
+	a := e.p
+	e.hook(a, 1, 42, "hello")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.RunDue(e.ctx)
+	}()
+	<-arrived // the platform has the message; process a is stuck
+	e.afterLease()
+	b := e.pipeline()
+	if n, _ := b.RunDue(e.ctx); n != 1 {
+		e.t.Fatalf("ran %d jobs, want the interrupted send", n)
+	}
+	close(release) // process a comes back
+	<-done
 }
 
 // TestCrashDuringSendAPIChannelRetries: on the api channel, whose

@@ -29,7 +29,9 @@
 // whether the platform got the message) is not repeated on platforms that
 // cannot drop repeats: it ends failed with an explicit error, so no contact
 // ever receives a reply twice. The api channel, whose receivers drop
-// repeats by webhook-id, is retried instead.
+// repeats by webhook-id, is retried instead, and so is any channel whose
+// config says "send_guarantee": "at_least_once" (a crash may then repeat a
+// reply, but never loses one).
 //
 // Writes of the pipeline go through a group committer (package
 // groupcommit): concurrent ingests, claims and outcomes are written in one

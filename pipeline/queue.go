@@ -66,14 +66,14 @@ func (p *Pipeline) QueueMessage(ctx context.Context, q sb.Queries, o Outgoing) (
 
 // holdsSend says whether the send of a message queued in conv is written
 // held by this process, claimed from the start (one attempt counted), so
-// that it runs without a claim of its own. Only on channels whose receivers
-// drop repeats (repeatSafe): if this process dies before the send starts,
-// the job is taken over as interrupted and, there, sent again; on the other
-// channels an interrupted send ends failed, so their sends are claimed just
-// before the platform is called.
+// that it runs without a claim of its own. Only on channels that send an
+// interrupted send again (retriesInterrupted): if this process dies before
+// the send starts, the job is taken over as interrupted and, there, sent
+// again; on the other channels an interrupted send ends failed, so their
+// sends are claimed just before the platform is called.
 func (p *Pipeline) holdsSend(ctx context.Context, conv *sb.Conversation) bool {
 	ch, err := p.channel(ctx, conv.WorkspaceID, conv.ChannelID)
-	return err == nil && p.repeatSafe(ch.Type)
+	return err == nil && p.retriesInterrupted(ch)
 }
 
 // outMessage is an outbound message to store: its conversation, who sends it,

@@ -8,17 +8,23 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// repeatSafe says whether the receivers of a channel type drop a repeated
-// send (its spec's RepeatSafe: the api channel's webhook-id is the message
-// id; the web chat widget keeps messages by their msg_ id): a send
-// interrupted by a crash is retried on them. On the others a repeat would
-// reach the contact twice, so an interrupted send ends failed instead.
-func (p *Pipeline) repeatSafe(chType string) bool { return p.adapters.Spec(chType).RepeatSafe }
+// retriesInterrupted says whether a send interrupted by a crash is sent
+// again on channel ch: its send_guarantee if it chose one; else yes where
+// the receivers drop a repeated send (the spec's RepeatSafe: the api
+// channel's webhook-id is the message id; the web chat widget keeps
+// messages by their msg_ id). Elsewhere a repeat could reach the contact
+// twice, so by default an interrupted send ends failed instead; a channel
+// with "send_guarantee": "at_least_once" prefers a possible repeat to a
+// lost reply.
+func (p *Pipeline) retriesInterrupted(ch *sb.Channel) bool {
+	return p.adapters.Spec(ch.Type).RetriesInterruptedSends(ch)
+}
 
-// errOutcomeUnknown is the error of a send interrupted on a platform that
-// cannot drop repeats.
+// errOutcomeUnknown is the error of a send interrupted on a channel that
+// does not send it again (send_guarantee at_most_once).
 const errOutcomeUnknown = "delivery outcome unknown: Switchboard stopped while the platform was being called, " +
-	"so the message may or may not have arrived; it is not sent again, so that the contact never receives it twice"
+	"so the message may or may not have arrived; it is not sent again, so that the contact never receives it twice " +
+	"(a channel with send_guarantee at_least_once sends it again instead)"
 
 // send delivers one queued outbound message through its channel's adapter.
 // The job was claimed just before (one more attempt, written down), so a
@@ -59,7 +65,7 @@ func (p *Pipeline) send(ctx context.Context, j *sb.Job, pl *sendPayload, in *sen
 		p.sendFailed(ctx, j, m, ch.Type, "channels of type "+ch.Type+" cannot send messages in this version of Switchboard")
 		return
 	}
-	if j.Interrupted && !p.repeatSafe(ch.Type) {
+	if j.Interrupted && !p.retriesInterrupted(ch) {
 		p.sendFailed(ctx, j, m, ch.Type, errOutcomeUnknown)
 		return
 	}

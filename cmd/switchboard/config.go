@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/webhook"
 )
@@ -31,6 +32,7 @@ type Config struct {
 	LogLevel            string           // debug, info, warn or error
 	RateLimit           float64          // API requests per second per key
 	RateBurst           int              // API request burst per key
+	MaxConnsPerIP       int              // connections one client IP may hold open at once
 	ShutdownTimeout     time.Duration    // how long SIGTERM waits for in-flight work
 	InactivityTimeout   time.Duration    // a conversation idle this long ends
 	SendRetry           webhook.Schedule // retries of outbound sends to platforms
@@ -67,6 +69,7 @@ func (c *Config) settings() []setting {
 		{"log-level", "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
 		{"rate-limit", "API requests per second per API key", (*floatValue)(&c.RateLimit)},
 		{"rate-burst", "API requests a key may make at once", (*intValue)(&c.RateBurst)},
+		{"max-conns-per-ip", "connections one client IP address may hold open at once; more are closed when accepted (behind a reverse proxy every connection comes from the proxy: raise it)", (*intValue)(&c.MaxConnsPerIP)},
 		{"shutdown-timeout", "how long SIGTERM waits for in-flight requests", (*durationValue)(&c.ShutdownTimeout)},
 		{"inactivity-timeout", "a conversation with no message for this long ends; the next message starts a new one", (*durationValue)(&c.InactivityTimeout)},
 		{"send-retry-schedule", "delays between attempts to send a message to a platform (429 and 5xx)", (*scheduleValue)(&c.SendRetry)},
@@ -91,6 +94,7 @@ func DefaultConfig() Config {
 		LogLevel:        "info",
 		RateLimit:       100,
 		RateBurst:       200,
+		MaxConnsPerIP:   connlimit.DefaultPerIP,
 		ShutdownTimeout: 30 * time.Second,
 		// The pipeline's own defaults, spelled out for the help text.
 		InactivityTimeout: 24 * time.Hour,
@@ -154,6 +158,9 @@ func (c *Config) Finish() error {
 	}
 	if c.RateLimit <= 0 || c.RateBurst < 1 {
 		errs = append(errs, errors.New("rate-limit must be positive and rate-burst at least 1"))
+	}
+	if c.MaxConnsPerIP < 1 {
+		errs = append(errs, errors.New("max-conns-per-ip must be at least 1"))
 	}
 	if c.InactivityTimeout < time.Minute {
 		errs = append(errs, errors.New("inactivity-timeout must be at least 1m"))

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
@@ -140,10 +141,11 @@ func (m *Main) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Listener, err = net.Listen("tcp", m.Config.Addr)
+	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
 	}
+	m.Listener = connlimit.PerIP(ln, m.Config.MaxConnsPerIP)
 	m.Addr = m.Listener.Addr().String()
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
@@ -165,15 +167,43 @@ func (m *Main) Start(ctx context.Context) error {
 	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
 		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Logger: m.Logger})
 	m.HTTP = &http.Server{
-		Handler:           m.handler(),
+		Handler:           closeAfterChunked(m.handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	go m.purgeLoop(ctx)
 	m.printBanner(created)
 	return nil
+}
+
+// MaxHeaderBytes bounds the request line and headers of one request
+// (Go's default is 1 MiB); a request with more is answered 431. No client
+// of Switchboard needs more than a few KiB (an API key, a platform's
+// signature headers, a browser's cookies for the widget; proxies such as
+// nginx stop at 8 to 32 KiB), and each connection holding an unfinished
+// header can pin this much memory: with the per-IP connection cap it keeps
+// what one address can hold to tens of MiB instead of hundreds.
+const MaxHeaderBytes = 64 << 10
+
+// closeAfterChunked closes the connection after answering a request whose
+// body came with a Transfer-Encoding. A request with both Content-Length
+// and Transfer-Encoding may be an attempt to smuggle a second request past
+// a proxy that reads the other length: RFC 9112 §6.3 asks a server that
+// answers it to close the connection afterwards. Go's server lets the
+// chunked encoding win and drops Content-Length before handlers run, so
+// they cannot tell the two cases apart; every request with a
+// Transfer-Encoding is closed after, which costs only keep-alive on
+// chunked uploads (platforms send a Content-Length).
+func closeAfterChunked(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 && r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (m *Main) handler() http.Handler {
