@@ -186,9 +186,10 @@ func (m *Main) handler() http.Handler {
 		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
 	}
 	return httpapi.New(httpapi.Config{
-		PublicURL: m.Config.PublicURL,
-		RateLimit: m.Config.RateLimit,
-		RateBurst: m.Config.RateBurst,
+		PublicURL:      m.Config.PublicURL,
+		RateLimit:      m.Config.RateLimit,
+		RateBurst:      m.Config.RateBurst,
+		TrustedProxies: m.Config.TrustedProxies,
 	}, httpapi.Deps{
 		App:         m.App,
 		Idempotency: m.DB,
