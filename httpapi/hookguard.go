@@ -25,6 +25,14 @@ var (
 	DefaultHookChannelRefusals = Budget{PerSecond: 5, Burst: 100}
 )
 
+// knownFor is how long an address that sent a channel a verified request
+// is exempt from the channel's budget; maxKnown bounds how many such
+// (channel, address) pairs are remembered.
+const (
+	knownFor = 24 * time.Hour
+	maxKnown = 100000
+)
+
 // maxRefusalSources bounds the client IPs whose refusals are counted apart
 // in the log; beyond it they are counted together.
 const maxRefusalSources = 10000
@@ -32,8 +40,11 @@ const maxRefusalSources = 10000
 // hookGuard limits what requests refused by /hooks may cost: each client
 // IP and each channel has a budget of refusals (401, 403, 400, 404, 413),
 // and one over either budget is answered 429 before anything else is done.
-// Verified requests spend nothing and are never refused for rate, as long
-// as their address and channel are within budget. Refusals are logged
+// Verified requests spend nothing. An address that sent a channel a
+// verified request in the last day is exempt from that channel's budget,
+// so that refusals from many other addresses cannot hold up a platform
+// that has been delivering; only its own address's budget, which its
+// verified requests never spend, applies to it. Refusals are logged
 // once per client IP and interval, with counts, rather than one line each.
 type hookGuard struct {
 	ips, channels *limiters
@@ -44,6 +55,7 @@ type hookGuard struct {
 	mu      sync.Mutex
 	sources map[string]*refusals
 	swept   time.Time
+	known   map[string]time.Time // channel + " " + address → its last verified request
 }
 
 // refusals counts what one client IP was refused since start, beyond the
@@ -67,7 +79,7 @@ func newHookGuard(cfg Config, log *slog.Logger) *hookGuard {
 	}
 	return &hookGuard{
 		ips: newLimiters(ip.PerSecond, ip.Burst), channels: newLimiters(ch.PerSecond, ch.Burst),
-		log: log, every: every, sources: map[string]*refusals{},
+		log: log, every: every, sources: map[string]*refusals{}, known: map[string]time.Time{},
 	}
 }
 
@@ -80,6 +92,9 @@ type budget struct {
 }
 
 func (g *hookGuard) level(ip, channel string, now time.Time) budget {
+	if g.isKnown(ip, channel, now) {
+		channel = ""
+	}
 	var b budget
 	first := true
 	for _, c := range []struct {
@@ -123,6 +138,31 @@ func (g *hookGuard) charge(ip, channel string, perChannel bool, now time.Time) {
 	if perChannel {
 		g.channels.charge(channel, now)
 	}
+}
+
+// verified records that ip sent channel a verified request.
+func (g *hookGuard) verified(ip, channel string, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.known) >= maxKnown {
+		for k, at := range g.known {
+			if now.Sub(at) > knownFor {
+				delete(g.known, k)
+			}
+		}
+		if len(g.known) >= maxKnown {
+			return
+		}
+	}
+	g.known[channel+" "+ip] = now
+}
+
+// isKnown says whether ip sent channel a verified request lately.
+func (g *hookGuard) isKnown(ip, channel string, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	at, ok := g.known[channel+" "+ip]
+	return ok && now.Sub(at) <= knownFor
 }
 
 // setHeaders writes the RateLimit-* headers of b.

@@ -87,6 +87,9 @@ func TestHookRefusalBudgets(t *testing.T) {
 	if r.header.Get("RateLimit-Limit") != "12" {
 		t.Fatalf("the channel's budget is the tighter one: %v", r.header)
 	}
+	// The address that has been delivering verified requests is not held
+	// up by the channel's spent budget.
+	e.must(200, "POST", hookPath(chID), "", update, from("198.51.100.7", token)...)
 	// Unknown channels spend the address's budget only.
 	e.call("POST", hookPath("ch_01ARZ3NDEKTSV4RRFFQ69G5FAV"), "", update, from("192.0.2.201", "x")...).problem(t, 404, sb.ENotFound, "")
 

@@ -26,7 +26,9 @@ import (
 //
 // Refusals (all of the above but 409) spend the budgets of the client's
 // address and of the channel (hookGuard); a request arriving when either
-// is spent answers 429 with Retry-After at once, unread and unverified.
+// is spent answers 429 with Retry-After at once, unread and unverified
+// (the channel's budget does not apply to an address that sent the
+// channel a verified request in the last day).
 // Every answer carries the RateLimit-* headers of those budgets.
 func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
 	now := s.clock.Now()
@@ -45,6 +47,9 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
 		var e *sb.Error
 		errors.As(err, &e)
 		s.hooks.note(ip, false, now, "channel", id, "code", e.Code, "reason", e.Message, "request_id", requestID(r))
+	}
+	if err == nil {
+		s.hooks.verified(ip, id, now)
 	}
 	s.hooks.level(ip, id, now).setHeaders(w.Header())
 	if err != nil {
