@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,10 @@ type HookRequest struct {
 	Body   []byte
 	// Now is the time the request arrived, for timestamp windows.
 	Now time.Time
+	// ClientIP is the address of the client that sent the request (the
+	// peer, or what trusted proxies said); checked against the channel's
+	// allowed_ips.
+	ClientIP netip.Addr
 }
 
 // HookResponse is a response an adapter wants written back to the platform

@@ -50,6 +50,7 @@ type ConfigField struct {
 	Secret   bool // write-only; encrypted at rest
 	Required bool
 	List     bool // a list of strings rather than a string
+	CIDRs    bool // a list of CIDRs (allowed_ips), stored in canonical form
 	URL      bool // must be an absolute http(s) URL
 	// Generate makes the field's value when a channel is created without
 	// one (the api channel's whsec_ secret); nil: nothing is made. A
@@ -65,7 +66,7 @@ type ConfigField struct {
 
 // ChannelSpec is what a channel adapter says about its type: the
 // configuration it takes, what its platform accepts and how it copes with
-// a repeated send. Every type also takes api_base_url and send_guarantee
+// a repeated send. Every type also takes api_base_url, send_guarantee and allowed_ips
 // (Fields need not list them).
 type ChannelSpec struct {
 	Type   string
@@ -161,7 +162,7 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 	if secrets == nil {
 		secrets = map[string]string{}
 	}
-	known := map[string]ConfigField{apiBaseURL.Name: apiBaseURL, sendGuarantee.Name: sendGuarantee}
+	known := map[string]ConfigField{apiBaseURL.Name: apiBaseURL, sendGuarantee.Name: sendGuarantee, allowedIPs.Name: allowedIPs}
 	for _, f := range s.Fields {
 		known[f.Name] = f
 	}
@@ -182,6 +183,11 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 			if !ok {
 				v.Add("config."+name, "must be an array of strings")
 				continue
+			}
+			if f.CIDRs {
+				if list, ok = checkCIDRs(&v, "config."+name, list); !ok {
+					continue
+				}
 			}
 			config[name] = list
 			continue

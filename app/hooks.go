@@ -13,7 +13,8 @@ import (
 // afterwards. It returns the adapter's result, whose Response (a
 // handshake), if any, is what the platform must get back.
 //
-// Errors: ENotFound for an unknown channel or a type without hooks; the
+// Errors: ENotFound for an unknown channel or a type without hooks;
+// EForbidden for a client address outside the channel's allowed_ips; the
 // adapter's EUnauthorized, EForbidden or EInvalid for a refused request;
 // EConflict for a
 // disconnected channel that was sent messages. Only a nil error stored
@@ -31,6 +32,9 @@ func (s *Service) ReceiveHook(ctx context.Context, channelID string, req *sb.Hoo
 	if !ok {
 		return nil, sb.Errorf(sb.ENotFound, "Channels of type %s have no inbound hook.", ch.Type)
 	}
+	if !ch.AllowsIP(req.ClientIP) {
+		return nil, sb.Errorf(sb.EForbidden, "Requests from %s are not accepted by this channel: the address is not in its allowed_ips.", clientAddr(req))
+	}
 	res, err := adapter.HandleHook(ctx, ch, req)
 	if err != nil {
 		return nil, err
@@ -42,4 +46,11 @@ func (s *Service) ReceiveHook(ctx context.Context, channelID string, req *sb.Hoo
 		return nil, err
 	}
 	return res, nil
+}
+
+func clientAddr(req *sb.HookRequest) string {
+	if !req.ClientIP.IsValid() {
+		return "an unknown address"
+	}
+	return req.ClientIP.String()
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -47,16 +48,25 @@ type env struct {
 type envOptions struct {
 	rate         float64
 	burst        int
-	allowPrivate bool // outbound URLs (webhooks, platforms, bots, callbacks) may be on loopback
+	allowPrivate bool      // outbound URLs (webhooks, platforms, bots, callbacks) may be on loopback
+	log          io.Writer // where the server logs (Info and above); nil: nowhere
+	// trusted are the trusted proxies (X-Forwarded-For believed from them).
+	trusted []netip.Prefix
+	// hookIP and hookChannel are the refusal budgets of /hooks; zero: the
+	// server's defaults.
+	hookIP, hookChannel httpapi.Budget
 }
 
 // platformsOnLoopback is the env of tests whose fake platforms, bots and
 // callback receivers listen on loopback: private addresses are allowed.
 var platformsOnLoopback = envOptions{rate: 10000, burst: 10000, allowPrivate: true}
 
+// plenty is a refusal budget no test spends.
+var plenty = httpapi.Budget{PerSecond: 10000, Burst: 10000}
+
 func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 	t.Helper()
-	o := envOptions{rate: 10000, burst: 10000}
+	o := envOptions{rate: 10000, burst: 10000, hookIP: plenty, hookChannel: plenty}
 	if len(opts) > 0 {
 		o = opts[0]
 	}
@@ -72,7 +82,7 @@ func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 // and pipeline, as another process sharing a PostgreSQL database is; it
 // uses the workspace and keys of e.
 func (e *env) peer(t testing.TB, url string) *env {
-	p := serveEnv(t, url, envOptions{rate: 10000, burst: 10000})
+	p := serveEnv(t, url, envOptions{rate: 10000, burst: 10000, hookIP: plenty, hookChannel: plenty})
 	p.ws, p.admin, p.other, p.reader = e.ws, e.admin, e.other, e.reader
 	return p
 }
@@ -81,7 +91,11 @@ func (e *env) peer(t testing.TB, url string) *env {
 // it on loopback.
 func serveEnv(t testing.TB, url string, o envOptions) *env {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logOut := o.log
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	logger := slog.New(slog.NewTextHandler(logOut, nil))
 	db := pgtest.Open(t, url)
 	e := &env{t: t, db: db, spec: loadSpec(t)}
 	// The dispatcher is built here so that events are published to it; it
@@ -102,7 +116,8 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
 		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn, Logger: logger})
-	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst},
+	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
+		TrustedProxies: o.trusted, HookIPRefusals: o.hookIP, HookChannelRefusals: o.hookChannel},
 		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(func() {

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -17,27 +20,39 @@ import (
 // Answers: 200 with the adapter's response (a handshake) or {}; 401 for a
 // bad, missing or stale signature, 403 for a wrong verify token, 400 for a
 // malformed body, 413 for a body over 1 MiB, 404 for an unknown channel or
-// a channel type without hooks, 409 for a disconnected channel; only a
+// a channel type without hooks, 409 for a disconnected channel; 403 as
+// well for a client address outside the channel's allowed_ips; only a
 // 200 stores anything.
+//
+// Refusals (all of the above but 409) spend the budgets of the client's
+// address and of the channel (hookGuard); a request arriving when either
+// is spent answers 429 with Retry-After at once, unread and unverified
+// (the channel's budget does not apply to an address that sent the
+// channel a verified request in the last day).
+// Every answer carries the RateLimit-* headers of those budgets.
 func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
-	if r.ContentLength > MaxBodyBytes {
-		return sb.Errorf(sb.EPayloadTooLarge, "The body is larger than %d bytes.", MaxBodyBytes)
+	now := s.clock.Now()
+	addr := s.clientIP(r)
+	ip, id := limitKey(addr), r.PathValue("id")
+	b := s.hooks.level(ip, id, now)
+	if b.wait > 0 {
+		b.setHeaders(w.Header())
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(b.wait))))
+		s.hooks.note(ip, true, now, "channel", id, "request_id", requestID(r))
+		return sb.Errorf(sb.ERateLimited, "Too many refused requests from this address or to this channel; retry after %d seconds.", max(1, ceilSeconds(b.wait)))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		return bodyError(err)
+	res, err := s.receiveHook(w, r, id, addr, now)
+	if spends, perChannel := refused(err); spends {
+		s.hooks.charge(ip, id, perChannel, now)
+		var e *sb.Error
+		errors.As(err, &e)
+		s.hooks.note(ip, false, now, "channel", id, "code", e.Code, "reason", e.Message, "request_id", requestID(r))
 	}
-	id := r.PathValue("id")
-	res, err := s.app.ReceiveHook(r.Context(), id, &sb.HookRequest{
-		Method: r.Method,
-		URL:    strings.TrimSuffix(s.cfg.PublicURL, "/") + r.URL.RequestURI(),
-		Header: r.Header,
-		Query:  r.URL.Query(),
-		Body:   body,
-		Now:    s.clock.Now(),
-	})
+	if err == nil {
+		s.hooks.verified(ip, id, now)
+	}
+	s.hooks.level(ip, id, now).setHeaders(w.Header())
 	if err != nil {
-		s.refusedHook(r, id, err)
 		return err
 	}
 	if res.Response != nil {
@@ -59,12 +74,22 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// refusedHook logs an inbound request a channel's adapter refused: a
-// platform misconfigured, or someone probing.
-func (s *Server) refusedHook(r *http.Request, channelID string, err error) {
-	var e *sb.Error
-	if errors.As(err, &e) && (e.Code == sb.EUnauthorized || e.Code == sb.EForbidden || e.Code == sb.EInvalid) {
-		s.log.Info("inbound hook refused", "channel", channelID, "code", e.Code, "reason", e.Message,
-			"request_id", requestID(r))
+// receiveHook reads the request's body and hands it to app.ReceiveHook.
+func (s *Server) receiveHook(w http.ResponseWriter, r *http.Request, id string, addr netip.Addr, now time.Time) (*sb.HookResult, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, sb.Errorf(sb.EPayloadTooLarge, "The body is larger than %d bytes.", MaxBodyBytes)
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return s.app.ReceiveHook(r.Context(), id, &sb.HookRequest{
+		Method:   r.Method,
+		URL:      strings.TrimSuffix(s.cfg.PublicURL, "/") + r.URL.RequestURI(),
+		Header:   r.Header,
+		Query:    r.URL.Query(),
+		Body:     body,
+		Now:      now,
+		ClientIP: addr,
+	})
 }

@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"strconv"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	sb "github.com/switchboardhq/switchboard"
 )

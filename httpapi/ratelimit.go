@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -40,18 +39,7 @@ func newLimiters(perSecond float64, burst int) *limiters {
 // take consumes one token of the named bucket and reports the state to put
 // in the RateLimit-* headers.
 func (l *limiters) take(name string, now time.Time) (ok bool, remaining int, reset, retryAfter time.Duration) {
-	l.mu.Lock()
-	b := l.buckets[name]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[name] = b
-	}
-	b.seen = now
-	if now.Sub(l.swept) > time.Minute {
-		l.sweep(now)
-	}
-	l.mu.Unlock()
-
+	b := l.get(name, now, true)
 	r := b.lim.ReserveN(now, 1)
 	if delay := r.DelayFrom(now); delay > 0 {
 		r.CancelAt(now)
@@ -59,6 +47,49 @@ func (l *limiters) take(name string, now time.Time) (ok bool, remaining int, res
 	}
 	tokens := b.lim.TokensAt(now)
 	return true, int(math.Max(0, math.Floor(tokens))), l.untilFull(b.lim, now), 0
+}
+
+// get returns the named bucket, made full if create and it did not exist
+// (nil if not create). Idle buckets are swept now and then.
+func (l *limiters) get(name string, now time.Time, create bool) *bucket {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[name]
+	if b == nil {
+		if !create {
+			return nil
+		}
+		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
+		l.buckets[name] = b
+	}
+	b.seen = now
+	if now.Sub(l.swept) > time.Minute {
+		l.sweep(now)
+	}
+	return b
+}
+
+// level reports the tokens of the named bucket now without taking one (a
+// bucket never used is full), and how long until it is full again.
+func (l *limiters) level(name string, now time.Time) (tokens float64, reset time.Duration) {
+	b := l.get(name, now, false)
+	if b == nil {
+		return float64(l.burst), 0
+	}
+	return b.lim.TokensAt(now), l.untilFull(b.lim, now)
+}
+
+// charge takes one token of the named bucket, if it has one.
+func (l *limiters) charge(name string, now time.Time) {
+	l.get(name, now, true).lim.AllowN(now, 1)
+}
+
+// until is how long a bucket holding tokens takes to hold one.
+func (l *limiters) until(tokens float64) time.Duration {
+	if tokens >= 1 || l.rate <= 0 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(l.rate) * float64(time.Second))
 }
 
 func (l *limiters) untilFull(lim *rate.Limiter, now time.Time) time.Duration {
@@ -84,7 +115,7 @@ func (l *limiters) sweep(now time.Time) {
 // and answers 429 if the bucket is empty. p is nil for requests without
 // valid credentials, which are limited per client IP.
 func (s *Server) allow(w http.ResponseWriter, r *http.Request, p *auth.Principal) bool {
-	name := "ip:" + clientIP(r)
+	name := "ip:" + limitKey(s.clientIP(r))
 	if p != nil {
 		name = "key:" + p.KeyID
 	}
@@ -102,11 +133,3 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, p *auth.Principal
 }
 
 func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}

@@ -11,7 +11,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,6 +31,17 @@ type Config struct {
 	// MetricsToken, if set, is the bearer token /metrics requires; unset,
 	// /metrics is open and serves no per-workspace series.
 	MetricsToken string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (clientIP); none: the peer of the connection is the client.
+	TrustedProxies []netip.Prefix
+	// HookIPRefusals and HookChannelRefusals are the budgets of refused
+	// /hooks requests per client IP and per channel; zero values: the
+	// defaults (DefaultHookIPRefusals, DefaultHookChannelRefusals).
+	HookIPRefusals      Budget
+	HookChannelRefusals Budget
+	// RefusalLogInterval is how often the refusals of /hooks from one
+	// client IP are logged, counted, after the first; 0: a minute.
+	RefusalLogInterval time.Duration
 }
 
 // IdempotencyStore keeps the responses of POSTs that carry an
@@ -51,6 +64,7 @@ type Server struct {
 	ready   func(context.Context) error
 	metrics *metrics
 	limits  *limiters
+	hooks   *hookGuard
 	gather  prometheus.Gatherer
 	routes  []Route
 	mux     *http.ServeMux
@@ -92,6 +106,7 @@ func New(cfg Config, d Deps) *Server {
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
 		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
 	}
+	s.hooks = newHookGuard(cfg, d.Logger)
 	s.registerRoutes()
 	return s
 }

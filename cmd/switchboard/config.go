@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,7 @@ type Config struct {
 	RateLimit           float64          // API requests per second per key
 	RateBurst           int              // API request burst per key
 	MaxConnsPerIP       int              // connections one client IP may hold open at once
+	TrustedProxies      []netip.Prefix   // proxies whose X-Forwarded-For is believed; none by default
 	ShutdownTimeout     time.Duration    // how long SIGTERM waits for in-flight work
 	InactivityTimeout   time.Duration    // a conversation idle this long ends
 	SendRetry           webhook.Schedule // retries of outbound sends to platforms
@@ -70,6 +72,7 @@ func (c *Config) settings() []setting {
 		{"rate-limit", "API requests per second per API key", (*floatValue)(&c.RateLimit)},
 		{"rate-burst", "API requests a key may make at once", (*intValue)(&c.RateBurst)},
 		{"max-conns-per-ip", "connections one client IP address may hold open at once; more are closed when accepted (behind a reverse proxy every connection comes from the proxy: raise it)", (*intValue)(&c.MaxConnsPerIP)},
+		{"trusted-proxies", "comma-separated CIDRs of the reverse proxies whose X-Forwarded-For is believed (default: none; the peer address is the client)", (*prefixListValue)(&c.TrustedProxies)},
 		{"shutdown-timeout", "how long SIGTERM waits for in-flight requests", (*durationValue)(&c.ShutdownTimeout)},
 		{"inactivity-timeout", "a conversation with no message for this long ends; the next message starts a new one", (*durationValue)(&c.InactivityTimeout)},
 		{"send-retry-schedule", "delays between attempts to send a message to a platform (429 and 5xx)", (*scheduleValue)(&c.SendRetry)},
@@ -221,6 +224,43 @@ func (v *scheduleValue) Set(s string) error {
 	return err
 }
 func (v *scheduleValue) String() string { return webhook.Schedule(*v).String() }
+
+// prefixListValue is a comma-separated list of CIDRs; a bare address is
+// one address.
+type prefixListValue []netip.Prefix
+
+func (v *prefixListValue) Set(s string) error {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		var p netip.Prefix
+		var err error
+		if strings.Contains(f, "/") {
+			p, err = netip.ParsePrefix(f)
+		} else {
+			var a netip.Addr
+			a, err = netip.ParseAddr(f)
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if err != nil {
+			return fmt.Errorf("%q is not a CIDR or an IP address", f)
+		}
+		out = append(out, p.Masked())
+	}
+	*v = out
+	return nil
+}
+
+func (v *prefixListValue) String() string {
+	var s []string
+	for _, p := range *v {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
+}
 
 type durationValue time.Duration
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -214,5 +215,25 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 	if got := redactURL("postgres://sb:hunter2@db:5432/sb"); strings.Contains(got, "hunter2") {
 		t.Fatalf("redactURL = %q", got)
+	}
+}
+
+func TestTrustedProxiesConfig(t *testing.T) {
+	cfg, _, err := parseConfig("serve", nil, func(string) string { return "" }, io.Discard, nil)
+	if err != nil || len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("by default no proxy is trusted: %v %v", cfg.TrustedProxies, err)
+	}
+	env := map[string]string{"SWITCHBOARD_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7,fd00::/8"}
+	cfg, _, err = parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	if err != nil || fmt.Sprint(cfg.TrustedProxies) != "[10.0.0.0/8 192.168.1.7/32 fd00::/8]" {
+		t.Fatalf("trusted proxies %v, %v", cfg.TrustedProxies, err)
+	}
+	cfg, _, err = parseConfig("serve", []string{"--trusted-proxies", "172.16.0.0/12"}, func(k string) string { return env[k] }, io.Discard, nil)
+	if err != nil || fmt.Sprint(cfg.TrustedProxies) != "[172.16.0.0/12]" {
+		t.Fatalf("the flag wins: %v, %v", cfg.TrustedProxies, err)
+	}
+	env["SWITCHBOARD_TRUSTED_PROXIES"] = "10.0.0.0/33"
+	if _, _, err := parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_TRUSTED_PROXIES") {
+		t.Fatalf("a bad CIDR must be refused, naming the variable: %v", err)
 	}
 }

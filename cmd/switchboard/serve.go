@@ -216,10 +216,11 @@ func (m *Main) handler() http.Handler {
 		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
 	}
 	return httpapi.New(httpapi.Config{
-		PublicURL:    m.Config.PublicURL,
-		RateLimit:    m.Config.RateLimit,
-		RateBurst:    m.Config.RateBurst,
-		MetricsToken: m.Config.MetricsToken,
+		PublicURL:      m.Config.PublicURL,
+		RateLimit:      m.Config.RateLimit,
+		RateBurst:      m.Config.RateBurst,
+		MetricsToken:   m.Config.MetricsToken,
+		TrustedProxies: m.Config.TrustedProxies,
 	}, httpapi.Deps{
 		App:         m.App,
 		Idempotency: m.DB,
