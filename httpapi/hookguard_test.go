@@ -44,7 +44,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 // not once each.
 func TestHookRefusalBudgets(t *testing.T) {
 	logs := &syncBuffer{}
-	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", envOptions{rate: 10000, burst: 10000, log: logs, trusted: loopback,
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", envOptions{rate: 10000, burst: 10000, allowPrivate: true, log: logs, trusted: loopback,
 		hookIP: httpapi.Budget{PerSecond: 0.01, Burst: 5}, hookChannel: httpapi.Budget{PerSecond: 0.01, Burst: 12}})
 	tg := telegramtest.NewServer()
 	defer tg.Close()
@@ -108,7 +108,7 @@ func TestHookRefusalBudgets(t *testing.T) {
 // stored); X-Forwarded-For is believed only from trusted proxies.
 func TestAllowedIPs(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
-		e := newEnv(t, dbURL, envOptions{rate: 10000, burst: 10000, trusted: loopback, hookIP: plenty, hookChannel: plenty})
+		e := newEnv(t, dbURL, envOptions{rate: 10000, burst: 10000, allowPrivate: true, trusted: loopback, hookIP: plenty, hookChannel: plenty})
 		tg := telegramtest.NewServer()
 		defer tg.Close()
 
@@ -157,7 +157,7 @@ func TestAllowedIPs(t *testing.T) {
 // TestForwardedForNotTrustedByDefault: without trusted proxies the peer is
 // the client, whatever X-Forwarded-For says.
 func TestForwardedForNotTrustedByDefault(t *testing.T) {
-	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", platformsOnLoopback)
 	tg := telegramtest.NewServer()
 	defer tg.Close()
 	ch := e.must(201, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "telegram", "name": "T",

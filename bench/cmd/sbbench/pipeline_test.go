@@ -19,6 +19,7 @@ import (
 	"github.com/switchboardhq/switchboard/bench/loadgen"
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/telegram"
+	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/store/pgtest"
@@ -44,7 +45,7 @@ func switchboardServer(t *testing.T) string {
 	})
 	p.Start(ctx)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{PublicURL: "http://sb.invalid", RateLimit: 1e6, RateBurst: 1e6},
-		httpapi.Deps{App: app.New(app.Config{PublicURL: "http://sb.invalid"}, app.Deps{Store: db, Pipeline: p, Channels: channels, Engines: engines}),
+		httpapi.Deps{App: app.New(app.Config{PublicURL: "http://sb.invalid", WebhookPolicy: egress.Policy{AllowPrivate: true}}, app.Deps{Store: db, Pipeline: p, Channels: channels, Engines: engines}),
 			Idempotency: db, Auth: auth.New(db, logger, nil), Logger: logger, Registry: prometheus.NewRegistry()}))
 	t.Cleanup(func() {
 		srv.Close()
