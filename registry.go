@@ -15,15 +15,7 @@ type Channels map[string]ChannelAdapter
 // NewChannels registers adapters under the type of their spec. Two
 // adapters of the same type are a programming error: NewChannels panics.
 func NewChannels(adapters ...ChannelAdapter) Channels {
-	c := Channels{}
-	for _, a := range adapters {
-		typ := a.Spec().Type
-		if _, dup := c[typ]; dup || typ == "" {
-			panic("switchboard: channel type " + typ + " registered twice or unnamed")
-		}
-		c[typ] = a
-	}
-	return c
+	return register("channel type", adapters, func(a ChannelAdapter) string { return a.Spec().Type })
 }
 
 // Lookup returns the adapter of a channel type.
@@ -61,15 +53,21 @@ type Engines map[string]BotEngine
 // NewEngines registers engines under their names; a name registered twice
 // is a programming error: NewEngines panics.
 func NewEngines(engines ...BotEngine) Engines {
-	e := Engines{}
-	for _, en := range engines {
-		name := en.Name()
-		if _, dup := e[name]; dup || name == "" {
-			panic("switchboard: bot engine " + name + " registered twice or unnamed")
+	return register("bot engine", engines, BotEngine.Name)
+}
+
+// register maps providers by their names; an empty or repeated name is a
+// programming error, so it panics.
+func register[T any](kind string, providers []T, name func(T) string) map[string]T {
+	m := make(map[string]T, len(providers))
+	for _, p := range providers {
+		n := name(p)
+		if _, dup := m[n]; dup || n == "" {
+			panic("switchboard: " + kind + " " + n + " registered twice or unnamed")
 		}
-		e[name] = en
+		m[n] = p
 	}
-	return e
+	return m
 }
 
 // Lookup returns the engine of a name.

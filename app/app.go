@@ -20,7 +20,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -82,7 +81,6 @@ type Deps struct {
 	Events *webhook.Publisher
 	Keys   KeyCache
 	Clock  sb.Clock
-	Logger *slog.Logger
 }
 
 // Service runs the business operations. Its methods take the workspace
@@ -96,7 +94,6 @@ type Service struct {
 	events   *webhook.Publisher
 	keys     KeyCache
 	clock    sb.Clock
-	log      *slog.Logger
 }
 
 // New returns the operations on the given collaborators.
@@ -104,11 +101,8 @@ func New(cfg Config, d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = sb.SystemClock{}
 	}
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
-	}
 	return &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline,
-		channels: d.Channels, engines: d.Engines, events: d.Events, keys: d.Keys, clock: d.Clock, log: d.Logger}
+		channels: d.Channels, engines: d.Engines, events: d.Events, keys: d.Keys, clock: d.Clock}
 }
 
 // write runs fn in one transaction: through the pipeline's group committer

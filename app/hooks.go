@@ -16,9 +16,8 @@ import (
 // Errors: ENotFound for an unknown channel or a type without hooks;
 // EForbidden for a client address outside the channel's allowed_ips; the
 // adapter's EUnauthorized, EForbidden or EInvalid for a refused request;
-// EConflict for a
-// disconnected channel that was sent messages. Only a nil error stored
-// anything. A request already received (same platform id) is not
+// EConflict for a disconnected channel that was sent messages. Only a nil
+// error stored anything. A request already received (same platform id) is not
 // processed again.
 func (s *Service) ReceiveHook(ctx context.Context, channelID string, req *sb.HookRequest) (*sb.HookResult, error) {
 	if !sb.HasPrefix(channelID, sb.PrefixChannel) || s.pipe == nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/internal/providers"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/retry"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 	"github.com/switchboardhq/switchboard/webhook"
@@ -101,7 +102,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	// The dispatcher is built here so that events are published to it; it
 	// runs once a test starts it (startDispatcher). No retries: a failed
 	// attempt fails the delivery.
-	disp, err := webhook.New(db, webhook.Config{Schedule: webhook.Schedule{}, Client: &http.Client{
+	disp, err := webhook.New(db, webhook.Config{Schedule: retry.Schedule{}, Client: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +116,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
 	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
-		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn, Logger: logger})
+		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn})
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
 		TrustedProxies: o.trusted, HookIPRefusals: o.hookIP, HookChannelRefusals: o.hookChannel},
 		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})

@@ -31,7 +31,7 @@ func TestHookHammer(t *testing.T) {
 		t.Skip("set SWITCHBOARD_HAMMER to a duration to hammer /hooks")
 	}
 	logged := &countingWriter{}
-	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", envOptions{rate: 100, burst: 200, log: logged})
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", envOptions{rate: 100, burst: 200, allowPrivate: true, log: logged})
 	tg := telegramtest.NewServer()
 	defer tg.Close()
 	chID, token := e.telegramSetup(t, tg)

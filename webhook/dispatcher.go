@@ -16,6 +16,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
+	"github.com/switchboardhq/switchboard/retry"
 )
 
 // Defaults of Config.
@@ -43,7 +44,7 @@ type Config struct {
 	// Timeout bounds each attempt, reading the response included.
 	Timeout time.Duration
 	// Schedule is the retry schedule; nil means DefaultSchedule.
-	Schedule Schedule
+	Schedule retry.Schedule
 	// Concurrency is the number of requests in flight per endpoint.
 	Concurrency int
 	// Lease is how long a claim on a delivery lasts. It must be at least
@@ -70,7 +71,7 @@ type Config struct {
 	StatsInterval time.Duration
 	// UserAgent is sent with every request: Switchboard/<version>.
 	UserAgent string
-	// Clock and Jitter default to the system clock and RandomJitter.
+	// Clock and Jitter default to the system clock and retry.RandomJitter.
 	Clock  sb.Clock
 	Jitter func() float64
 	Logger *slog.Logger
@@ -114,7 +115,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Clock = sb.SystemClock{}
 	}
 	if c.Jitter == nil {
-		c.Jitter = RandomJitter
+		c.Jitter = retry.RandomJitter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -21,6 +21,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
+	"github.com/switchboardhq/switchboard/retry"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
@@ -250,7 +251,7 @@ func TestGoneDisablesAtOnce(t *testing.T) {
 // success in between starts the count again.
 func TestDisabledAfterFailingForFiveDays(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		h := newHarness(t, url, Config{Schedule: Schedule{time.Hour}})
+		h := newHarness(t, url, Config{Schedule: retry.Schedule{time.Hour}})
 		failing := newSink(t)
 		var succeed sync.Map
 		failing.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {
@@ -477,7 +478,7 @@ func (deadProcess) Wake()                                       {}
 // again at once with the same webhook-id and the next X-Attempt.
 func TestRetryAndReplay(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		h := newHarness(t, url, Config{Schedule: Schedule{time.Minute}})
+		h := newHarness(t, url, Config{Schedule: retry.Schedule{time.Minute}})
 		s := newSink(t)
 		var healthy sync.Map
 		s.setRespond(func(w http.ResponseWriter, r *http.Request, n int) {

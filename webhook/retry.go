@@ -8,17 +8,12 @@ import (
 	"github.com/switchboardhq/switchboard/retry"
 )
 
-// Schedule is the retry policy of a delivery (retry.Schedule, shared with
-// the job queue): Schedule[i] is the delay before retry i+1, that is before
-// attempt i+2; the first attempt is immediate. A delivery therefore makes
-// len(s)+1 attempts in all. Schedule.Delay honours a receiver's
-// Retry-After.
-type Schedule = retry.Schedule
-
 // DefaultSchedule is the schedule of the product contract: retries after
 // 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, 8 attempts in all. Do not
-// modify it; copy it.
-var DefaultSchedule = Schedule{
+// modify it; copy it. Schedule[i] is the delay before attempt i+2 (the first
+// is immediate), so a delivery makes len(s)+1 attempts; retry.Schedule.Delay
+// honours a receiver's Retry-After.
+var DefaultSchedule = retry.Schedule{
 	5 * time.Second,
 	5 * time.Minute,
 	30 * time.Minute,
@@ -27,19 +22,6 @@ var DefaultSchedule = Schedule{
 	10 * time.Hour,
 	10 * time.Hour,
 }
-
-// RandomJitter is retry.RandomJitter, the dispatcher's default jitter.
-func RandomJitter() float64 { return retry.RandomJitter() }
-
-// RetryAfter parses a Retry-After header relative to now (retry.RetryAfter).
-func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) { return retry.RetryAfter(h, now) }
-
-// ErrBadSchedule is matched by every error of ParseSchedule.
-var ErrBadSchedule = retry.ErrBadSchedule
-
-// ParseSchedule parses a comma-separated list of positive durations, such
-// as "5s,5m,30m,2h,5h,10h,10h" (retry.ParseSchedule).
-func ParseSchedule(s string) (Schedule, error) { return retry.ParseSchedule(s) }
 
 // AttemptResult is what one delivery attempt means for its delivery.
 type AttemptResult int

@@ -47,7 +47,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
-	"github.com/switchboardhq/switchboard/webhook"
+	"github.com/switchboardhq/switchboard/retry"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -191,7 +191,7 @@ func (e *Engine) Reply(ctx context.Context, t *sb.BotTurn) (*sb.BotAnswer, error
 		return &sb.BotAnswer{}, nil // replies come later, through the API
 	}
 	re := sb.ReplyErrorf(true, "webhook bot: %s answered %d%s", req.URL.Host, resp.StatusCode, quote(body))
-	if ra, ok := webhook.RetryAfter(resp.Header, e.now()); ok {
+	if ra, ok := retry.RetryAfter(resp.Header, e.now()); ok {
 		re.RetryAfter = ra
 	}
 	return nil, re

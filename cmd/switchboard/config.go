@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/retry"
 	"github.com/switchboardhq/switchboard/webhook"
 )
 
@@ -21,32 +22,32 @@ import (
 // has a flag and an environment variable of the same meaning (flag
 // --database-url = env SWITCHBOARD_DATABASE_URL); flags win.
 type Config struct {
-	Addr                string           // listen address
-	DataDir             string           // embedded database and generated keys
-	DatabaseURL         string           // sqlite://PATH or postgres://…; default sqlite://$DATA_DIR/switchboard.db
-	PublicURL           string           // base of inbound webhook URLs; default http://$ADDR
-	BootstrapKey        string           // an admin API key with exactly this value exists after start
-	SecretKey           string           // master key for secrets at rest; default generated into the data dir
-	MetricsToken        string           // bearer token /metrics requires; unset: open, without per-workspace series
-	WebhookAllowPrivate bool             // allow outbound calls to loopback and private addresses
-	LogFormat           string           // text or json
-	LogLevel            string           // debug, info, warn or error
-	RateLimit           float64          // API requests per second per key
-	RateBurst           int              // API request burst per key
-	MaxConnsPerIP       int              // connections one client IP may hold open at once
-	TrustedProxies      []netip.Prefix   // proxies whose X-Forwarded-For is believed; none by default
-	ShutdownTimeout     time.Duration    // how long SIGTERM waits for in-flight work
-	InactivityTimeout   time.Duration    // a conversation idle this long ends
-	SendRetry           webhook.Schedule // retries of outbound sends to platforms
-	BotRetry            webhook.Schedule // retries of calls to a webhook bot's service
-	Workers             int              // pipeline jobs (bot turns, sends) running at once
-	WebhookTimeout      time.Duration    // bound of each webhook delivery attempt
-	WebhookRetry        webhook.Schedule // delays between webhook delivery attempts
-	WebhookConcurrency  int              // webhook requests in flight per endpoint
-	WebhookLease        time.Duration    // how long a process holds a delivery it claimed
-	WebhookPollInterval time.Duration    // how often due and orphaned deliveries are looked for
-	WebhookDisableAfter time.Duration    // an endpoint failing this long is disabled
-	Retention           time.Duration    // events, deliveries and attempts older than this are purged
+	Addr                string         // listen address
+	DataDir             string         // embedded database and generated keys
+	DatabaseURL         string         // sqlite://PATH or postgres://…; default sqlite://$DATA_DIR/switchboard.db
+	PublicURL           string         // base of inbound webhook URLs; default http://$ADDR
+	BootstrapKey        string         // an admin API key with exactly this value exists after start
+	SecretKey           string         // master key for secrets at rest; default generated into the data dir
+	MetricsToken        string         // bearer token /metrics requires; unset: open, without per-workspace series
+	WebhookAllowPrivate bool           // allow outbound calls to loopback and private addresses
+	LogFormat           string         // text or json
+	LogLevel            string         // debug, info, warn or error
+	RateLimit           float64        // API requests per second per key
+	RateBurst           int            // API request burst per key
+	MaxConnsPerIP       int            // connections one client IP may hold open at once
+	TrustedProxies      []netip.Prefix // proxies whose X-Forwarded-For is believed; none by default
+	ShutdownTimeout     time.Duration  // how long SIGTERM waits for in-flight work
+	InactivityTimeout   time.Duration  // a conversation idle this long ends
+	SendRetry           retry.Schedule // retries of outbound sends to platforms
+	BotRetry            retry.Schedule // retries of calls to a webhook bot's service
+	Workers             int            // pipeline jobs (bot turns, sends) running at once
+	WebhookTimeout      time.Duration  // bound of each webhook delivery attempt
+	WebhookRetry        retry.Schedule // delays between webhook delivery attempts
+	WebhookConcurrency  int            // webhook requests in flight per endpoint
+	WebhookLease        time.Duration  // how long a process holds a delivery it claimed
+	WebhookPollInterval time.Duration  // how often due and orphaned deliveries are looked for
+	WebhookDisableAfter time.Duration  // an endpoint failing this long is disabled
+	Retention           time.Duration  // events, deliveries and attempts older than this are purged
 }
 
 // setting describes one configuration field for the flag set and the
@@ -101,12 +102,12 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 30 * time.Second,
 		// The pipeline's own defaults, spelled out for the help text.
 		InactivityTimeout: 24 * time.Hour,
-		SendRetry:         append(webhook.Schedule(nil), pipeline.DefaultSendRetry...),
-		BotRetry:          append(webhook.Schedule(nil), pipeline.DefaultBotRetry...),
+		SendRetry:         append(retry.Schedule(nil), pipeline.DefaultSendRetry...),
+		BotRetry:          append(retry.Schedule(nil), pipeline.DefaultBotRetry...),
 		Workers:           pipeline.DefaultConcurrency,
 
 		WebhookTimeout:      webhook.DefaultTimeout,
-		WebhookRetry:        append(webhook.Schedule(nil), webhook.DefaultSchedule...),
+		WebhookRetry:        append(retry.Schedule(nil), webhook.DefaultSchedule...),
 		WebhookConcurrency:  webhook.DefaultConcurrency,
 		WebhookLease:        webhook.DefaultLease,
 		WebhookPollInterval: webhook.DefaultPollInterval,
@@ -214,16 +215,16 @@ func (v *intValue) Set(s string) error {
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
 
-type scheduleValue webhook.Schedule
+type scheduleValue retry.Schedule
 
 func (v *scheduleValue) Set(s string) error {
-	sched, err := webhook.ParseSchedule(s)
+	sched, err := retry.ParseSchedule(s)
 	if err == nil {
 		*v = scheduleValue(sched)
 	}
 	return err
 }
-func (v *scheduleValue) String() string { return webhook.Schedule(*v).String() }
+func (v *scheduleValue) String() string { return retry.Schedule(*v).String() }
 
 // prefixListValue is a comma-separated list of CIDRs; a bare address is
 // one address.

@@ -165,7 +165,7 @@ func (m *Main) Start(ctx context.Context) error {
 		// Endpoint URLs are checked as the dispatcher will connect.
 		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
 	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
-		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Logger: m.Logger})
+		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock()})
 	m.HTTP = &http.Server{
 		Handler:           closeAfterChunked(m.handler()),
 		ReadHeaderTimeout: 10 * time.Second,
