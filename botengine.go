@@ -46,14 +46,64 @@ type OutboundURLs interface {
 	OutboundURLs(raw json.RawMessage) map[string]string
 }
 
+// Trainer is implemented by engines that learn from their configuration
+// (the builtin engine's classifier). Training a bot turns its draft into
+// a numbered version: the configuration and secrets as they were, and what
+// Train returns. Engines that do not implement Trainer version their
+// configuration only (no model, empty metrics).
+type Trainer interface {
+	// Train builds a version's model from a configuration ParseConfig
+	// accepted. It may take seconds and must stop when ctx ends. An error
+	// fails the training (the bot's status becomes error, with the
+	// message); ErrorCode(err) == EInvalid for a configuration that cannot
+	// be trained (too few examples), anything else for a failure.
+	Train(ctx context.Context, in *TrainInput) (*TrainedModel, error)
+}
+
+// TrainInput is what Train learns from.
+type TrainInput struct {
+	BotID   string
+	Config  json.RawMessage // the public configuration, as ParseConfig returned it
+	Secrets map[string]string
+}
+
+// TrainedModel is what training produced.
+type TrainedModel struct {
+	// Model is the engine's trained artefact, stored with the version and
+	// handed back through BotTurn.Model; nil if the engine needs none.
+	Model []byte
+	// Metrics is a JSON object shown with the version (for the builtin
+	// engine: intents, examples, training_ms, cv_accuracy).
+	Metrics json.RawMessage
+}
+
 // BotTurn is everything an engine gets to answer one message.
 type BotTurn struct {
+	// Bot is the bot answering. Its Config and Secrets are those of the
+	// version answering (Version), not the draft: engines read them as
+	// before and need not know about versions.
 	Bot          *Bot
 	Channel      *Channel
 	Conversation *Conversation
-	Contact      *Contact
+	Contact      *Contact // nil in a parse without a contact
 	Message      *Message // the inbound message to answer
 	Attempt      int      // 1 for the first call, 2 for the first retry, ...
+
+	// Version is the number of the version answering.
+	Version int
+	// Model returns that version's model (TrainedModel.Model), read from
+	// the database at each call: an engine decodes it once per process
+	// and keeps it by (Bot.ID, Version). Nil when the version has none.
+	Model func(ctx context.Context) ([]byte, error)
+	// Fill fills a response template's placeholders ({{contact.name}},
+	// {{knowledge.order.latest.status}}, ...) for this turn. It fails
+	// (ErrorCode EInvalid) when a placeholder cannot be filled; the engine
+	// then tries another response, else the fallback. Never nil.
+	Fill func(ctx context.Context, template string) (string, error)
+	// DryRun is set for POST /bots/{id}/parse: nothing may be stored or
+	// sent, and engines whose answer needs a call to someone else's
+	// service refuse with ErrorCode EInvalid and say why.
+	DryRun bool
 }
 
 // BotAnswer is what a bot makes of a message.
@@ -64,6 +114,29 @@ type BotAnswer struct {
 	Handoff bool
 	// Intent names what the engine recognised, for logs ("" if nothing).
 	Intent string
+	// Confidence is the engine's confidence in Intent, from 0 to 1.
+	Confidence float64
+	// Ranking lists the intents considered, best first (at most 10).
+	Ranking []IntentScore
+	// OutOfScope is set when the message matched no intent well enough
+	// and got the fallback.
+	OutOfScope bool
+	// Action is the integration action of the intent that answered, run
+	// once for this turn after the answer is written (nil: none).
+	Action *IntentAction
+}
+
+// IntentScore is one intent's confidence for a message.
+type IntentScore struct {
+	Name       string  `json:"name"`
+	Confidence float64 `json:"confidence"`
+}
+
+// IntentAction is an integration action an intent runs when it answers.
+type IntentAction struct {
+	IntegrationID string          `json:"integration_id"`
+	Action        string          `json:"action"`
+	Params        json.RawMessage `json:"params,omitempty"`
 }
 
 // ReplyError is a failed Reply. Retryable errors (the bot's service is down
