@@ -1,0 +1,286 @@
+package classify
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// outOfFold holds every example's decision values from the fold model
+// that did not see it.
+type outOfFold struct {
+	intents int
+	hasOOS  bool
+	scores  [][]float64
+	y       []int
+}
+
+// CrossValidate estimates a model's accuracy on data with stratified
+// k-fold cross-validation: the share of in-scope examples whose intent
+// ranks first when the model is trained on the other folds.
+func CrossValidate(ctx context.Context, d Data, k int) (float64, error) {
+	if k < 2 {
+		return 0, fmt.Errorf("%w: cross-validation needs at least 2 folds", ErrData)
+	}
+	ds, err := prepare(&d)
+	if err != nil {
+		return 0, err
+	}
+	oof, err := ds.crossValidate(ctx, k, Options{}.withDefaults())
+	if err != nil {
+		return 0, err
+	}
+	return oof.accuracy(), nil
+}
+
+// folds assigns each example to one of k folds, each class spread evenly
+// over them in a seeded random order.
+func (ds *dataset) folds(k int) []int {
+	byClass := make([][]int, len(ds.names))
+	for i, y := range ds.y {
+		byClass[y] = append(byClass[y], i)
+	}
+	fold := make([]int, len(ds.y))
+	next := 0
+	for c, rows := range byClass {
+		rng := rand.New(rand.NewPCG(seed, uint64(c)))
+		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		for _, r := range rows {
+			fold[r] = next % k
+			next++
+		}
+	}
+	return fold
+}
+
+func (ds *dataset) crossValidate(ctx context.Context, k int, o Options) (*outOfFold, error) {
+	fold := ds.folds(k)
+	oof := &outOfFold{intents: ds.intents, hasOOS: len(ds.names) > ds.intents, scores: make([][]float64, len(ds.y)), y: ds.y}
+	for f := range k {
+		var train, test []int
+		for i, g := range fold {
+			if g == f {
+				test = append(test, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		if len(test) == 0 || len(train) == 0 {
+			continue
+		}
+		voc, lin, err := ds.fit(ctx, train, o)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range test {
+			s := make([]float64, len(ds.names))
+			lin.scores(voc.vectorize(ds.docs[i]), s)
+			oof.scores[i] = s
+		}
+	}
+	return oof, nil
+}
+
+// best returns the best intent of row i and whether the out-of-scope
+// class beats it.
+func (o *outOfFold) best(i int) (int, bool) {
+	s := o.scores[i]
+	c := 0
+	for j := 1; j < o.intents; j++ {
+		if s[j] > s[c] {
+			c = j
+		}
+	}
+	return c, o.hasOOS && s[o.intents] > s[c]
+}
+
+func (o *outOfFold) accuracy() float64 {
+	right, n := 0, 0
+	for i, y := range o.y {
+		if y >= o.intents || o.scores[i] == nil {
+			continue
+		}
+		n++
+		if c, _ := o.best(i); c == y {
+			right++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(right) / float64(n)
+}
+
+func (o *outOfFold) oosRecall(cal [3]float64, t float64) float64 {
+	found, n := 0, 0
+	for i, y := range o.y {
+		if y < o.intents || o.scores[i] == nil {
+			continue
+		}
+		n++
+		c, oos := o.best(i)
+		if oos || conf(cal, o.scores[i], c) < t {
+			found++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(found) / float64(n)
+}
+
+func conf(cal [3]float64, scores []float64, c int) float64 {
+	s, m := features(scores, c)
+	return sigmoid(cal[0]*s + cal[1]*m + cal[2])
+}
+
+// threshold picks the confidence threshold that does best on the
+// out-of-fold predictions: with out-of-scope examples, the sum of the
+// in-scope accuracy (right and confident enough) and the out-of-scope
+// recall; without, the share of in-scope examples either answered right
+// or, when wrong, turned away.
+func (o *outOfFold) threshold(cal [3]float64) float64 {
+	type row struct {
+		conf      float64
+		inScope   bool
+		right     bool
+		oosBeaten bool
+	}
+	var rows []row
+	nIn, nOOS := 0, 0
+	for i, y := range o.y {
+		if o.scores[i] == nil {
+			continue
+		}
+		c, oos := o.best(i)
+		r := row{conf: conf(cal, o.scores[i], c), inScope: y < o.intents, right: c == y, oosBeaten: oos}
+		if r.inScope {
+			nIn++
+		} else {
+			nOOS++
+		}
+		rows = append(rows, r)
+	}
+	if nIn == 0 {
+		return defaultThreshold
+	}
+	bestT, bestJ := defaultThreshold, math.Inf(-1)
+	for step := 1; step < 100; step++ {
+		t := float64(step) / 100
+		okIn, wrongOut, oosOut := 0, 0, 0
+		for _, r := range rows {
+			accepted := !r.oosBeaten && r.conf >= t
+			switch {
+			case r.inScope && accepted && r.right:
+				okIn++
+			case r.inScope && !accepted && !r.right:
+				wrongOut++
+			case !r.inScope && !accepted:
+				oosOut++
+			}
+		}
+		var j float64
+		if nOOS > 0 {
+			j = float64(okIn)/float64(nIn) + float64(oosOut)/float64(nOOS)
+		} else {
+			j = float64(okIn+wrongOut) / float64(nIn)
+		}
+		if j > bestJ {
+			bestT, bestJ = t, j
+		}
+	}
+	return bestT
+}
+
+// calibrate fits confidence = σ(a·score + b·margin + c) to whether the
+// best intent was right in cross-validation (out-of-scope examples are
+// never right), by Newton's method with a light L2 penalty. Two anchor
+// points state the scale of the decision values (a score of -1 with no
+// margin is wrong, a score of 1 with a margin of 2 is right); they decide
+// when there are few examples, or none (o nil).
+func calibrate(o *outOfFold) [3]float64 {
+	type point struct{ s, m, y, w float64 }
+	pts := []point{{-1, 0, 0, 1}, {1, 2, 1, 1}}
+	if o != nil {
+		for i, y := range o.y {
+			if o.scores[i] == nil {
+				continue
+			}
+			c, _ := o.best(i)
+			s, m := features(o.scores[i], c)
+			label := 0.0
+			if c == y {
+				label = 1
+			}
+			pts = append(pts, point{s, m, label, 1})
+		}
+	}
+	const lambda = 0.01
+	w := [3]float64{1, 1, 0}
+	for range 50 {
+		var g [3]float64
+		var h [3][3]float64
+		for _, p := range pts {
+			x := [3]float64{p.s, p.m, 1}
+			q := sigmoid(w[0]*x[0] + w[1]*x[1] + w[2])
+			for a := range 3 {
+				g[a] += p.w * (q - p.y) * x[a]
+				for b := range 3 {
+					h[a][b] += p.w * q * (1 - q) * x[a] * x[b]
+				}
+			}
+		}
+		for a := range 2 {
+			g[a] += lambda * w[a]
+			h[a][a] += lambda
+		}
+		h[2][2] += 1e-9
+		d, ok := solve3(h, g)
+		if !ok {
+			break
+		}
+		step := 0.0
+		for a := range 3 {
+			w[a] -= d[a]
+			step = max(step, math.Abs(d[a]))
+		}
+		if step < 1e-8 {
+			break
+		}
+	}
+	return w
+}
+
+// solve3 solves h·d = g by Gaussian elimination with partial pivoting.
+func solve3(h [3][3]float64, g [3]float64) ([3]float64, bool) {
+	for col := range 3 {
+		p := col
+		for r := col + 1; r < 3; r++ {
+			if math.Abs(h[r][col]) > math.Abs(h[p][col]) {
+				p = r
+			}
+		}
+		if math.Abs(h[p][col]) < 1e-12 {
+			return g, false
+		}
+		h[col], h[p] = h[p], h[col]
+		g[col], g[p] = g[p], g[col]
+		for r := col + 1; r < 3; r++ {
+			f := h[r][col] / h[col][col]
+			for c := col; c < 3; c++ {
+				h[r][c] -= f * h[col][c]
+			}
+			g[r] -= f * g[col]
+		}
+	}
+	var d [3]float64
+	for r := 2; r >= 0; r-- {
+		s := g[r]
+		for c := r + 1; c < 3; c++ {
+			s -= h[r][c] * d[c]
+		}
+		d[r] = s / h[r][r]
+	}
+	return d, true
+}

@@ -1,0 +1,180 @@
+package classify
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+)
+
+// Training of the linear model: one L2-regularised, L2-loss support
+// vector machine per class against all the others (one-vs-rest), solved
+// in the dual by coordinate descent with shrinking (Hsieh, Chang, Lin,
+// Keerthi, Sundararajan, "A Dual Coordinate Descent Method for Large-scale
+// Linear SVM", ICML 2008). Each class is trained on its own, in parallel,
+// and visits the examples in an order drawn from a generator seeded by
+// the class number: the same data gives the same weights bit for bit
+// whatever the number of workers.
+
+const (
+	biasValue   = 1.0  // the constant feature that carries the bias
+	svmEpsilon  = 0.1  // stopping tolerance on the projected gradient
+	svmMaxEpoch = 300  // passes over the data at most
+	seed        = 0x5b // the seed of every generator
+)
+
+// problem is a training set: vectors over dim features and their labels,
+// a class number, or -1 for an example that is negative for every class.
+type problem struct {
+	x      []sparse
+	y      []int
+	dim    int
+	labels int // number of classes
+}
+
+// linear is a trained one-vs-rest model: w[f*classes+c] is the weight of
+// feature f for class c.
+type linear struct {
+	classes int
+	w       []float32
+	bias    []float32
+}
+
+// trainLinear trains one machine per class with regularisation cost c.
+func trainLinear(ctx context.Context, p *problem, cost float64, workers int) (*linear, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	m := &linear{classes: p.labels, w: make([]float32, p.dim*p.labels), bias: make([]float32, p.labels)}
+	qd := make([]float64, len(p.x))
+	diag := 0.5 / cost
+	for i, x := range p.x {
+		q := diag + biasValue*biasValue
+		for _, v := range x.val {
+			q += float64(v) * float64(v)
+		}
+		qd[i] = q
+	}
+	classes := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range min(workers, p.labels) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := make([]float64, p.dim+1)
+			for c := range classes {
+				clear(w)
+				if err := solveClass(ctx, p, c, qd, diag, w); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				for f := 0; f < p.dim; f++ {
+					m.w[f*p.labels+c] = float32(w[f])
+				}
+				m.bias[c] = float32(w[p.dim] * biasValue)
+			}
+		}()
+	}
+	for c := range p.labels {
+		classes <- c
+	}
+	close(classes)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return m, nil
+}
+
+// solveClass fits w (dim weights and the bias last) for class c against
+// the rest.
+func solveClass(ctx context.Context, p *problem, c int, qd []float64, diag float64, w []float64) error {
+	l := len(p.x)
+	alpha := make([]float64, l)
+	y := make([]float64, l)
+	index := make([]int, l)
+	for i := range l {
+		index[i] = i
+		y[i] = -1
+		if p.y[i] == c {
+			y[i] = 1
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(c)))
+	bias := len(w) - 1
+	active := l
+	pgMaxOld := math.Inf(1)
+	for epoch := 0; epoch < svmMaxEpoch; epoch++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i := 0; i < active; i++ {
+			j := i + rng.IntN(active-i)
+			index[i], index[j] = index[j], index[i]
+		}
+		pgMax, pgMin := math.Inf(-1), math.Inf(1)
+		for s := 0; s < active; s++ {
+			i := index[s]
+			x := &p.x[i]
+			dot := w[bias] * biasValue
+			for k, f := range x.idx {
+				dot += w[f] * float64(x.val[k])
+			}
+			g := y[i]*dot - 1 + diag*alpha[i]
+			pg := g
+			if alpha[i] == 0 {
+				if g > pgMaxOld {
+					active--
+					index[s], index[active] = index[active], index[s]
+					s--
+					continue
+				}
+				pg = min(g, 0)
+			}
+			pgMax, pgMin = max(pgMax, pg), min(pgMin, pg)
+			if math.Abs(pg) > 1e-12 {
+				old := alpha[i]
+				alpha[i] = max(old-g/qd[i], 0)
+				d := (alpha[i] - old) * y[i]
+				for k, f := range x.idx {
+					w[f] += d * float64(x.val[k])
+				}
+				w[bias] += d * biasValue
+			}
+		}
+		if pgMax-pgMin <= svmEpsilon {
+			if active == l {
+				return nil
+			}
+			active = l
+			pgMaxOld = math.Inf(1)
+			continue
+		}
+		pgMaxOld = pgMax
+		if pgMaxOld <= 0 {
+			pgMaxOld = math.Inf(1)
+		}
+	}
+	return nil
+}
+
+// scores writes the decision value of every class for x into out.
+func (m *linear) scores(x sparse, out []float64) {
+	for c := range out {
+		out[c] = float64(m.bias[c])
+	}
+	for k, f := range x.idx {
+		v := float64(x.val[k])
+		row := m.w[int(f)*m.classes : int(f+1)*m.classes]
+		for c, wc := range row {
+			out[c] += v * float64(wc)
+		}
+	}
+}
