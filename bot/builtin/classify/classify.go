@@ -59,7 +59,7 @@ type Options struct {
 	// C is the cost of a training error against the regularisation
 	// (default 1).
 	C float64
-	// Folds is the number of cross-validation folds (default 5); 1 skips
+	// Folds is the number of cross-validation folds (default 3); 1 skips
 	// cross-validation, and with it the fitted calibration and threshold.
 	Folds int
 	// Threshold, if set, replaces the fitted confidence threshold.
@@ -71,9 +71,9 @@ type Options struct {
 
 const (
 	defaultC     = 1.0
-	defaultFolds = 5
+	defaultFolds = 3
+	minN, maxN   = 2, 5 // character n-gram lengths
 	minDF        = 1
-	minN, maxN   = 2, 5
 	// defaultThreshold is used when there is nothing to fit it on.
 	defaultThreshold = 0.5
 	// RankingSize is the number of intents a prediction ranks at most.
@@ -293,7 +293,7 @@ func (m *Model) Predict(text string) Prediction {
 		scores = make([]float64, len(m.names))
 	}
 	m.lin.scores(x, scores)
-	return m.decide(scores, len(x.idx) == 0, m.thresh)
+	return m.decide(scores, len(x) == 0, m.thresh)
 }
 
 // decide turns the decision values into a prediction.
@@ -324,9 +324,9 @@ func (m *Model) confidence(scores []float64, c int) float64 {
 
 // features are the calibration's inputs for class c: its decision value
 // and its margin over the best other class (the out-of-scope class
-// included; -1, the negative margin, when there is no other).
+// included; over 0 when there is no other).
 func features(scores []float64, c int) (float64, float64) {
-	other := -1.0
+	other := 0.0
 	first := true
 	for i, s := range scores {
 		if i != c && (first || s > other) {

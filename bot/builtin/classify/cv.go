@@ -5,6 +5,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+)
+
+// thresholdCost is the share of right answers the fitted threshold may
+// turn away; maxThreshold caps it.
+const (
+	thresholdCost = 0.02
+	maxThreshold  = 0.9
 )
 
 // outOfFold holds every example's decision values from the fold model
@@ -135,62 +143,29 @@ func conf(cal [3]float64, scores []float64, c int) float64 {
 	return sigmoid(cal[0]*s + cal[1]*m + cal[2])
 }
 
-// threshold picks the confidence threshold that does best on the
-// out-of-fold predictions: with out-of-scope examples, the sum of the
-// in-scope accuracy (right and confident enough) and the out-of-scope
-// recall; without, the share of in-scope examples either answered right
-// or, when wrong, turned away.
+// threshold picks the confidence threshold from the out-of-fold
+// predictions: the highest that turns away at most thresholdCost of the
+// in-scope examples answered right without one. Out-of-scope examples
+// are not needed to pick it; wrong answers turned away are its gain.
 func (o *outOfFold) threshold(cal [3]float64) float64 {
-	type row struct {
-		conf      float64
-		inScope   bool
-		right     bool
-		oosBeaten bool
-	}
-	var rows []row
-	nIn, nOOS := 0, 0
+	var right []float64 // confidence of the in-scope examples answered right
 	for i, y := range o.y {
-		if o.scores[i] == nil {
+		if o.scores[i] == nil || y >= o.intents {
 			continue
 		}
-		c, oos := o.best(i)
-		r := row{conf: conf(cal, o.scores[i], c), inScope: y < o.intents, right: c == y, oosBeaten: oos}
-		if r.inScope {
-			nIn++
-		} else {
-			nOOS++
+		if c, oos := o.best(i); c == y && !oos {
+			right = append(right, conf(cal, o.scores[i], c))
 		}
-		rows = append(rows, r)
 	}
-	if nIn == 0 {
+	if len(right) == 0 || (o.intents == 1 && !o.hasOOS) {
 		return defaultThreshold
 	}
-	bestT, bestJ := defaultThreshold, math.Inf(-1)
-	for step := 1; step < 100; step++ {
-		t := float64(step) / 100
-		okIn, wrongOut, oosOut := 0, 0, 0
-		for _, r := range rows {
-			accepted := !r.oosBeaten && r.conf >= t
-			switch {
-			case r.inScope && accepted && r.right:
-				okIn++
-			case r.inScope && !accepted && !r.right:
-				wrongOut++
-			case !r.inScope && !accepted:
-				oosOut++
-			}
-		}
-		var j float64
-		if nOOS > 0 {
-			j = float64(okIn)/float64(nIn) + float64(oosOut)/float64(nOOS)
-		} else {
-			j = float64(okIn+wrongOut) / float64(nIn)
-		}
-		if j > bestJ {
-			bestT, bestJ = t, j
-		}
-	}
-	return bestT
+	slices.Sort(right)
+	// Turning away the k least confident right answers costs k.
+	k := int(thresholdCost * float64(len(right)))
+	t := right[k]
+	// Below the k+1-th confidence, the threshold turns away k at most.
+	return min(max(math.Floor(t*100)/100, 0.01), maxThreshold)
 }
 
 // calibrate fits confidence = σ(a·score + b·margin + c) to whether the
@@ -201,8 +176,11 @@ func (o *outOfFold) threshold(cal [3]float64) float64 {
 // when there are few examples, or none (o nil).
 func calibrate(o *outOfFold) [3]float64 {
 	type point struct{ s, m, y, w float64 }
-	pts := []point{{-1, 0, 0, 1}, {1, 2, 1, 1}}
-	if o != nil {
+	const anchorWeight = 2
+	pts := []point{{-1, 0, 0, anchorWeight}, {-0.5, 0, 0, anchorWeight}, {1, 2, 1, anchorWeight}, {0.5, 1, 1, anchorWeight}}
+	// With a single class every answer is right: only the anchors say
+	// anything.
+	if o != nil && len(o.scores) > 0 && (o.intents > 1 || o.hasOOS) {
 		for i, y := range o.y {
 			if o.scores[i] == nil {
 				continue

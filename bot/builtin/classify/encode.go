@@ -17,7 +17,8 @@ import (
 //	calibration (3 float64), threshold (float64)
 //	metrics: examples, out-of-scope examples, folds (uvarint),
 //	cross-validated accuracy and out-of-scope recall (float64)
-//	features D (uvarint), D keys (uint64, ascending), D idf (float32),
+//	features D (uvarint), the idf of an unseen term (float32), D keys
+//	(uint64, ascending), D idf (float32),
 //	D×classes weights (float32, feature-major), classes biases (float32)
 const (
 	magic         = "SBIC"
@@ -54,6 +55,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 	}
 	b = binary.AppendUvarint(b, uint64(len(m.voc.keys)))
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.voc.unseen))
 	for _, k := range m.voc.keys {
 		b = binary.LittleEndian.AppendUint64(b, k)
 	}
@@ -177,6 +179,9 @@ func Load(b []byte) (*Model, error) {
 	m.metrics.Threshold = m.thresh
 	classes := len(m.names)
 	d := r.uvarint("features", uint64(len(r.b)/8))
+	if u := r.float32s(1, "unseen idf"); u != nil {
+		m.voc.unseen = u[0]
+	}
 	if kb := r.bytes(8*d, "keys"); kb != nil {
 		m.voc.keys = make([]uint64, d)
 		for i := range m.voc.keys {

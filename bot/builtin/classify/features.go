@@ -3,6 +3,7 @@ package classify
 import (
 	"math"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -50,7 +51,34 @@ func hashRunes(h uint64, rs []rune) uint64 {
 	return h
 }
 
-func key(h uint64, block uint64) uint64 { return h&^1 | block }
+// key makes a term's key from its hash: bit 0 is its block, bit 1 set for
+// a weak term (an English function word, or a bigram of two), weighed
+// weakWeight.
+func key(h uint64, block uint64, weak bool) uint64 {
+	k := h&^3 | block
+	if weak {
+		k |= 2
+	}
+	return k
+}
+
+// weakWeight scales the weight of weak terms: "where is my" says less
+// about an intent than "cat" does.
+const weakWeight = 0.25
+
+// stopWords are the English function words that are weak terms; their
+// character n-grams are left out.
+var stopWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a an the and or but if then so than to of in on at by for with from
+		about into over under up down out off as is am are was were be been being do does did done have has had
+		having i me my mine myself you your yours we us our ours he him his she her hers it its they them their
+		theirs this that these those there here what which who whom whose when where why how can could will
+		would shall should may might must just also too very not no yes please s t d ll m re ve`) {
+		stopWords[w] = true
+	}
+}
 
 // Term kinds, hashed first so that a word and an n-gram with the same
 // letters are different terms.
@@ -62,19 +90,29 @@ const (
 )
 
 // words splits a text into lower-case words: runs of letters, digits and
-// combining marks, in any script. Apostrophes inside a word are dropped
+// combining marks, in any script, also split where the script changes
+// between Han, Hiragana and Katakana (Japanese is written without spaces;
+// "返金できますか" is "返金" and "できますか"). Apostrophes inside a word are dropped
 // ("don't" is "dont"); every digit becomes 0, so that amounts and dates
 // generalise. Only the first maxRunes runes are read.
 func words(s string) [][]rune {
 	var out [][]rune
 	var cur []rune
 	n := 0
+	script := 0
 	for i, r := range s {
 		if n++; n > maxRunes {
 			break
 		}
 		switch {
 		case unicode.IsLetter(r) || unicode.IsMark(r):
+			if sc := japaneseScript(r); sc != script && len(cur) > 0 && !unicode.IsMark(r) {
+				out = append(out, cur)
+				cur = nil
+			}
+			if !unicode.IsMark(r) {
+				script = japaneseScript(r)
+			}
 			cur = append(cur, unicode.ToLower(r))
 		case unicode.IsDigit(r):
 			cur = append(cur, '0')
@@ -93,6 +131,22 @@ func words(s string) [][]rune {
 	return out
 }
 
+// japaneseScript tells Han (1), Hiragana (2) and Katakana (3) apart; 0
+// for any other script.
+func japaneseScript(r rune) int {
+	switch {
+	case r < 0x2e80:
+		return 0
+	case unicode.Is(unicode.Han, r):
+		return 1
+	case unicode.Is(unicode.Hiragana, r):
+		return 2
+	case unicode.Is(unicode.Katakana, r) || r == 'ー':
+		return 3
+	}
+	return 0
+}
+
 func isApostrophe(r rune) bool { return r == '\'' || r == '\u2019' || r == '\u02bc' }
 
 func isLetterAfter(s string, i int) bool {
@@ -106,7 +160,7 @@ func isLetterAfter(s string, i int) bool {
 // unspaced reports whether r belongs to a script written without spaces
 // between words, whose single characters are terms of their own.
 func unspaced(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
+	return unicode.In(r, unicode.Han, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
 }
 
 // terms appends the keys of a text's terms to dst, with repeats: word
@@ -115,28 +169,34 @@ func unspaced(r rune) bool {
 func (a *analyzer) terms(s string, dst []uint64) []uint64 {
 	ws := words(s)
 	var prev string
+	var prevWeak bool
 	var pad []rune
 	for i, w := range ws {
 		t := string(w)
+		weak := false
 		if a.english {
+			weak = stopWords[t]
 			t = stem(t)
 		}
-		dst = append(dst, key(hashString(hashByte(fnvOffset, kindWord), t), blockWord))
+		dst = append(dst, key(hashString(hashByte(fnvOffset, kindWord), t), blockWord, weak))
 		if i > 0 {
 			h := hashByte(hashString(hashByte(fnvOffset, kindBigram), prev), ' ')
-			dst = append(dst, key(hashString(h, t), blockWord))
+			dst = append(dst, key(hashString(h, t), blockWord, weak && prevWeak))
 		}
-		prev = t
+		prev, prevWeak = t, weak
+		if weak {
+			continue
+		}
 
 		pad = append(append(append(pad[:0], ' '), w...), ' ')
 		for n := a.minN; n <= a.maxN; n++ {
 			for j := 0; j+n <= len(pad); j++ {
-				dst = append(dst, key(hashRunes(hashByte(fnvOffset, kindChar), pad[j:j+n]), blockChar))
+				dst = append(dst, key(hashRunes(hashByte(fnvOffset, kindChar), pad[j:j+n]), blockChar, false))
 			}
 		}
 		for _, r := range w {
 			if unspaced(r) {
-				dst = append(dst, key(hashRunes(hashByte(fnvOffset, kindSingle), []rune{r}), blockChar))
+				dst = append(dst, key(hashRunes(hashByte(fnvOffset, kindSingle), []rune{r}), blockChar, false))
 			}
 		}
 	}
@@ -148,6 +208,10 @@ func (a *analyzer) terms(s string, dst []uint64) []uint64 {
 type vocab struct {
 	keys []uint64
 	idf  []float32
+	// unseen is the idf of a term no document had. Unknown terms count
+	// in a vector's norm: a text made mostly of words the model never saw
+	// gets a short vector, hence low scores.
+	unseen float32
 }
 
 // index returns the position of k in the vocabulary, or -1.
@@ -182,18 +246,22 @@ func buildVocab(docs [][]uint64, minDF int) vocab {
 	for i, k := range v.keys {
 		v.idf[i] = float32(math.Log((1+n)/(1+float64(df[k]))) + 1)
 	}
+	v.unseen = float32(math.Log(1+n) + 1)
 	return v
 }
 
-// sparse is a vector of term weights.
-type sparse struct {
-	idx []int32
-	val []float32
+// sparse is a vector of feature weights.
+type sparse []entry
+
+// entry is one feature's weight.
+type entry struct {
+	f int32
+	v float32
 }
 
 // vectorize weighs a document's sorted keys: sublinear term frequency
 // (1 + ln tf) times the idf, each block L2-normalised. Unknown terms are
-// left out.
+// left out of the vector but not of the norms.
 func (v *vocab) vectorize(keys []uint64) sparse {
 	var x sparse
 	var norm [2]float64
@@ -202,10 +270,16 @@ func (v *vocab) vectorize(keys []uint64) sparse {
 		for j < len(keys) && keys[j] == keys[i] {
 			j++
 		}
+		tf := 1 + math.Log(float64(j-i))
+		if keys[i]&2 != 0 {
+			tf *= weakWeight
+		}
 		if f := v.index(keys[i]); f >= 0 {
-			w := (1 + math.Log(float64(j-i))) * float64(v.idf[f])
-			x.idx = append(x.idx, int32(f))
-			x.val = append(x.val, float32(w))
+			w := tf * float64(v.idf[f])
+			x = append(x, entry{int32(f), float32(w)})
+			norm[keys[i]&1] += w * w
+		} else {
+			w := tf * float64(v.unseen)
 			norm[keys[i]&1] += w * w
 		}
 		i = j
@@ -215,8 +289,8 @@ func (v *vocab) vectorize(keys []uint64) sparse {
 			norm[b] = 1 / math.Sqrt(norm[b])
 		}
 	}
-	for i, f := range x.idx {
-		x.val[i] *= float32(norm[v.keys[f]&1])
+	for i, e := range x {
+		x[i].v *= float32(norm[v.keys[e.f]&1])
 	}
 	return x
 }

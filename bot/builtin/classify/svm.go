@@ -51,8 +51,8 @@ func trainLinear(ctx context.Context, p *problem, cost float64, workers int) (*l
 	diag := 0.5 / cost
 	for i, x := range p.x {
 		q := diag + biasValue*biasValue
-		for _, v := range x.val {
-			q += float64(v) * float64(v)
+		for _, e := range x {
+			q += float64(e.v) * float64(e.v)
 		}
 		qd[i] = q
 	}
@@ -122,10 +122,10 @@ func solveClass(ctx context.Context, p *problem, c int, qd []float64, diag float
 		pgMax, pgMin := math.Inf(-1), math.Inf(1)
 		for s := 0; s < active; s++ {
 			i := index[s]
-			x := &p.x[i]
+			x := p.x[i]
 			dot := w[bias] * biasValue
-			for k, f := range x.idx {
-				dot += w[f] * float64(x.val[k])
+			for _, e := range x {
+				dot += w[e.f] * float64(e.v)
 			}
 			g := y[i]*dot - 1 + diag*alpha[i]
 			pg := g
@@ -143,8 +143,8 @@ func solveClass(ctx context.Context, p *problem, c int, qd []float64, diag float
 				old := alpha[i]
 				alpha[i] = max(old-g/qd[i], 0)
 				d := (alpha[i] - old) * y[i]
-				for k, f := range x.idx {
-					w[f] += d * float64(x.val[k])
+				for _, e := range x {
+					w[e.f] += d * float64(e.v)
 				}
 				w[bias] += d * biasValue
 			}
@@ -170,9 +170,9 @@ func (m *linear) scores(x sparse, out []float64) {
 	for c := range out {
 		out[c] = float64(m.bias[c])
 	}
-	for k, f := range x.idx {
-		v := float64(x.val[k])
-		row := m.w[int(f)*m.classes : int(f+1)*m.classes]
+	for _, e := range x {
+		v := float64(e.v)
+		row := m.w[int(e.f)*m.classes : int(e.f+1)*m.classes]
 		for c, wc := range row {
 			out[c] += v * float64(wc)
 		}

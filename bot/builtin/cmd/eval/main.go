@@ -4,7 +4,7 @@
 // recall on held-out out-of-scope phrases, the training time, the peak
 // memory and the latency of one prediction (p50, p99).
 //
-//	go run ./bot/builtin/cmd/eval [-data DIR] [-oos FILE] [-folds 5] [-c 1]
+//	go run ./bot/builtin/cmd/eval [-data DIR] [-oos FILE] [-folds 3] [-c 1]
 //
 // DIR holds train.csv and test.csv (columns text,category, with a header
 // row). The default is the copy of Banking77 kept in the repository:
@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -41,12 +42,25 @@ import (
 func main() {
 	data := flag.String("data", "bot/builtin/classify/testdata/banking77", "directory with train.csv and test.csv")
 	oosPath := flag.String("oos", "bot/builtin/classify/testdata/out_of_scope.txt", "out-of-scope phrases, one a line (\"\": none)")
-	folds := flag.Int("folds", 5, "cross-validation folds (1: none)")
+	folds := flag.Int("folds", 3, "cross-validation folds (1: none)")
 	cost := flag.Float64("c", 1, "the linear model's regularisation cost C")
 	lang := flag.String("language", "en", "the language of the dataset")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(os.Stdout, *data, *oosPath, *lang, *folds, *cost); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -132,8 +146,6 @@ func run(w io.Writer, dir, oosPath, lang string, folds int, cost float64) error 
 	}
 	slices.Sort(lat)
 	met := m.Metrics()
-	tr := met
-	_ = tr
 	fmt.Fprintf(w, "dataset            %s: %d intents, %d training and %d test phrases", dir, len(d.Intents), len(train), len(test))
 	if unknown > 0 {
 		fmt.Fprintf(w, " (%d test phrases of intents absent from training)", unknown)
