@@ -286,7 +286,7 @@ func (m *Model) Predict(text string) Prediction {
 	slices.Sort(keys)
 	x := m.voc.vectorize(keys)
 	var buf [128]float64
-	scores := buf[:0]
+	var scores []float64
 	if len(m.names) <= len(buf) {
 		scores = buf[:len(m.names)]
 	} else {

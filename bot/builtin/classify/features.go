@@ -64,7 +64,7 @@ func key(h uint64, block uint64, weak bool) uint64 {
 
 // weakWeight scales the weight of weak terms: "where is my" says less
 // about an intent than "cat" does.
-const weakWeight = 0.25
+const weakWeight = 0.5
 
 // stopWords are the English function words that are weak terms; their
 // character n-grams are left out.

@@ -5,7 +5,11 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"time"
 )
+
+// cpuTime is unknown here.
+func cpuTime() time.Duration { return 0 }
 
 // peakMemory reports the memory the Go runtime obtained from the system.
 func peakMemory() string {

@@ -6,7 +6,17 @@ import (
 	"fmt"
 	"runtime"
 	"syscall"
+	"time"
 )
+
+// cpuTime returns the CPU time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // peakMemory reports the process's peak resident set size.
 func peakMemory() string {
