@@ -201,19 +201,21 @@ type Metrics struct {
 
 // Train fits the classifier on the configuration's intents and
 // out-of-scope examples and returns the encoded model with its metrics.
-// A configuration without intents cannot be trained (EInvalid).
+// A configuration without intents has no model: it answers the fallback.
 func (e *Engine) Train(ctx context.Context, in *sb.TrainInput) (*sb.TrainedModel, error) {
 	var c Config
 	if err := json.Unmarshal(in.Config, &c); err != nil {
 		return nil, sb.Invalid("config", "does not decode: "+err.Error())
 	}
-	if len(c.Intents) == 0 {
-		return nil, sb.Invalid("config.intents", "needs at least one intent to train")
-	}
 	start := time.Now() // a duration measured, not a time stamped
+	if len(c.Intents) == 0 {
+		// Nothing to learn: the bot answers the fallback to everything.
+		metrics, err := json.Marshal(Metrics{OutOfScopeExamples: len(c.OutOfScopeExamples)})
+		return &sb.TrainedModel{Metrics: metrics}, err
+	}
 	m, err := classify.Train(ctx, c.data(), classify.Options{})
 	if errors.Is(err, classify.ErrData) {
-		return nil, sb.Invalid("config.intents", err.Error())
+		return nil, sb.Invalid("config.intents", strings.TrimPrefix(err.Error(), classify.ErrData.Error()+": "))
 	}
 	if err != nil {
 		return nil, err

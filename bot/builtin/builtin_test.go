@@ -140,9 +140,17 @@ func TestTrain(t *testing.T) {
 		t.Fatal("training the same configuration twice gave two models")
 	}
 
-	_, err = e.Train(context.Background(), &sb.TrainInput{BotID: "bot_2", Config: parse(t, `{"intents":[]}`)})
-	if sb.ErrorCode(err) != sb.EInvalid {
-		t.Fatalf("no intents: %v", err)
+	empty, err := e.Train(context.Background(), &sb.TrainInput{BotID: "bot_2", Config: parse(t, `{"intents":[],"fallback":"Sorry?"}`)})
+	if err != nil || empty.Model != nil || !strings.Contains(string(empty.Metrics), `"intents":0`) {
+		t.Fatalf("no intents: %+v, %v", empty, err)
+	}
+	turn := &sb.BotTurn{Bot: &sb.Bot{ID: "bot_2", Config: parse(t, `{"intents":[],"fallback":"Sorry?"}`)}, Version: 1,
+		Message: &sb.Message{ID: "m", Text: "hello"}, Fill: filler("Ada")}
+	if a := reply(t, e, turn); !a.OutOfScope || len(a.Replies) != 1 || a.Replies[0] != "Sorry?" {
+		t.Fatalf("a bot without intents: %+v", a)
+	}
+	if _, err := e.Train(context.Background(), &sb.TrainInput{BotID: "bot_3", Config: json.RawMessage(`{"intents":7}`)}); sb.ErrorCode(err) != sb.EInvalid {
+		t.Fatalf("a configuration that does not decode: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
