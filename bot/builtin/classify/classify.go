@@ -3,23 +3,28 @@
 // service and nothing downloaded.
 //
 // A text becomes a sparse vector of TF-IDF weighted terms (sublinear term
-// frequency, each block L2-normalised): word unigrams and bigrams, stemmed
-// with Porter's algorithm when the language is English, and character 2-
-// to 5-grams within word boundaries, which carry word forms, typos and
-// scripts written without spaces (Chinese, Japanese, Thai: their single
-// characters are terms too). Words are split on anything but letters,
-// digits and marks, in any script. Terms are hashed to 64 bits and kept
-// in a sorted vocabulary of those seen in training.
+// frequency, each block L2-normalised): word unigrams and bigrams, and
+// character 2- to 5-grams within word boundaries, which carry word forms,
+// typos and scripts written without spaces. Words are split on anything
+// but letters, digits and marks, in any script, and where Japanese
+// changes between Han, Hiragana and Katakana; single Han, Katakana, Thai,
+// Lao, Khmer and Myanmar characters are terms too. In English words are
+// stemmed with Porter's algorithm, and function words ("where is my")
+// weigh half and give no character n-grams. Terms are hashed to 64 bits
+// and kept in a sorted vocabulary of those seen in training; terms never
+// seen count in a text's norm, so a text made mostly of unknown words
+// scores low.
 //
 // The model is one linear support vector machine per intent against the
 // rest (see svm.go); the out-of-scope examples, when given, are a class of
 // their own, and an empty "nothing" example is a negative for every
-// class, so that a text sharing no term with the examples scores low.
-// Confidences are calibrated by a logistic fit of correctness on the best
-// score and its margin over the second, learnt from the out-of-fold
-// predictions of a stratified k-fold cross-validation, which also gives
-// the accuracy estimate and the confidence threshold below which a text
-// is out of scope.
+// class. Confidences are calibrated by a logistic fit of "the best intent
+// was right" on the best score and its margin over the second, learnt
+// from the out-of-fold predictions of a stratified k-fold
+// cross-validation (anchored by two prior points for small bots), which
+// also gives the accuracy estimate and the confidence threshold below
+// which a text is out of scope: the highest that turns away at most 2 %
+// of the answers cross-validation got right.
 //
 // Training is deterministic: the same data and options give the same
 // model, bit for bit.
