@@ -194,35 +194,34 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestOtherLanguages(t *testing.T) {
-	de := Data{Language: "de", Intents: []Intent{
-		{Name: "rueckerstattung", Examples: []string{"Ich möchte mein Geld zurück", "Bitte erstatten Sie den Betrag", "Rückerstattung beantragen"}},
-		{Name: "bestellung", Examples: []string{"Wo ist meine Bestellung", "Wann kommt mein Paket an", "Sendungsverfolgung"}},
-		{Name: "gruss", Examples: []string{"Hallo", "Guten Morgen", "Grüß Gott"}},
-	}}
-	m := train(t, de, Options{})
-	for _, tc := range []struct{ text, want string }{
-		{"Rückerstattung bitte", "rueckerstattung"},
-		{"wo bleibt meine Bestellung?", "bestellung"},
-		{"GUTEN MORGEN!", "gruss"},
+	for _, tc := range []struct {
+		data  Data
+		texts map[string]string // text: intent
+	}{
+		{Data{Language: "de", Intents: []Intent{
+			{Name: "rueckerstattung", Examples: []string{"Ich möchte mein Geld zurück", "Bitte erstatten Sie den Betrag", "Rückerstattung beantragen"}},
+			{Name: "bestellung", Examples: []string{"Wo ist meine Bestellung", "Wann kommt mein Paket an", "Sendungsverfolgung"}},
+			{Name: "gruss", Examples: []string{"Hallo", "Guten Morgen", "Grüß Gott"}},
+		}}, map[string]string{
+			"Rückerstattung bitte":        "rueckerstattung",
+			"wo bleibt meine Bestellung?": "bestellung",
+			"GUTEN MORGEN!":               "gruss",
+		}},
+		{Data{Language: "ja", Intents: []Intent{
+			{Name: "refund", Examples: []string{"返金してください", "返金をお願いします", "お金を返してほしい"}},
+			{Name: "order", Examples: []string{"注文はどこですか", "荷物はいつ届きますか", "配送状況を確認したい"}},
+			{Name: "greet", Examples: []string{"こんにちは", "おはようございます", "こんばんは"}},
+		}}, map[string]string{
+			"返金できますか": "refund",
+			"私の注文はどこ": "order",
+			"こんにちは！":  "greet",
+		}},
 	} {
-		if p := m.Predict(tc.text); p.Intent != tc.want {
-			t.Errorf("de: Predict(%q) = %+v, want %q", tc.text, p, tc.want)
-		}
-	}
-
-	ja := Data{Language: "ja", Intents: []Intent{
-		{Name: "refund", Examples: []string{"返金してください", "返金をお願いします", "お金を返してほしい"}},
-		{Name: "order", Examples: []string{"注文はどこですか", "荷物はいつ届きますか", "配送状況を確認したい"}},
-		{Name: "greet", Examples: []string{"こんにちは", "おはようございます", "こんばんは"}},
-	}}
-	m = train(t, ja, Options{})
-	for _, tc := range []struct{ text, want string }{
-		{"返金できますか", "refund"},
-		{"私の注文はどこ", "order"},
-		{"こんにちは！", "greet"},
-	} {
-		if p := m.Predict(tc.text); p.Intent != tc.want {
-			t.Errorf("ja: Predict(%q) = %+v, want %q", tc.text, p, tc.want)
+		m := train(t, tc.data, Options{})
+		for text, want := range tc.texts {
+			if p := m.Predict(text); p.Intent != want {
+				t.Errorf("%s: Predict(%q) = %+v, want %q", tc.data.Language, text, p, want)
+			}
 		}
 	}
 }

@@ -4,7 +4,7 @@
 // recall on held-out out-of-scope phrases, the training time, the peak
 // memory and the latency of one prediction (p50, p99).
 //
-//	go run ./bot/builtin/cmd/eval [-data DIR] [-oos FILE] [-folds 3] [-c 1]
+//	go run ./bot/builtin/cmd/eval [-data DIR] [-oos FILE] [-oos-train=false] [-folds 3] [-c 1]
 //
 // DIR holds train.csv and test.csv (columns text,category, with a header
 // row). The default is the copy of Banking77 kept in the repository:
@@ -13,9 +13,10 @@
 // licensed CC BY 4.0 (bot/builtin/classify/testdata/banking77/LICENSE).
 //
 // FILE lists out-of-scope phrases, one a line (lines starting with # are
-// comments). The phrases on odd lines are given to training as
-// out_of_scope_examples, those on even lines are held out to measure the
-// out-of-scope recall; -oos "" trains and tests without them. The
+// comments). The first phrase and every other one after it are given to
+// training as out_of_scope_examples, the others are held out to measure
+// the out-of-scope recall; -oos-train=false holds them all out (the
+// threshold alone must then find them), -oos "" does without them. The
 // threshold is fitted by cross-validation on the train split only: the
 // test split is never used to tune anything.
 package main
@@ -45,6 +46,7 @@ func main() {
 	folds := flag.Int("folds", 3, "cross-validation folds (1: none)")
 	cost := flag.Float64("c", 1, "the linear model's regularisation cost C")
 	lang := flag.String("language", "en", "the language of the dataset")
+	oosTrain := flag.Bool("oos-train", true, "give half the out-of-scope phrases to training (false: hold them all out)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -58,7 +60,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(os.Stdout, *data, *oosPath, *lang, *folds, *cost); err != nil {
+	if err := run(os.Stdout, *data, *oosPath, *oosTrain, *lang, *folds, *cost); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -67,7 +69,7 @@ func main() {
 
 type example struct{ text, label string }
 
-func run(w io.Writer, dir, oosPath, lang string, folds int, cost float64) error {
+func run(w io.Writer, dir, oosPath string, useOOS bool, lang string, folds int, cost float64) error {
 	train, err := readCSV(filepath.Join(dir, "train.csv"))
 	if err != nil {
 		return err
@@ -83,7 +85,7 @@ func run(w io.Writer, dir, oosPath, lang string, folds int, cost float64) error 
 			return err
 		}
 		for i, l := range lines {
-			if i%2 == 0 {
+			if i%2 == 0 && useOOS {
 				oosTrain = append(oosTrain, l)
 			} else {
 				oosTest = append(oosTest, l)
@@ -159,13 +161,19 @@ func run(w io.Writer, dir, oosPath, lang string, folds int, cost float64) error 
 		fmt.Fprintf(w, " (%d test phrases of intents absent from training)", unknown)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "out of scope       %d phrases to train, %d held out (%s)\n", len(oosTrain), len(oosTest), oosPath)
+	if oosPath != "" {
+		fmt.Fprintf(w, "out of scope       %d phrases to train, %d held out (%s)\n", len(oosTrain), len(oosTest), oosPath)
+	}
 	fmt.Fprintf(w, "test accuracy      %.2f %% (best intent ranked first)\n", pct(right, len(test)))
 	fmt.Fprintf(w, "answered right     %.2f %% (right and not taken for out of scope)\n", pct(answeredRight, len(test)))
 	if len(oosTest) > 0 {
 		fmt.Fprintf(w, "out-of-scope recall %.2f %% of the held-out phrases\n", pct(oosFound, len(oosTest)))
 	}
-	fmt.Fprintf(w, "cv accuracy        %.2f %% (%d folds of the train split; out-of-scope recall %.2f %%)\n", 100*met.CVAccuracy, met.Folds, 100*met.CVOutOfScopeRecall)
+	fmt.Fprintf(w, "cv accuracy        %.2f %% (%d folds of the train split", 100*met.CVAccuracy, met.Folds)
+	if met.OutOfScopeExamples > 0 {
+		fmt.Fprintf(w, "; out-of-scope recall %.2f %%", 100*met.CVOutOfScopeRecall)
+	}
+	fmt.Fprintln(w, ")")
 	fmt.Fprintf(w, "threshold          %.2f (fitted by cross-validation)\n", met.Threshold)
 	fmt.Fprintf(w, "training           %v wall, %v CPU (cross-validation included; %d cores), %d features\n",
 		trainTime.Round(time.Millisecond), trainCPU.Round(time.Millisecond), runtime.GOMAXPROCS(0), met.Features)

@@ -33,7 +33,7 @@ what rate do you use for euros,exchange_rate
 	write("oos.txt", "# comment\nwhat's the weather\ntell me a joke\nI want a pizza\nwho won the match\n")
 
 	var out strings.Builder
-	if err := run(&out, dir, filepath.Join(dir, "oos.txt"), "en", 3, 1); err != nil {
+	if err := run(&out, dir, filepath.Join(dir, "oos.txt"), true, "en", 3, 1); err != nil {
 		t.Fatal(err)
 	}
 	report := out.String()
@@ -51,7 +51,14 @@ what rate do you use for euros,exchange_rate
 		}
 	}
 
-	if err := run(&out, filepath.Join(dir, "missing"), "", "en", 3, 1); err == nil {
+	out.Reset()
+	if err := run(&out, dir, filepath.Join(dir, "oos.txt"), false, "en", 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "0 phrases to train, 4 held out") {
+		t.Errorf("-oos-train=false:\n%s", out.String())
+	}
+	if err := run(&out, filepath.Join(dir, "missing"), "", true, "en", 3, 1); err == nil {
 		t.Fatal("a missing dataset is reported")
 	}
 }
