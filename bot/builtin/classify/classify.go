@@ -270,6 +270,9 @@ func Train(ctx context.Context, d Data, o Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The model answers with the weights it is stored with.
+	m.lin.scales, m.lin.quant = quantize(m.lin.w, m.lin.classes)
+	m.lin.w = dequantize(m.lin.scales, m.lin.quant, m.lin.classes)
 	m.metrics.Threshold = m.thresh
 	m.metrics.Features = len(m.voc.keys)
 	return m, nil

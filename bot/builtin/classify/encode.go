@@ -18,8 +18,9 @@ import (
 //	metrics: examples, out-of-scope examples, folds (uvarint),
 //	cross-validated accuracy and out-of-scope recall (float64)
 //	features D (uvarint), the idf of an unseen term (float32), D keys
-//	(uint64, ascending), D idf (float32),
-//	D×classes weights (float32, feature-major), classes biases (float32)
+//	(uint64, ascending), D idf (float32), D weight scales (float32),
+//	D×classes weights (int8, feature-major: weight = scale × byte),
+//	classes biases (float32)
 const (
 	magic         = "SBIC"
 	formatVersion = 1
@@ -32,7 +33,7 @@ var ErrFormat = errors.New("classify: not a model")
 // MarshalBinary encodes the model.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	classes := len(m.names)
-	b := make([]byte, 0, 64+len(m.voc.keys)*(12+4*classes))
+	b := make([]byte, 0, 64+len(m.voc.keys)*(16+classes)+4*classes)
 	b = append(b, magic...)
 	flags := byte(0)
 	if m.an.english {
@@ -62,8 +63,11 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	for _, f := range m.voc.idf {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 	}
-	for _, f := range m.lin.w {
+	for _, f := range m.lin.scales {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+	}
+	for _, q := range m.lin.quant {
+		b = append(b, byte(q))
 	}
 	for _, f := range m.lin.bias {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
@@ -189,10 +193,17 @@ func Load(b []byte) (*Model, error) {
 		}
 	}
 	m.voc.idf = r.float32s(d, "idf")
-	if r.err == nil && d > len(r.b)/4/max(classes, 1) {
+	scales := r.float32s(d, "scales")
+	if r.err == nil && d > len(r.b)/max(classes, 1) {
 		r.fail("weights")
 	}
-	w := r.float32s(d*classes, "weights")
+	var quant []int8
+	if qb := r.bytes(d*classes, "weights"); qb != nil {
+		quant = make([]int8, len(qb))
+		for i, v := range qb {
+			quant[i] = int8(v)
+		}
+	}
 	bias := r.float32s(classes, "biases")
 	if r.err != nil {
 		return nil, r.err
@@ -203,7 +214,7 @@ func Load(b []byte) (*Model, error) {
 	if !slices.IsSorted(m.voc.keys) {
 		return nil, fmt.Errorf("%w: keys out of order", ErrFormat)
 	}
-	m.lin = &linear{classes: classes, w: w, bias: bias}
+	m.lin = &linear{classes: classes, w: dequantize(scales, quant, classes), bias: bias, scales: scales, quant: quant}
 	m.metrics.Features = d
 	return m, nil
 }

@@ -39,6 +39,42 @@ type linear struct {
 	classes int
 	w       []float32
 	bias    []float32
+	// The weights as stored: one scale per feature and one signed byte
+	// per weight (w = scale × q); nil until quantized.
+	scales []float32
+	quant  []int8
+}
+
+// quantize stores each feature's weights as signed bytes scaled by the
+// largest of them: a quarter of the size, and the same predictions but
+// for ties closer than the rounding.
+func quantize(w []float32, classes int) ([]float32, []int8) {
+	scales := make([]float32, len(w)/classes)
+	q := make([]int8, len(w))
+	for f := range scales {
+		row := w[f*classes : (f+1)*classes]
+		var top float32
+		for _, v := range row {
+			top = max(top, v, -v)
+		}
+		if top == 0 {
+			continue
+		}
+		scales[f] = top / 127
+		for c, v := range row {
+			q[f*classes+c] = int8(math.Round(float64(v / scales[f])))
+		}
+	}
+	return scales, q
+}
+
+// dequantize gives back the weights of quantize.
+func dequantize(scales []float32, q []int8, classes int) []float32 {
+	w := make([]float32, len(q))
+	for i, v := range q {
+		w[i] = scales[i/classes] * float32(v)
+	}
+	return w
 }
 
 // trainLinear trains one machine per class with regularisation cost c.
