@@ -41,7 +41,7 @@ import (
 
 // Bounds of the cache of decoded models: at most maxCached of them, and
 // at most maxCachedBytes of encoded models (a Banking77-sized bot, 77
-// intents and 10,000 examples, is about 11 MB).
+// intents and 10,000 examples, is about 3.3 MB).
 const (
 	maxCached      = 256
 	maxCachedBytes = 256 << 20
