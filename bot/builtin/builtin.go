@@ -40,8 +40,8 @@ import (
 )
 
 // Bounds of the cache of decoded models: at most maxCached of them, and
-// at most maxCachedBytes of encoded models (a Banking77-sized bot, 77
-// intents and 10,000 examples, is about 3.3 MB).
+// at most maxCachedBytes of memory (a Banking77-sized bot, 77 intents and
+// 10,000 examples, takes about 14 MB decoded, 3.3 MB encoded).
 const (
 	maxCached      = 256
 	maxCachedBytes = 256 << 20
@@ -328,18 +328,19 @@ func load(ctx context.Context, t *sb.BotTurn) (*compiled, int, error) {
 		if c.model, err = classify.Load(blob); err != nil {
 			return nil, 0, &sb.ReplyError{Message: "builtin: " + err.Error()}
 		}
-		return c, len(blob) + len(t.Bot.Config), nil
+		return c, c.model.MemoryBytes() + len(t.Bot.Config), nil
 	}
 	if len(c.cfg.Intents) == 0 {
 		return c, len(t.Bot.Config), nil
 	}
 	m, err := classify.Train(ctx, c.cfg.data(), classify.Options{})
 	if err != nil {
-		return nil, 0, &sb.ReplyError{Message: "builtin: training the bot: " + err.Error()}
+		// Cut short (the turn's context ended): another turn tries again.
+		retry := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		return nil, 0, &sb.ReplyError{Retryable: retry, Message: "builtin: training the bot: " + err.Error()}
 	}
 	c.model = m
-	blob, _ := m.MarshalBinary()
-	return c, len(blob) + len(t.Bot.Config), nil
+	return c, m.MemoryBytes() + len(t.Bot.Config), nil
 }
 
 // Reply classifies the message and answers it.

@@ -282,6 +282,11 @@ func Train(ctx context.Context, d Data, o Options) (*Model, error) {
 // counts, threshold and features.
 func (m *Model) Metrics() Metrics { return m.metrics }
 
+// MemoryBytes is about the memory the model takes once loaded.
+func (m *Model) MemoryBytes() int {
+	return 8*len(m.voc.keys) + 4*len(m.voc.idf) + 4*len(m.lin.w) + len(m.lin.quant) + 4*len(m.lin.scales) + 4*len(m.lin.bias)
+}
+
 // Language returns the language the model was trained for.
 func (m *Model) Language() string { return m.language }
 

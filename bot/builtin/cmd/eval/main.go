@@ -177,7 +177,7 @@ func run(w io.Writer, dir, oosPath string, useOOS bool, lang string, folds int, 
 	fmt.Fprintf(w, "threshold          %.2f (fitted by cross-validation)\n", met.Threshold)
 	fmt.Fprintf(w, "training           %v wall, %v CPU (cross-validation included; %d cores), %d features\n",
 		trainTime.Round(time.Millisecond), trainCPU.Round(time.Millisecond), runtime.GOMAXPROCS(0), met.Features)
-	fmt.Fprintf(w, "model              %d bytes, loaded in %v\n", len(blob), loadTime.Round(time.Microsecond))
+	fmt.Fprintf(w, "model              %d bytes, loaded in %v, %.1f MB in memory\n", len(blob), loadTime.Round(time.Microsecond), float64(m.MemoryBytes())/(1<<20))
 	fmt.Fprintf(w, "peak memory        %s\n", peakMemory())
 	fmt.Fprintf(w, "predict latency    p50 %v, p99 %v, max %v (%d messages, wall clock)\n", quantile(lat, 0.5), quantile(lat, 0.99), lat[len(lat)-1], len(lat))
 	if len(cpuLat) > 0 {
