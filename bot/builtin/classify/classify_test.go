@@ -400,3 +400,18 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestTinyData(t *testing.T) {
+	for _, d := range []Data{
+		{Intents: []Intent{{Name: "a", Examples: []string{"open the door"}}}},
+		{Intents: []Intent{{Name: "a", Examples: []string{"open the door"}}, {Name: "b", Examples: []string{"close the window"}}}},
+		{Intents: []Intent{{Name: "a", Examples: []string{"open the door"}}}, OutOfScope: []string{"sing a song"}},
+	} {
+		for _, folds := range []int{1, 2, 10} {
+			m := train(t, d, Options{Folds: folds})
+			if p := m.Predict("open the door"); p.Intent != "a" {
+				t.Errorf("%d intents, %d folds: an example itself gives %+v", len(d.Intents), folds, p)
+			}
+		}
+	}
+}
