@@ -201,6 +201,7 @@ func New(cfg Config, d Deps) *Pipeline {
 	p.metrics = newMetrics(p)
 	p.commit = groupcommit.New(d.Store, groupcommit.Options{
 		Writers: cfg.Committers, MaxBatch: cfg.MaxBatch, Logger: d.Logger, Observe: p.metrics.batchSize.Observe,
+		Split: func(int) { p.metrics.splits.Inc() },
 	})
 	p.jobs = queue.New(queue.Config{
 		Lease: cfg.Lease, Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval, SingleProcess: cfg.SingleProcess,
@@ -255,6 +256,12 @@ var ErrStopped = groupcommit.ErrStopped
 // groupcommit.Committer) and must set its results afresh on each run.
 func (p *Pipeline) Write(ctx context.Context, fn func(q sb.Queries) error) error {
 	return p.commit.Do(ctx, fn)
+}
+
+// WriteKey is Write for a change of one conversation's rows (key is its
+// id; see groupcommit.Committer.DoKey).
+func (p *Pipeline) WriteKey(ctx context.Context, key string, fn func(q sb.Queries) error) error {
+	return p.commit.DoKey(ctx, key, fn)
 }
 
 // RunDue runs, in the calling goroutine, every job handed over and not yet

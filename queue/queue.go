@@ -107,8 +107,12 @@ type Store interface {
 
 // Committer runs a function in a transaction, perhaps shared with others
 // (groupcommit.Committer). The function may run more than once.
+// DoKey groups by key: a job's outcome is written under the job's Key, so
+// that the outcomes of one conversation's jobs never wait across writers
+// for each other's row locks.
 type Committer interface {
 	Do(ctx context.Context, fn func(q sb.Queries) error) error
+	DoKey(ctx context.Context, key string, fn func(q sb.Queries) error) error
 }
 
 // Deps are the queue's collaborators.
@@ -392,7 +396,7 @@ func (qu *Queue) Finish(ctx context.Context, j *sb.Job, write func(q sb.Queries)
 			}
 			wait = min(2*wait, 2*time.Second)
 		}
-		err = qu.commit.Do(ctx, func(q sb.Queries) error {
+		err = qu.commit.DoKey(ctx, j.Key, func(q sb.Queries) error {
 			if err := q.CompleteJob(ctx, j.ID, j.Lease); err != nil {
 				if sb.ErrorCode(err) == sb.ENotFound {
 					return errLost
@@ -423,7 +427,7 @@ func (qu *Queue) Finish(ctx context.Context, j *sb.Job, write func(q sb.Queries)
 // Retry gives a job back to run again at the given time, remembering the
 // error. A job whose lease was lost meanwhile is left to its new holder.
 func (qu *Queue) Retry(ctx context.Context, j *sb.Job, at time.Time, lastError string) {
-	err := qu.commit.Do(ctx, func(q sb.Queries) error {
+	err := qu.commit.DoKey(ctx, j.Key, func(q sb.Queries) error {
 		return ignoreNotFound(q.RetryJob(ctx, j.ID, j.Lease, at, lastError))
 	})
 	if err != nil {
