@@ -21,6 +21,8 @@ import (
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/telemetry"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
@@ -69,6 +71,7 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	webchat Webchat
+	tracer  trace.Tracer
 }
 
 // Route is one registered operation.
@@ -88,6 +91,8 @@ type Deps struct {
 	Ready       func(context.Context) error // nil: always ready
 	Registry    *prometheus.Registry        // metrics are registered here and served at /metrics
 	Webchat     Webchat                     // nil: the web chat routes answer 404
+	// Tracer starts the trace of each inbound hook request (nil: off).
+	Tracer trace.Tracer
 }
 
 // New builds the server and its routes.
@@ -101,10 +106,14 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = 100
 	}
+	if d.Tracer == nil {
+		d.Tracer = telemetry.Off
+	}
 	s := &Server{
 		app: d.App, records: d.Idempotency, auth: d.Auth, clock: d.Clock, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
 		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
+		tracer: d.Tracer,
 	}
 	s.hooks = newHookGuard(cfg, d.Logger)
 	s.registerRoutes()

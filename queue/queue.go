@@ -57,6 +57,9 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/groupcommit"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/telemetry"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of Config.
@@ -124,6 +127,9 @@ type Deps struct {
 	// retry.RandomJitter; tests fix it).
 	Now    func() time.Time
 	Jitter func() float64
+	// Tracer traces each run of a job as a span "job KIND" that continues
+	// the trace of the span that wrote the job (default: off).
+	Tracer trace.Tracer
 }
 
 // Queue runs the jobs of the kinds registered on it. Create it with New,
@@ -133,6 +139,7 @@ type Queue struct {
 	store  Store
 	commit Committer
 	log    *slog.Logger
+	tracer trace.Tracer
 	now    func() time.Time
 	jitter func() float64
 
@@ -161,8 +168,11 @@ func New(cfg Config, d Deps) *Queue {
 	if d.Jitter == nil {
 		d.Jitter = retry.RandomJitter
 	}
+	if d.Tracer == nil {
+		d.Tracer = telemetry.Off
+	}
 	qu := &Queue{
-		cfg: cfg, store: d.Store, commit: d.Commit, log: d.Logger,
+		cfg: cfg, store: d.Store, commit: d.Commit, log: d.Logger, tracer: d.Tracer,
 		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
 		kinds: map[string]work{},
 	}
@@ -225,6 +235,9 @@ func (k *Kind[P, H]) Name() string { return k.name }
 // will be: the job is dropped.
 func (k *Kind[P, H]) with(hint *H) work {
 	return func(ctx context.Context, j *sb.Job) {
+		ctx, span := k.qu.tracer.Start(telemetry.Continue(ctx, j.Trace), "job "+j.Kind,
+			trace.WithAttributes(attribute.String("job.id", j.ID), attribute.Int("job.attempt", j.Attempts)))
+		defer span.End()
 		var args P
 		if err := json.Unmarshal(j.Payload, &args); err != nil {
 			k.qu.log.Error("queue: bad payload; dropping the job", "job", j.ID, "kind", j.Kind, "error", err)
@@ -272,7 +285,7 @@ func (k *Kind[P, H]) Enqueue(ctx context.Context, tx Tx, nj NewJob[P], hint *H) 
 	if nj.RunAt.IsZero() {
 		nj.RunAt = now
 	}
-	j, err := newJob(k.name, &nj, now)
+	j, err := newJob(ctx, k.name, &nj, now)
 	if err != nil {
 		return nil, err
 	}
@@ -295,22 +308,22 @@ func Create[P any](ctx context.Context, c Creator, kind string, nj NewJob[P]) (*
 	if nj.Hold {
 		return nil, errors.New("queue: only a queue's Enqueue writes a job held")
 	}
-	j, err := newJob(kind, &nj, nj.RunAt)
+	j, err := newJob(ctx, kind, &nj, nj.RunAt)
 	if err != nil {
 		return nil, err
 	}
 	return j, c.CreateJob(ctx, j)
 }
 
-// newJob builds the row of a new job, unheld.
-func newJob[P any](kind string, nj *NewJob[P], now time.Time) (*sb.Job, error) {
+// newJob builds the row of a new job, unheld, in the trace of ctx's span.
+func newJob[P any](ctx context.Context, kind string, nj *NewJob[P], now time.Time) (*sb.Job, error) {
 	payload, err := json.Marshal(nj.Args)
 	if err != nil {
 		return nil, fmt.Errorf("queue: payload of a %s job: %w", kind, err)
 	}
 	j := &sb.Job{
 		ID: sb.NewID(sb.PrefixJob), WorkspaceID: nj.WorkspaceID, Kind: kind, Key: nj.Key,
-		Payload: payload, RunAt: nj.RunAt, CreatedAt: now,
+		Payload: payload, RunAt: nj.RunAt, CreatedAt: now, Trace: telemetry.Traceparent(ctx),
 	}
 	if j.Key == "" {
 		j.Key = j.ID

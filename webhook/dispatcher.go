@@ -17,6 +17,8 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/telemetry"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of Config.
@@ -77,6 +79,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry, if set, receives the delivery metrics.
 	Registry prometheus.Registerer
+	// Tracer traces each attempt as a span "deliver EVENT_TYPE" in the
+	// trace of the span that published the event (default: off); the
+	// request carries it in a traceparent header.
+	Tracer trace.Tracer
 }
 
 // withDefaults fills in the zero fields and checks the rest.
@@ -85,6 +91,9 @@ func (c Config) withDefaults() (Config, error) {
 		if *d <= 0 {
 			*d = v
 		}
+	}
+	if c.Tracer == nil {
+		c.Tracer = telemetry.Off
 	}
 	set(&c.Timeout, DefaultTimeout)
 	set(&c.PollInterval, DefaultPollInterval)

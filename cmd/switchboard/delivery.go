@@ -26,6 +26,7 @@ func (m *Main) newDelivery() error {
 		UserAgent:    "Switchboard/" + Version(),
 		Clock:        m.clock(),
 		Logger:       m.Logger,
+		Tracer:       m.tracer,
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,9 @@ import (
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/telemetry"
 	"github.com/switchboardhq/switchboard/webhook"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Main is one Switchboard process: the configuration and everything wired
@@ -34,6 +36,12 @@ type Main struct {
 	Stdout io.Writer // where the first-start key and the URLs are printed
 	Logger *slog.Logger
 	Clock  sb.Clock // the one clock of the process (nil: the system's)
+	// TracerProvider receives the process's spans (package telemetry).
+	// Nil: Start sets up the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT
+	// is set, and tracing stays off otherwise.
+	TracerProvider trace.TracerProvider
+	tracer         trace.Tracer
+	stopTracing    func(context.Context) error
 
 	DB *store.DB
 	// Channels and Engines are the providers of this build (providers.go).
@@ -150,6 +158,9 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
+	if err := m.startTracing(ctx); err != nil {
+		return err
+	}
 	m.auth = auth.New(m.DB, m.Logger, m.clock())
 	m.hub = webchat.NewHub()
 	m.Channels, m.Engines = m.providers(m.hub)
@@ -225,6 +236,7 @@ func (m *Main) handler() http.Handler {
 		App:         m.App,
 		Idempotency: m.DB,
 		Auth:        m.auth,
+		Tracer:      m.tracer,
 		Clock:       m.clock(),
 		Logger:      m.Logger,
 		Ready:       m.DB.Ready,
@@ -327,6 +339,30 @@ func (m *Main) Close() {
 			m.Logger.Warn("closing the database", "error", err)
 		}
 	}
+	if m.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := m.stopTracing(ctx); err != nil {
+			m.Logger.Warn("flushing traces", "error", err)
+		}
+		cancel()
+	}
+}
+
+// startTracing sets up the process's tracer: the given TracerProvider, or
+// the OTLP exporter the environment configures, or none.
+func (m *Main) startTracing(ctx context.Context) error {
+	if m.TracerProvider == nil {
+		tp, shutdown, err := telemetry.Start(ctx, Version())
+		if err != nil {
+			return fmt.Errorf("tracing: %w", err)
+		}
+		m.TracerProvider, m.stopTracing = tp, shutdown
+		if tp != nil {
+			m.Logger.Info("tracing: exporting spans over OTLP")
+		}
+	}
+	m.tracer = telemetry.Tracer(m.TracerProvider)
+	return nil
 }
 
 // redactURL hides the password of a database URL.
