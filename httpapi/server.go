@@ -93,6 +93,9 @@ type Deps struct {
 	Webchat     Webchat                     // nil: the web chat routes answer 404
 	// Tracer starts the trace of each inbound hook request (nil: off).
 	Tracer trace.Tracer
+	// SharedLimits, if set, holds the API's rate-limit buckets for every
+	// process on the database (PostgreSQL); nil keeps them in memory.
+	SharedLimits sb.TokenBuckets
 }
 
 // New builds the server and its routes.
@@ -114,6 +117,9 @@ func New(cfg Config, d Deps) *Server {
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
 		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
 		tracer: d.Tracer,
+	}
+	if d.SharedLimits != nil {
+		s.limits.share(d.SharedLimits, d.Logger)
 	}
 	s.hooks = newHookGuard(cfg, d.Logger)
 	s.registerRoutes()

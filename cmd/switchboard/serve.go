@@ -233,15 +233,16 @@ func (m *Main) handler() http.Handler {
 		MetricsToken:   m.Config.MetricsToken,
 		TrustedProxies: m.Config.TrustedProxies,
 	}, httpapi.Deps{
-		App:         m.App,
-		Idempotency: m.DB,
-		Auth:        m.auth,
-		Tracer:      m.tracer,
-		Clock:       m.clock(),
-		Logger:      m.Logger,
-		Ready:       m.DB.Ready,
-		Registry:    reg,
-		Webchat:     m.Webchat,
+		App:          m.App,
+		Idempotency:  m.DB,
+		Auth:         m.auth,
+		Tracer:       m.tracer,
+		SharedLimits: m.sharedLimits(),
+		Clock:        m.clock(),
+		Logger:       m.Logger,
+		Ready:        m.DB.Ready,
+		Registry:     reg,
+		Webchat:      m.Webchat,
 	})
 }
 
@@ -310,6 +311,11 @@ func (m *Main) purgeLoop(ctx context.Context) {
 		} else if n > 0 {
 			m.Logger.Debug("purged idempotency records", "count", n)
 		}
+		// A bucket idle for an hour is full again: forgetting it changes
+		// nothing.
+		if _, err := m.DB.PurgeRateLimits(ctx, m.clock().Now().Add(-time.Hour)); err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging idle rate-limit buckets", "error", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -346,6 +352,15 @@ func (m *Main) Close() {
 		}
 		cancel()
 	}
+}
+
+// sharedLimits are the rate-limit buckets every process on the database
+// shares: on PostgreSQL, where several processes may serve; nil on SQLite.
+func (m *Main) sharedLimits() sb.TokenBuckets {
+	if m.DB.Dialect() == store.DialectPostgres {
+		return m.DB
+	}
+	return nil
 }
 
 // startTracing sets up the process's tracer: the given TracerProvider, or
