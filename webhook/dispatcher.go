@@ -79,6 +79,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry, if set, receives the delivery metrics.
 	Registry prometheus.Registerer
+	// SharedLimits, if set, holds each endpoint's rate limit for every
+	// process on the database (PostgreSQL): rate_limit_per_second is then
+	// the endpoint's limit in all, not per process.
+	SharedLimits sb.TokenBuckets
 	// Tracer traces each attempt as a span "deliver EVENT_TYPE" in the
 	// trace of the span that published the event (default: off); the
 	// request carries it in a traceparent header.

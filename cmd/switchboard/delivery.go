@@ -27,6 +27,7 @@ func (m *Main) newDelivery() error {
 		Clock:        m.clock(),
 		Logger:       m.Logger,
 		Tracer:       m.tracer,
+		SharedLimits: m.sharedLimits(),
 	})
 	if err != nil {
 		return err
