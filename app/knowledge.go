@@ -13,7 +13,7 @@ import (
 
 // Limits of a fact written through the API.
 const (
-	MaxFactTextLen  = 4096      // characters
+	MaxFactTextLen  = 4096     // characters
 	MaxFactDataSize = 64 << 10 // bytes of JSON
 )
 
