@@ -161,9 +161,7 @@ func (q *queries) LookupFacts(ctx context.Context, workspaceID string, keys []st
 		}
 	}
 	args = append(args, q.t(at))
-	facts, err := getMany(ctx, q, "fact", scanFact,
-		`SELECT `+factCols+` FROM facts WHERE workspace_id = ? AND subject IN (`+marks(len(subjects))+`)
-		 AND key IN (`+marks(len(seen))+`) AND (expires_at IS NULL OR expires_at > ?)`, args...)
+	facts, err := getMany(ctx, q, "fact", scanFact, lookupFactsQuery(len(subjects), len(seen)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +171,13 @@ func (q *queries) LookupFacts(ctx context.Context, workspaceID string, keys []st
 		}
 	}
 	return out, nil
+}
+
+// lookupFactsQuery reads the unexpired facts of nKeys keys about
+// nSubjects subjects: arguments workspace, subjects, keys, time.
+func lookupFactsQuery(nSubjects, nKeys int) string {
+	return `SELECT ` + factCols + ` FROM facts WHERE workspace_id = ? AND subject IN (` + marks(nSubjects) + `)
+		 AND key IN (` + marks(nKeys) + `) AND (expires_at IS NULL OR expires_at > ?)`
 }
 
 // factRank orders the subjects of facts, most specific first.
