@@ -187,6 +187,12 @@ func TestVars(t *testing.T) {
 		_, err = tmpl.Vars{}.Fill(ctx, "{{knowledge.hours}}")
 		wantInvalid(t, err, "no knowledge")
 
+		// The workspace defaults to the contact's.
+		got, err = tmpl.Vars{Contact: w.contact, Facts: w.facts}.Fill(ctx, "{{knowledge.greeting}}")
+		if err != nil || got != "Hello, Ada" {
+			t.Fatalf("without a workspace id: %q, %v", got, err)
+		}
+
 		// A contact without a name cannot fill {{contact.name}}.
 		nameless := *w.contact
 		nameless.Name = ""
