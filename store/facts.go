@@ -111,7 +111,8 @@ func (q *queries) ListFacts(ctx context.Context, workspaceID string, f switchboa
 	w.and("workspace_id = ?", workspaceID)
 	w.eq("key", f.Key)
 	if f.KeyPrefix != "" {
-		w.and(`key LIKE ? ESCAPE '\'`, escapeLike(f.KeyPrefix)+"%")
+		// Not LIKE, which ignores case on SQLite: keys are case-sensitive.
+		w.and("substr(key, 1, ?) = ?", len(f.KeyPrefix), f.KeyPrefix)
 	}
 	if f.ContactID != "" {
 		w.and("subject = ?", subjectContact+f.ContactID)
