@@ -42,6 +42,9 @@ type Event struct {
 	// TargetEndpointID, when set, delivers the event to that endpoint only,
 	// whatever its event types (webhook.test). It is not stored.
 	TargetEndpointID string `json:"-"`
+	// Trace is the W3C traceparent of the span that published the event
+	// ("" when not tracing): its delivery attempts continue that trace.
+	Trace string `json:"-"`
 }
 
 // NewEvent builds an event of type typ whose data is data marshalled to JSON.

@@ -46,6 +46,9 @@ type Job struct {
 	Interrupted bool
 	LastError   string
 	CreatedAt   time.Time
+	// Trace is the W3C traceparent of the span that wrote the job ("" when
+	// not tracing): the job's run continues that trace (package telemetry).
+	Trace string
 }
 
 // JobQueries are the operations on jobs (package queue uses them), and the

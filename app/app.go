@@ -39,7 +39,7 @@ type Store interface {
 // messages to send, inbound requests to store, and the caches of channels
 // and bots to drop when they change.
 type Pipeline interface {
-	Write(ctx context.Context, fn func(q sb.Queries) error) error
+	WriteKey(ctx context.Context, key string, fn func(q sb.Queries) error) error
 	QueueMessage(ctx context.Context, q sb.Queries, o pipeline.Outgoing) (*sb.Message, error)
 	Channel(ctx context.Context, id string) (*sb.Channel, error)
 	Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResult) (pipeline.IngestResult, error)
@@ -109,8 +109,15 @@ func New(cfg Config, d Deps) *Service {
 // when there is a pipeline, else on its own (see the package comment). fn
 // may run more than once and must set its results afresh each time.
 func (s *Service) write(ctx context.Context, fn func(q sb.Queries) error) error {
+	return s.writeKey(ctx, "", fn)
+}
+
+// writeKey is write for a change of one conversation's rows (key is its
+// id): the group committer writes the changes of one conversation with one
+// writer, so that they never wait for each other's row locks.
+func (s *Service) writeKey(ctx context.Context, key string, fn func(q sb.Queries) error) error {
 	if s.pipe != nil {
-		return s.pipe.Write(ctx, fn)
+		return s.pipe.WriteKey(ctx, key, fn)
 	}
 	return s.store.Tx(ctx, fn)
 }
@@ -118,8 +125,13 @@ func (s *Service) write(ctx context.Context, fn func(q sb.Queries) error) error 
 // writeResult runs fn through write and returns the result of its last
 // run: as fn may run more than once, each run returns its own result.
 func writeResult[T any](ctx context.Context, s *Service, fn func(q sb.Queries) (T, error)) (T, error) {
+	return writeResultKey(ctx, s, "", fn)
+}
+
+// writeResultKey is writeResult through writeKey.
+func writeResultKey[T any](ctx context.Context, s *Service, key string, fn func(q sb.Queries) (T, error)) (T, error) {
 	var result T
-	err := s.write(ctx, func(q sb.Queries) error {
+	err := s.writeKey(ctx, key, func(q sb.Queries) error {
 		var err error
 		result, err = fn(q)
 		return err

@@ -85,7 +85,7 @@ func (s *Service) UpdateConversation(ctx context.Context, ws, id string, req *Up
 	if req.Assignee.Set && !req.Assignee.Null {
 		patch.Assignee = &req.Assignee.Value
 	}
-	return writeResult(ctx, s, func(q sb.Queries) (*sb.Conversation, error) {
+	return writeResultKey(ctx, s, id, func(q sb.Queries) (*sb.Conversation, error) {
 		conv, err := q.GetConversation(ctx, ws, id)
 		if err != nil {
 			return nil, err
@@ -96,7 +96,7 @@ func (s *Service) UpdateConversation(ctx context.Context, ws, id string, req *Up
 
 // DeleteConversation erases a conversation and its messages.
 func (s *Service) DeleteConversation(ctx context.Context, ws, id string) error {
-	return s.write(ctx, func(q sb.Queries) error { return q.DeleteConversation(ctx, ws, id) })
+	return s.writeKey(ctx, id, func(q sb.Queries) error { return q.DeleteConversation(ctx, ws, id) })
 }
 
 // bodyChannel finds a channel named in a request body.

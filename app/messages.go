@@ -58,7 +58,7 @@ func (s *Service) Reply(ctx context.Context, ws, conversationID string, req *Rep
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return writeResult(ctx, s, func(q sb.Queries) (*sb.Message, error) {
+	return writeResultKey(ctx, s, conversationID, func(q sb.Queries) (*sb.Message, error) {
 		conv, err := q.GetConversation(ctx, ws, conversationID)
 		if err != nil {
 			return nil, err

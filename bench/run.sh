@@ -15,7 +15,15 @@
 #   BENCH_CONCURRENCY   -c of sbbench             (default: 16)
 #   BENCH_RATE          open-loop req/s; 0 = closed loop (default: 0)
 #   BENCH_PORT          Switchboard's loopback port (default: 18080)
-#   BENCH_DATABASE_URL  SWITCHBOARD_DATABASE_URL (default: SQLite in the temp dir)
+#   BENCH_DATABASE      sqlite (default) or postgres: run.sh then starts a
+#                       throwaway PostgreSQL of its own in the temp dir, with
+#                       its durable defaults (fsync, synchronous_commit and
+#                       full_page_writes on), and gives each server a fresh
+#                       database, so no earlier run's rows slow the next
+#   BENCH_PG_STATS      1 (with postgres): print pg_stat_statements' top 15
+#                       statements by total time after each scenario
+#   BENCH_DATABASE_URL  SWITCHBOARD_DATABASE_URL of a database you run
+#                       yourself (used as it is, not reset)
 #   BENCH_RATE_LIMIT    SWITCHBOARD_RATE_LIMIT and _BURST, so the per-key
 #                       limiter does not cap the run (default: 1000000;
 #                       empty keeps the server's defaults)
@@ -39,6 +47,7 @@ CONCURRENCY=${BENCH_CONCURRENCY:-16}
 RATE=${BENCH_RATE:-0}
 PORT=${BENCH_PORT:-18080}
 RATE_LIMIT=${BENCH_RATE_LIMIT-1000000}
+DATABASE=${BENCH_DATABASE:-sqlite}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sbbench.XXXXXX")
 BIN=$TMP/bin
@@ -68,10 +77,12 @@ stop_pid() {
 }
 
 cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		stop_pid "$pid"
+	local i
+	# Newest first: the servers before the database they use.
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		stop_pid "${PIDS[i]}"
 	done
+	stop_postgres
 	if [[ ${BENCH_KEEP:-} == 1 ]]; then
 		log "kept $TMP"
 	else
@@ -176,10 +187,83 @@ wait_ready() {
 	return 1
 }
 
+# as_postgres runs a command as the postgres user when run.sh runs as root
+# (PostgreSQL refuses to run as root), else as it is.
+as_postgres() {
+	if [[ $(id -u) == 0 ]]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# start_postgres starts a PostgreSQL cluster of its own in $TMP/pg,
+# listening on a Unix socket there only, with PostgreSQL's durable
+# defaults, and pg_stat_statements loaded for BENCH_PG_STATS.
+start_postgres() {
+	local bin
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+	if [[ -z $bin || ! -x $bin/initdb ]]; then
+		log "BENCH_DATABASE=postgres needs PostgreSQL's server (Debian: apt-get install postgresql)"
+		return 1
+	fi
+	PG_BIN=$bin
+	PG_DIR=$TMP/pg
+	mkdir -p "$PG_DIR"
+	if [[ $(id -u) == 0 ]]; then
+		chmod o+x "$TMP" # the postgres user must reach its own directory
+		chown postgres: "$PG_DIR"
+	fi
+	as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-instructions >"$TMP/initdb.log" 2>&1 || {
+		cat "$TMP/initdb.log" >&2
+		return 1
+	}
+	if ! as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 30 \
+		-o "-k $PG_DIR -c listen_addresses= -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" \
+		start >/dev/null; then
+		log "PostgreSQL did not start:"
+		tail -n 20 "$PG_DIR/postgres.log" >&2
+		return 1
+	fi
+	log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') ready (durable settings)"
+}
+
+# stop_postgres stops the cluster start_postgres started, if it did.
+stop_postgres() {
+	if [[ -n ${PG_DIR:-} && -f $PG_DIR/data/postmaster.pid ]]; then
+		as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null || true
+	fi
+}
+
+# psql_admin runs one SQL command as the cluster's superuser.
+psql_admin() {
+	PGOPTIONS='-c client_min_messages=warning' as_postgres "$PG_BIN/psql" -q -X -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d "${2:-postgres}" -c "$1"
+}
+
+# fresh_database creates an empty database $1 (dropping an earlier one)
+# and prints its URL.
+fresh_database() {
+	psql_admin "DROP DATABASE IF EXISTS $1" >&2 &&
+		psql_admin "CREATE DATABASE $1" >&2 &&
+		psql_admin "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" "$1" >&2 &&
+		echo "postgres://postgres@/$1?host=$PG_DIR&sslmode=disable"
+}
+
+# pg_stats prints the statements of database $1 that took the most time.
+pg_stats() {
+	[[ $DATABASE == postgres && ${BENCH_PG_STATS:-} == 1 ]] || return 0
+	log "pg_stat_statements, top 15 by total time ($1):"
+	psql_admin "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
+		round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+		WHERE d.datname = '$1' ORDER BY total_exec_time DESC LIMIT 15" "$1" >&2 || true
+}
+
 # start_switchboard starts a server on a fresh data dir ($1, default data);
 # more environment settings may follow.
 start_switchboard() {
-	local dir=$TMP/${1:-data}
+	local name=${1:-data}
+	local dir=$TMP/$name
 	shift || true
 	if ! port_is_free; then
 		log "something already listens on 127.0.0.1:$PORT (set BENCH_PORT)"
@@ -192,7 +276,11 @@ start_switchboard() {
 		SWITCHBOARD_BOOTSTRAP_KEY="$KEY"
 		"$@"
 	)
-	if [[ -n ${BENCH_DATABASE_URL:-} ]]; then
+	if [[ $DATABASE == postgres ]]; then
+		local url
+		url=$(fresh_database "sb_${name//-/_}") || return 1
+		env+=(SWITCHBOARD_DATABASE_URL="$url")
+	elif [[ -n ${BENCH_DATABASE_URL:-} ]]; then
 		env+=(SWITCHBOARD_DATABASE_URL="$BENCH_DATABASE_URL")
 	fi
 	if [[ -n $RATE_LIMIT ]]; then
@@ -221,6 +309,7 @@ run_api() {
 			SWITCHBOARD_API_KEY=$KEY sbbench "$name" -url "http://127.0.0.1:$PORT"
 		fi
 	done
+	pg_stats sb_data
 	stop_pid "$SB_PID"
 }
 
@@ -232,6 +321,7 @@ run_delivery() {
 		return
 	fi
 	SWITCHBOARD_API_KEY=$KEY sbbench delivery -url "http://127.0.0.1:$PORT" -pid "$SB_PID" -endpoints "${BENCH_ENDPOINTS:-10}"
+	pg_stats sb_data_delivery
 	stop_pid "$SB_PID"
 }
 
@@ -261,6 +351,7 @@ run_pipeline() {
 			log "scenario $name failed"
 			STATUS=1
 		fi
+		pg_stats "sb_data_${name//-/_}"
 		stop_pid "$SB_PID"
 	done
 }
@@ -272,7 +363,13 @@ main() {
 		RESULTS=bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl
 		log "JSON results go to $RESULTS"
 	fi
-	log "scenarios: $SCENARIOS; -c $CONCURRENCY -d $DURATION -rate $RATE on $(nproc) cores"
+	log "scenarios: $SCENARIOS; -c $CONCURRENCY -d $DURATION -rate $RATE on $(nproc) cores, $DATABASE"
+	if [[ $DATABASE == postgres ]] && needs_switchboard; then
+		start_postgres || exit 1
+	elif [[ $DATABASE != sqlite && $DATABASE != postgres ]]; then
+		log "BENCH_DATABASE must be sqlite or postgres"
+		exit 1
+	fi
 	if wants ceiling; then
 		run_ceiling
 	fi

@@ -45,6 +45,10 @@ type Options struct {
 	Logger   *slog.Logger
 	// Observe is given the size of each batch written (for a metric).
 	Observe func(size float64)
+	// Split is told of each grouped transaction that failed and was
+	// written again item by item (a lock wait given up, a deadlock, or
+	// one item's error), with the number of items (for a metric).
+	Split func(items int)
 }
 
 // ErrStopped is returned by writes attempted after Close.
@@ -63,17 +67,23 @@ var ErrStopped = errors.New("groupcommit: stopped")
 // waiting for more: a lone write commits at once, and under load the
 // batches grow by themselves.
 //
-// With several writers (PostgreSQL), two batches could lock the rows of
-// the same contacts in different orders and deadlock: a batch therefore
-// waits at most batchLockWait for a row lock, and if it gives up its items
-// are written one by one (a single item locks one contact's rows, which
-// cannot deadlock with another's).
+// With several writers (PostgreSQL), two batches that write the same rows
+// would wait for each other, and could lock them in different orders and
+// deadlock. Writes that name a key (DoKey: a conversation's id) therefore
+// always go to the same writer, so that the writes of one conversation
+// never wait across writers: a busy conversation's writes share that
+// writer's batches instead of locking each other out. Writes without a key
+// go to whichever writer is free. As a last resort, a batch waits at most
+// batchLockWait for a row lock, and if it gives up its items are written
+// one by one (a single item cannot deadlock with another's).
 type Committer struct {
 	store    Store
-	items    chan *txItem
+	items    chan *txItem   // writes without a key: any writer
+	keyed    []chan *txItem // writes with a key: writer hash(key) % len
 	maxBatch int
 	log      *slog.Logger
 	observe  func(float64)
+	split    func(int)
 	wg       sync.WaitGroup
 	mu       sync.RWMutex
 	closed   bool
@@ -101,11 +111,16 @@ func New(store Store, o Options) *Committer {
 	if o.Observe == nil {
 		o.Observe = func(float64) {}
 	}
+	if o.Split == nil {
+		o.Split = func(int) {}
+	}
 	c := &Committer{store: store, items: make(chan *txItem, o.MaxBatch*o.Writers), maxBatch: o.MaxBatch,
-		log: o.Logger, observe: o.Observe}
+		log: o.Logger, observe: o.Observe, split: o.Split}
 	for range o.Writers {
+		own := make(chan *txItem, o.MaxBatch)
+		c.keyed = append(c.keyed, own)
 		c.wg.Add(1)
-		go c.loop()
+		go c.loop(own)
 	}
 	return c
 }
@@ -114,14 +129,25 @@ func New(store Store, o Options) *Committer {
 // it has committed or failed. Once fn is queued it runs whatever happens to
 // ctx, so that a caller never gives up on a write that may commit.
 func (c *Committer) Do(ctx context.Context, fn func(q sb.Queries) error) error {
+	return c.DoKey(ctx, "", fn)
+}
+
+// DoKey is Do for a write of the rows of key (a conversation's id): the
+// writes of one key are written by one writer, in the order they arrive,
+// and never wait for each other's row locks. An empty key is Do.
+func (c *Committer) DoKey(ctx context.Context, key string, fn func(q sb.Queries) error) error {
 	it := &txItem{fn: fn, done: make(chan error, 1)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
 		return ErrStopped
 	}
+	queue := c.items
+	if key != "" && len(c.keyed) > 1 {
+		queue = c.keyed[writerOf(key, len(c.keyed))]
+	}
 	select {
-	case c.items <- it:
+	case queue <- it:
 	case <-ctx.Done():
 		c.mu.RUnlock()
 		return ctx.Err()
@@ -130,33 +156,64 @@ func (c *Committer) Do(ctx context.Context, fn func(q sb.Queries) error) error {
 	return <-it.done
 }
 
-func (c *Committer) loop() {
+// writerOf maps a key to one of n writers (FNV-1a).
+func writerOf(key string, n int) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % uint32(n))
+}
+
+// loop writes batches of the shared queue and of the writer's own (keyed)
+// queue until both are closed.
+func (c *Committer) loop(own chan *txItem) {
 	defer c.wg.Done()
+	shared := c.items
 	batch := make([]*txItem, 0, c.maxBatch)
-	for it := range c.items {
-		batch = c.drain(append(batch[:0], it))
+	for shared != nil || own != nil {
+		var it *txItem
+		var ok bool
+		select {
+		case it, ok = <-shared:
+			if !ok {
+				shared = nil
+				continue
+			}
+		case it, ok = <-own:
+			if !ok {
+				own = nil
+				continue
+			}
+		}
+		batch = c.drain(append(batch[:0], it), own, shared)
 		if len(batch) > 1 {
 			// Others are writing too: let the ones about to join do so.
 			for range 2 {
 				runtime.Gosched()
-				batch = c.drain(batch)
+				batch = c.drain(batch, own, shared)
 			}
 		}
 		c.write(batch)
 	}
 }
 
-// drain adds to batch what is queued, up to maxBatch, without waiting.
-func (c *Committer) drain(batch []*txItem) []*txItem {
-	for len(batch) < c.maxBatch {
-		select {
-		case more, ok := <-c.items:
-			if !ok {
-				return batch
+// drain adds to batch what is queued, the writer's own writes first, up to
+// maxBatch, without waiting. A nil or closed queue adds nothing.
+func (c *Committer) drain(batch []*txItem, queues ...chan *txItem) []*txItem {
+	for _, q := range queues {
+	more:
+		for q != nil && len(batch) < c.maxBatch {
+			select {
+			case it, ok := <-q:
+				if !ok {
+					break more
+				}
+				batch = append(batch, it)
+			default:
+				break more
 			}
-			batch = append(batch, more)
-		default:
-			return batch
 		}
 	}
 	return batch
@@ -189,6 +246,7 @@ func (c *Committer) write(batch []*txItem) {
 		return
 	}
 	c.log.Debug("groupcommit: grouped transaction failed; writing its items one by one", "items", len(batch), "error", err)
+	c.split(len(batch))
 	for _, it := range batch {
 		it.done <- c.store.Tx(ctx, it.fn)
 	}
@@ -201,6 +259,9 @@ func (c *Committer) Close() {
 	if !c.closed {
 		c.closed = true
 		close(c.items)
+		for _, own := range c.keyed {
+			close(own)
+		}
 	}
 	c.mu.Unlock()
 	c.wg.Wait()

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // hook answers POST (and GET, for Meta-style verification)
@@ -30,10 +33,21 @@ import (
 // (the channel's budget does not apply to an address that sent the
 // channel a verified request in the last day).
 // Every answer carries the RateLimit-* headers of those budgets.
-func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) hook(w http.ResponseWriter, r *http.Request) (err error) {
 	now := s.clock.Now()
 	addr := s.clientIP(r)
 	ip, id := limitKey(addr), r.PathValue("id")
+	// Each inbound request starts a trace: the message it carries is
+	// followed from here to its replies and webhook deliveries.
+	ctx, span := s.tracer.Start(r.Context(), "hook", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("channel.id", id)))
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
+	r = r.WithContext(ctx)
 	b := s.hooks.level(ip, id, now)
 	if b.wait > 0 {
 		b.setHeaders(w.Header())

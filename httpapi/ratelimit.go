@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -15,18 +17,37 @@ import (
 
 // limiters hands out one token bucket per API key (or per client IP for
 // requests without valid credentials) and forgets idle ones.
+//
+// With shared buckets (several processes on one PostgreSQL), the bucket
+// that counts is the database's, so that a key's limit is the configured
+// one whatever the number of processes: a process takes tokens from it in
+// chunks of burst/20 and spends them locally, which costs one statement
+// every chunk requests of a key per process. Nothing can exceed the limit
+// (every token spent was taken from the shared bucket); tokens a process
+// took and has not spent yet are missing to the others, at most a chunk
+// per process (5 % of the burst each). If the database fails, the
+// in-memory bucket decides until it answers again.
 type limiters struct {
 	rate  rate.Limit
 	burst int
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
+	shared sb.TokenBuckets // nil: one process, buckets in memory
+	chunk  int
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	buckets  map[string]*bucket
+	swept    time.Time
+	failedAt time.Time // the last shared-bucket failure logged
 }
 
 type bucket struct {
 	lim  *rate.Limiter
 	seen time.Time
+
+	take    sync.Mutex // one take from the shared bucket at a time
+	prepaid int        // tokens taken from the shared bucket, not spent yet
+	left    float64    // the shared bucket's tokens after the last take
 }
 
 func newLimiters(perSecond float64, burst int) *limiters {
@@ -36,10 +57,23 @@ func newLimiters(perSecond float64, burst int) *limiters {
 	return &limiters{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
 }
 
+// share makes the buckets the shared ones of tb.
+func (l *limiters) share(tb sb.TokenBuckets, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l.shared, l.chunk, l.log = tb, max(1, l.burst/20), log
+}
+
 // take consumes one token of the named bucket and reports the state to put
 // in the RateLimit-* headers.
-func (l *limiters) take(name string, now time.Time) (ok bool, remaining int, reset, retryAfter time.Duration) {
+func (l *limiters) take(ctx context.Context, name string, now time.Time) (ok bool, remaining int, reset, retryAfter time.Duration) {
 	b := l.get(name, now, true)
+	if l.shared != nil {
+		if ok, remaining, reset, retryAfter, err := l.takeShared(ctx, b, name, now); err == nil {
+			return ok, remaining, reset, retryAfter
+		}
+	}
 	r := b.lim.ReserveN(now, 1)
 	if delay := r.DelayFrom(now); delay > 0 {
 		r.CancelAt(now)
@@ -47,6 +81,45 @@ func (l *limiters) take(name string, now time.Time) (ok bool, remaining int, res
 	}
 	tokens := b.lim.TokensAt(now)
 	return true, int(math.Max(0, math.Floor(tokens))), l.untilFull(b.lim, now), 0
+}
+
+// takeShared spends a token taken from the shared bucket, taking a chunk
+// first if none is left.
+func (l *limiters) takeShared(ctx context.Context, b *bucket, name string, now time.Time) (ok bool, remaining int, reset, retryAfter time.Duration, err error) {
+	b.take.Lock()
+	defer b.take.Unlock()
+	if b.prepaid == 0 {
+		got, left, err := l.shared.TakeTokens(ctx, sb.TokenTake{Name: name, Rate: float64(l.rate), Burst: l.burst, Want: l.chunk, Now: now})
+		if err != nil {
+			l.sharedFailed(err, now)
+			return false, 0, 0, 0, err
+		}
+		b.prepaid, b.left = got, left
+	}
+	full := l.secondsFor(float64(l.burst) - b.left - float64(b.prepaid))
+	if b.prepaid == 0 {
+		return false, 0, full, l.until(b.left), nil
+	}
+	b.prepaid--
+	return true, int(b.left) + b.prepaid, full, 0, nil
+}
+
+// sharedFailed logs a failure of the shared buckets, at most once a minute.
+func (l *limiters) sharedFailed(err error, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.failedAt) > time.Minute {
+		l.failedAt = now
+		l.log.Warn("rate limits: the shared buckets failed; limiting in this process only meanwhile", "error", err)
+	}
+}
+
+// secondsFor is how long the buckets take to gain tokens.
+func (l *limiters) secondsFor(tokens float64) time.Duration {
+	if tokens <= 0 || l.rate <= 0 {
+		return 0
+	}
+	return time.Duration(tokens / float64(l.rate) * float64(time.Second))
 }
 
 // get returns the named bucket, made full if create and it did not exist
@@ -119,7 +192,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, p *auth.Principal
 	if p != nil {
 		name = "key:" + p.KeyID
 	}
-	ok, remaining, reset, retry := s.limits.take(name, s.clock.Now())
+	ok, remaining, reset, retry := s.limits.take(r.Context(), name, s.clock.Now())
 	h := w.Header()
 	h.Set("RateLimit-Limit", strconv.Itoa(s.limits.burst))
 	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))

@@ -21,6 +21,8 @@ import (
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/telemetry"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
@@ -69,6 +71,7 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	webchat Webchat
+	tracer  trace.Tracer
 }
 
 // Route is one registered operation.
@@ -88,6 +91,11 @@ type Deps struct {
 	Ready       func(context.Context) error // nil: always ready
 	Registry    *prometheus.Registry        // metrics are registered here and served at /metrics
 	Webchat     Webchat                     // nil: the web chat routes answer 404
+	// Tracer starts the trace of each inbound hook request (nil: off).
+	Tracer trace.Tracer
+	// SharedLimits, if set, holds the API's rate-limit buckets for every
+	// process on the database (PostgreSQL); nil keeps them in memory.
+	SharedLimits sb.TokenBuckets
 }
 
 // New builds the server and its routes.
@@ -101,10 +109,17 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = 100
 	}
+	if d.Tracer == nil {
+		d.Tracer = telemetry.Off
+	}
 	s := &Server{
 		app: d.App, records: d.Idempotency, auth: d.Auth, clock: d.Clock, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
 		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
+		tracer: d.Tracer,
+	}
+	if d.SharedLimits != nil {
+		s.limits.share(d.SharedLimits, d.Logger)
 	}
 	s.hooks = newHookGuard(cfg, d.Logger)
 	s.registerRoutes()
@@ -164,6 +179,12 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/conversations/{id}/messages/{message_id}", sb.ScopeReadMessages, s.getMessage)
 	// A proactive message to a platform user: 202, as above.
 	s.api1("POST /api/v1/messages", sb.ScopeWriteMessages, create(decode, http.StatusAccepted, s.app.Send))
+
+	s.api1("GET /api/v1/knowledge", sb.ScopeReadKnowledge, s.listFacts)
+	// An upsert on (key, subject): 201 for a new fact, 200 for a replaced one.
+	s.api1("POST /api/v1/knowledge", sb.ScopeWriteKnowledge, s.putFact)
+	s.api1("GET /api/v1/knowledge/{id}", sb.ScopeReadKnowledge, byID(kindFact, s.app.GetFact))
+	s.api1("DELETE /api/v1/knowledge/{id}", sb.ScopeWriteKnowledge, deleteByID(kindFact, s.app.DeleteFact))
 
 	s.api1("GET /api/v1/events", sb.ScopeReadWebhooks, s.listEvents)
 	s.api1("GET /api/v1/events/{id}", sb.ScopeReadWebhooks, byID(kindEvent, s.app.GetEvent))

@@ -11,6 +11,8 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/webhook"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // inbound is one message of a platform's request to store: the channel it
@@ -56,6 +58,10 @@ func (p *Pipeline) Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResul
 	if res == nil || (len(res.Messages) == 0 && len(res.Statuses) == 0) {
 		return out, nil
 	}
+	ctx, span := p.tracer.Start(ctx, "ingest", trace.WithAttributes(
+		attribute.String("channel.id", ch.ID), attribute.String("channel.type", ch.Type),
+		attribute.Int("messages", len(res.Messages)), attribute.Int("statuses", len(res.Statuses))))
+	defer span.End()
 	var err error
 	for try := 0; try < 3; try++ {
 		checkFirst := try > 0

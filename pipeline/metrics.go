@@ -11,6 +11,7 @@ type metrics struct {
 	sendTime  *prometheus.HistogramVec // platform call time, by channel type
 	turns     *prometheus.CounterVec   // by engine and outcome
 	batchSize prometheus.Histogram
+	splits    prometheus.Counter
 	pending   prometheus.GaugeFunc
 }
 
@@ -38,6 +39,10 @@ func newMetrics(p *Pipeline) *metrics {
 			Help:    "Pipeline writes (ingests, claims, outcomes) grouped into one database transaction.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
 		}),
+		splits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_pipeline_commit_splits_total",
+			Help: "Grouped transactions that failed (a row lock waited for too long, a deadlock, one write's error) and were written again write by write.",
+		}),
 		pending: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "switchboard_pipeline_jobs_in_memory",
 			Help: "Bot turns and sends handed to this process's workers, waiting or running.",
@@ -49,5 +54,5 @@ func newMetrics(p *Pipeline) *metrics {
 // process's registry.
 func (p *Pipeline) Collectors() []prometheus.Collector {
 	m := p.metrics
-	return []prometheus.Collector{m.inbound, m.sends, m.sendTime, m.turns, m.batchSize, m.pending}
+	return []prometheus.Collector{m.inbound, m.sends, m.sendTime, m.turns, m.batchSize, m.splits, m.pending}
 }

@@ -53,7 +53,9 @@ import (
 	"github.com/switchboardhq/switchboard/groupcommit"
 	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/telemetry"
 	"github.com/switchboardhq/switchboard/webhook"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of Config.
@@ -157,6 +159,10 @@ type Deps struct {
 	// retry.RandomJitter; tests fix it).
 	Now    func() time.Time
 	Jitter func() float64
+	// Tracer traces the flow (default: off): a span for each ingest, and
+	// one for each run of a job (package queue), in the trace of the
+	// inbound request that caused them.
+	Tracer trace.Tracer
 }
 
 // Pipeline runs the conversation flow. Create it with New; Ingest works at
@@ -168,6 +174,7 @@ type Pipeline struct {
 	engines  sb.Engines
 	events   *webhook.Publisher
 	log      *slog.Logger
+	tracer   trace.Tracer
 	now      func() time.Time
 
 	commit  *groupcommit.Committer
@@ -194,17 +201,21 @@ func New(cfg Config, d Deps) *Pipeline {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Tracer == nil {
+		d.Tracer = telemetry.Off
+	}
 	p := &Pipeline{
-		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, events: d.Events, log: d.Logger,
+		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, events: d.Events, log: d.Logger, tracer: d.Tracer,
 		now: func() time.Time { return d.Now().UTC() },
 	}
 	p.metrics = newMetrics(p)
 	p.commit = groupcommit.New(d.Store, groupcommit.Options{
 		Writers: cfg.Committers, MaxBatch: cfg.MaxBatch, Logger: d.Logger, Observe: p.metrics.batchSize.Observe,
+		Split: func(int) { p.metrics.splits.Inc() },
 	})
 	p.jobs = queue.New(queue.Config{
 		Lease: cfg.Lease, Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval, SingleProcess: cfg.SingleProcess,
-	}, queue.Deps{Store: d.Store, Commit: p.commit, Logger: d.Logger, Now: p.now, Jitter: d.Jitter})
+	}, queue.Deps{Store: d.Store, Commit: p.commit, Logger: d.Logger, Now: p.now, Jitter: d.Jitter, Tracer: d.Tracer})
 	p.turns = queue.Register(p.jobs, sb.JobBotTurn, func(ctx context.Context, j *queue.Job[botTurnPayload, turnInput]) {
 		p.botTurn(ctx, j.Job, &j.Args, j.Hint)
 	})
@@ -255,6 +266,12 @@ var ErrStopped = groupcommit.ErrStopped
 // groupcommit.Committer) and must set its results afresh on each run.
 func (p *Pipeline) Write(ctx context.Context, fn func(q sb.Queries) error) error {
 	return p.commit.Do(ctx, fn)
+}
+
+// WriteKey is Write for a change of one conversation's rows (key is its
+// id; see groupcommit.Committer.DoKey).
+func (p *Pipeline) WriteKey(ctx context.Context, key string, fn func(q sb.Queries) error) error {
+	return p.commit.DoKey(ctx, key, fn)
 }
 
 // RunDue runs, in the calling goroutine, every job handed over and not yet

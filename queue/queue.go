@@ -57,6 +57,9 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/groupcommit"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/telemetry"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of Config.
@@ -107,8 +110,12 @@ type Store interface {
 
 // Committer runs a function in a transaction, perhaps shared with others
 // (groupcommit.Committer). The function may run more than once.
+// DoKey groups by key: a job's outcome is written under the job's Key, so
+// that the outcomes of one conversation's jobs never wait across writers
+// for each other's row locks.
 type Committer interface {
 	Do(ctx context.Context, fn func(q sb.Queries) error) error
+	DoKey(ctx context.Context, key string, fn func(q sb.Queries) error) error
 }
 
 // Deps are the queue's collaborators.
@@ -120,6 +127,9 @@ type Deps struct {
 	// retry.RandomJitter; tests fix it).
 	Now    func() time.Time
 	Jitter func() float64
+	// Tracer traces each run of a job as a span "job KIND" that continues
+	// the trace of the span that wrote the job (default: off).
+	Tracer trace.Tracer
 }
 
 // Queue runs the jobs of the kinds registered on it. Create it with New,
@@ -129,6 +139,7 @@ type Queue struct {
 	store  Store
 	commit Committer
 	log    *slog.Logger
+	tracer trace.Tracer
 	now    func() time.Time
 	jitter func() float64
 
@@ -157,8 +168,11 @@ func New(cfg Config, d Deps) *Queue {
 	if d.Jitter == nil {
 		d.Jitter = retry.RandomJitter
 	}
+	if d.Tracer == nil {
+		d.Tracer = telemetry.Off
+	}
 	qu := &Queue{
-		cfg: cfg, store: d.Store, commit: d.Commit, log: d.Logger,
+		cfg: cfg, store: d.Store, commit: d.Commit, log: d.Logger, tracer: d.Tracer,
 		now: func() time.Time { return d.Now().UTC() }, jitter: d.Jitter,
 		kinds: map[string]work{},
 	}
@@ -221,6 +235,9 @@ func (k *Kind[P, H]) Name() string { return k.name }
 // will be: the job is dropped.
 func (k *Kind[P, H]) with(hint *H) work {
 	return func(ctx context.Context, j *sb.Job) {
+		ctx, span := k.qu.tracer.Start(telemetry.Continue(ctx, j.Trace), "job "+j.Kind,
+			trace.WithAttributes(attribute.String("job.id", j.ID), attribute.Int("job.attempt", j.Attempts)))
+		defer span.End()
 		var args P
 		if err := json.Unmarshal(j.Payload, &args); err != nil {
 			k.qu.log.Error("queue: bad payload; dropping the job", "job", j.ID, "kind", j.Kind, "error", err)
@@ -268,7 +285,7 @@ func (k *Kind[P, H]) Enqueue(ctx context.Context, tx Tx, nj NewJob[P], hint *H) 
 	if nj.RunAt.IsZero() {
 		nj.RunAt = now
 	}
-	j, err := newJob(k.name, &nj, now)
+	j, err := newJob(ctx, k.name, &nj, now)
 	if err != nil {
 		return nil, err
 	}
@@ -291,22 +308,22 @@ func Create[P any](ctx context.Context, c Creator, kind string, nj NewJob[P]) (*
 	if nj.Hold {
 		return nil, errors.New("queue: only a queue's Enqueue writes a job held")
 	}
-	j, err := newJob(kind, &nj, nj.RunAt)
+	j, err := newJob(ctx, kind, &nj, nj.RunAt)
 	if err != nil {
 		return nil, err
 	}
 	return j, c.CreateJob(ctx, j)
 }
 
-// newJob builds the row of a new job, unheld.
-func newJob[P any](kind string, nj *NewJob[P], now time.Time) (*sb.Job, error) {
+// newJob builds the row of a new job, unheld, in the trace of ctx's span.
+func newJob[P any](ctx context.Context, kind string, nj *NewJob[P], now time.Time) (*sb.Job, error) {
 	payload, err := json.Marshal(nj.Args)
 	if err != nil {
 		return nil, fmt.Errorf("queue: payload of a %s job: %w", kind, err)
 	}
 	j := &sb.Job{
 		ID: sb.NewID(sb.PrefixJob), WorkspaceID: nj.WorkspaceID, Kind: kind, Key: nj.Key,
-		Payload: payload, RunAt: nj.RunAt, CreatedAt: now,
+		Payload: payload, RunAt: nj.RunAt, CreatedAt: now, Trace: telemetry.Traceparent(ctx),
 	}
 	if j.Key == "" {
 		j.Key = j.ID
@@ -392,7 +409,7 @@ func (qu *Queue) Finish(ctx context.Context, j *sb.Job, write func(q sb.Queries)
 			}
 			wait = min(2*wait, 2*time.Second)
 		}
-		err = qu.commit.Do(ctx, func(q sb.Queries) error {
+		err = qu.commit.DoKey(ctx, j.Key, func(q sb.Queries) error {
 			if err := q.CompleteJob(ctx, j.ID, j.Lease); err != nil {
 				if sb.ErrorCode(err) == sb.ENotFound {
 					return errLost
@@ -423,7 +440,7 @@ func (qu *Queue) Finish(ctx context.Context, j *sb.Job, write func(q sb.Queries)
 // Retry gives a job back to run again at the given time, remembering the
 // error. A job whose lease was lost meanwhile is left to its new holder.
 func (qu *Queue) Retry(ctx context.Context, j *sb.Job, at time.Time, lastError string) {
-	err := qu.commit.Do(ctx, func(q sb.Queries) error {
+	err := qu.commit.DoKey(ctx, j.Key, func(q sb.Queries) error {
 		return ignoreNotFound(q.RetryJob(ctx, j.ID, j.Lease, at, lastError))
 	})
 	if err != nil {

@@ -12,13 +12,13 @@ import (
 	"github.com/switchboardhq/switchboard"
 )
 
-const jobCols = "id, workspace_id, kind, key, payload, attempts, run_at, lease, leased_until, interrupted, last_error, created_at"
+const jobCols = "id, workspace_id, kind, key, payload, attempts, run_at, lease, leased_until, interrupted, last_error, created_at, trace"
 
 func scanJob(s scanner) (*switchboard.Job, error) {
 	j := new(switchboard.Job)
 	var lease *string
 	err := s.Scan(&j.ID, &j.WorkspaceID, &j.Kind, &j.Key, rawCol{&j.Payload}, &j.Attempts, timeCol{&j.RunAt},
-		&lease, nullTimeCol{&j.LeasedUntil}, &j.Interrupted, &j.LastError, timeCol{&j.CreatedAt})
+		&lease, nullTimeCol{&j.LeasedUntil}, &j.Interrupted, &j.LastError, timeCol{&j.CreatedAt}, &j.Trace)
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +62,9 @@ func (q *queries) CreateJob(ctx context.Context, j *switchboard.Job) error {
 		j.LeasedUntil = nil
 	}
 	return q.insert(ctx, "job",
-		`INSERT INTO jobs (`+jobCols+`, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		`INSERT INTO jobs (`+jobCols+`, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		j.ID, j.WorkspaceID, j.Kind, j.Key, payload, j.Attempts, q.t(j.RunAt), lease, q.tp(j.LeasedUntil),
-		j.Interrupted, j.LastError, q.t(j.CreatedAt), q.t(due))
+		j.Interrupted, j.LastError, q.t(j.CreatedAt), j.Trace, q.t(due))
 }
 
 // claimSet is the SET clause of a claim. Every expression on the right of

@@ -79,11 +79,11 @@ func (q *queries) UpdateMessage(ctx context.Context, m *switchboard.Message) err
 		m.Text, m.Status, m.ExternalID, m.Error, q.t(m.UpdatedAt), m.WorkspaceID, m.ID)
 }
 
-const eventCols = "id, workspace_id, type, version, data, created_at"
+const eventCols = "id, workspace_id, type, version, data, created_at, trace"
 
 func scanEvent(s scanner) (*switchboard.Event, error) {
 	e := new(switchboard.Event)
-	err := s.Scan(&e.ID, &e.WorkspaceID, &e.Type, &e.Version, rawCol{&e.Data}, timeCol{&e.Timestamp})
+	err := s.Scan(&e.ID, &e.WorkspaceID, &e.Type, &e.Version, rawCol{&e.Data}, timeCol{&e.Timestamp}, &e.Trace)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +106,8 @@ func (q *queries) CreateEvent(ctx context.Context, e *switchboard.Event) error {
 		return err
 	}
 	return q.insert(ctx, "event",
-		`INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		e.ID, e.WorkspaceID, e.Type, e.Version, data, q.t(e.Timestamp))
+		`INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		e.ID, e.WorkspaceID, e.Type, e.Version, data, q.t(e.Timestamp), e.Trace)
 }
 
 // GetEvent finds an event of a workspace.

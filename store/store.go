@@ -65,6 +65,10 @@ type DB struct {
 	checkpointer             *checkpointer
 	// full remembers a write refused for want of room, for Ready.
 	full fullness
+	// On PostgreSQL, the small pool of the shared rate-limit buckets
+	// (ratelimits.go), opened at the first take.
+	url    string
+	limits lazyPool
 }
 
 // Options are the collaborators of a DB; every field may be left zero.
@@ -111,7 +115,7 @@ func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{writer: writer, reader: reader, logger: logger}
+	db := &DB{writer: writer, reader: reader, logger: logger, url: databaseURL}
 	db.queries = queries{core: &core{dialect: dialect, sealer: o.Sealer, clock: clock}, r: reader, w: writer}
 	if dialect == DialectSQLite {
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
@@ -160,7 +164,7 @@ func (db *DB) Close() error {
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
 	}
-	return err
+	return errors.Join(err, db.limits.close())
 }
 
 // Tx runs fn in one transaction: committed if fn returns nil, rolled back if

@@ -17,6 +17,8 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/telemetry"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of Config.
@@ -77,6 +79,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry, if set, receives the delivery metrics.
 	Registry prometheus.Registerer
+	// SharedLimits, if set, holds each endpoint's rate limit for every
+	// process on the database (PostgreSQL): rate_limit_per_second is then
+	// the endpoint's limit in all, not per process.
+	SharedLimits sb.TokenBuckets
+	// Tracer traces each attempt as a span "deliver EVENT_TYPE" in the
+	// trace of the span that published the event (default: off); the
+	// request carries it in a traceparent header.
+	Tracer trace.Tracer
 }
 
 // withDefaults fills in the zero fields and checks the rest.
@@ -85,6 +95,9 @@ func (c Config) withDefaults() (Config, error) {
 		if *d <= 0 {
 			*d = v
 		}
+	}
+	if c.Tracer == nil {
+		c.Tracer = telemetry.Off
 	}
 	set(&c.Timeout, DefaultTimeout)
 	set(&c.PollInterval, DefaultPollInterval)

@@ -22,6 +22,9 @@ type lane struct {
 	fetching bool
 	stopped  bool
 	nextFree time.Time // rate limit: when the next request may start
+
+	share   sync.Mutex // one take from the shared rate-limit bucket at a time
+	prepaid int        // tokens taken from the shared bucket, not spent yet
 }
 
 // push queues j unless the lane already holds it, was released since the
@@ -152,11 +155,15 @@ func (l *lane) stop() {
 }
 
 // turn waits for the endpoint's rate limit, if it has one: requests start
-// at most rate per second, evenly spaced. It returns false if the
+// at most rate per second, evenly spaced, and with shared limits at most
+// rate per second from all processes together. It returns false if the
 // dispatcher stopped meanwhile.
 func (l *lane) turn(rate *int) bool {
 	if rate == nil || *rate <= 0 {
 		return true
+	}
+	if l.d.cfg.SharedLimits != nil && !l.sharedToken(*rate) {
+		return false
 	}
 	interval := time.Second / time.Duration(*rate)
 	clock := l.d.cfg.Clock
@@ -175,6 +182,39 @@ func (l *lane) turn(rate *int) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// sharedToken spends a token of the endpoint's bucket shared by every
+// process on the database, taking a chunk (a tenth of the rate) first if
+// none is left, and waiting for the bucket to refill when it is empty. If
+// the database fails, the local spacing alone limits this process.
+func (l *lane) sharedToken(rate int) bool {
+	l.share.Lock()
+	defer l.share.Unlock()
+	clock := l.d.cfg.Clock
+	for l.prepaid == 0 {
+		got, left, err := l.d.cfg.SharedLimits.TakeTokens(l.d.ctx, sb.TokenTake{
+			Name: "endpoint:" + l.id, Rate: float64(rate), Burst: rate, Want: max(1, rate/10), Now: clock.Now()})
+		if err != nil {
+			if l.d.ctx.Err() != nil {
+				return false
+			}
+			l.d.log.Warn("webhook: the shared rate limit failed; limiting in this process only", "endpoint_id", l.id, "error", err)
+			return true
+		}
+		l.prepaid = got
+		if got > 0 {
+			break
+		}
+		wait := time.Duration((1 - left) / float64(rate) * float64(time.Second))
+		select {
+		case <-clock.After(max(wait, time.Millisecond)):
+		case <-l.d.ctx.Done():
+			return false
+		}
+	}
+	l.prepaid--
 	return true
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/telemetry"
 )
 
 // Lease is what a Receiver asks new deliveries to be stamped with. An empty
@@ -64,6 +65,9 @@ func (p *Publisher) Publish(ctx context.Context, q PublishQueries, e *sb.Event) 
 	now := p.now()
 	if e.Timestamp.IsZero() {
 		e.Timestamp = now.Truncate(time.Millisecond)
+	}
+	if e.Trace == "" {
+		e.Trace = telemetry.Traceparent(ctx)
 	}
 	if err := q.CreateEvent(ctx, e); err != nil {
 		return err

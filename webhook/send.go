@@ -18,7 +18,11 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
+	"github.com/switchboardhq/switchboard/telemetry"
 	"github.com/switchboardhq/switchboard/webhook/signature"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // outcome is what happened to one job, for the flusher to record.
@@ -49,7 +53,7 @@ func (d *Dispatcher) process(l *lane, j *job) {
 		d.results <- d.undeliverable(l, j, ep)
 		return
 	}
-	body, err := j.p.get(ctx, d.store)
+	body, tp, err := j.p.get(ctx, d.store)
 	if err != nil {
 		d.log.Warn("webhook: building a payload", "delivery_id", j.d.ID, "error", err)
 		l.release(j.d.ID) // the lease runs out and the delivery is claimed again
@@ -59,7 +63,18 @@ func (d *Dispatcher) process(l *lane, j *job) {
 		l.release(j.d.ID)
 		return
 	}
-	d.results <- d.attempt(ctx, l, ep, j, body)
+	ctx, span := d.cfg.Tracer.Start(telemetry.Continue(ctx, tp), "deliver "+j.d.EventType, trace.WithAttributes(
+		attribute.String("delivery.id", j.d.ID), attribute.String("endpoint.id", ep.ID),
+		attribute.Int("delivery.attempt", j.d.AttemptCount+1)))
+	o := d.attempt(ctx, l, ep, j, body)
+	if o.a != nil && o.a.StatusCode != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", *o.a.StatusCode))
+	}
+	if o.result != AttemptSucceeded {
+		span.SetStatus(codes.Error, "not delivered")
+	}
+	span.End()
+	d.results <- o
 }
 
 // holdLease makes sure enough of j's lease is left to outlast an attempt,
@@ -157,6 +172,7 @@ func (d *Dispatcher) send(ctx context.Context, ep *sb.WebhookEndpoint, del *sb.D
 	h.Set("X-Signature", signature.BodySignature(keys[0], body))
 	h.Set("X-Attempt", strconv.Itoa(del.AttemptCount))
 	h.Set("X-Idempotency-Key", del.EventID)
+	telemetry.SetHeader(ctx, h)
 	start := time.Now()
 	res, err := d.cfg.Client.Do(req)
 	if err != nil {
@@ -204,29 +220,30 @@ type payload struct {
 	workspaceID string
 	eventID     string
 	body        []byte
+	trace       string // the event's traceparent
 }
 
-// get returns the body, reading the event if this payload was made for a
-// claimed delivery.
-func (p *payload) get(ctx context.Context, store sb.Store) ([]byte, error) {
+// get returns the body and the event's traceparent, reading the event if
+// this payload was made for a claimed delivery.
+func (p *payload) get(ctx context.Context, store sb.Store) ([]byte, string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.body != nil {
-		return p.body, nil
+		return p.body, p.trace, nil
 	}
 	e := p.event
 	if e == nil {
 		var err error
 		if e, err = store.GetEvent(ctx, p.workspaceID, p.eventID); err != nil {
-			return nil, fmt.Errorf("reading the event: %w", err)
+			return nil, "", fmt.Errorf("reading the event: %w", err)
 		}
 	}
 	body, err := EventBody(e)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	p.body, p.event = body, nil
-	return body, nil
+	p.body, p.trace, p.event = body, e.Trace, nil
+	return body, p.trace, nil
 }
 
 // EventBody is the JSON body delivered for e: the event envelope, with

@@ -48,6 +48,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/telemetry"
 	"github.com/switchboardhq/switchboard/webhook/signature"
 )
 
@@ -223,6 +224,7 @@ func (e *Engine) newRequest(ctx context.Context, t *sb.BotTurn) (*http.Request, 
 	req.Header.Set("X-Signature", signature.BodySignature(key, body))
 	req.Header.Set("X-Attempt", strconv.Itoa(max(t.Attempt, 1)))
 	req.Header.Set("X-Idempotency-Key", id)
+	telemetry.SetHeader(ctx, req.Header) // the bot turn's trace, for the bot's own tracing
 	return req, nil
 }
 

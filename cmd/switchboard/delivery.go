@@ -26,6 +26,8 @@ func (m *Main) newDelivery() error {
 		UserAgent:    "Switchboard/" + Version(),
 		Clock:        m.clock(),
 		Logger:       m.Logger,
+		Tracer:       m.tracer,
+		SharedLimits: m.sharedLimits(),
 	})
 	if err != nil {
 		return err

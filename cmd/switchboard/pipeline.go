@@ -27,5 +27,6 @@ func (m *Main) newPipeline() *pipeline.Pipeline {
 		Events:   m.Dispatcher.Publisher(),
 		Logger:   m.Logger,
 		Now:      m.clock().Now,
+		Tracer:   m.tracer,
 	})
 }

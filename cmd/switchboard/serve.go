@@ -24,7 +24,9 @@ import (
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/telemetry"
 	"github.com/switchboardhq/switchboard/webhook"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Main is one Switchboard process: the configuration and everything wired
@@ -34,6 +36,12 @@ type Main struct {
 	Stdout io.Writer // where the first-start key and the URLs are printed
 	Logger *slog.Logger
 	Clock  sb.Clock // the one clock of the process (nil: the system's)
+	// TracerProvider receives the process's spans (package telemetry).
+	// Nil: Start sets up the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT
+	// is set, and tracing stays off otherwise.
+	TracerProvider trace.TracerProvider
+	tracer         trace.Tracer
+	stopTracing    func(context.Context) error
 
 	DB *store.DB
 	// Channels and Engines are the providers of this build (providers.go).
@@ -150,6 +158,9 @@ func (m *Main) Start(ctx context.Context) error {
 	if m.Config.PublicURL == "http://"+m.Config.Addr && m.Addr != m.Config.Addr {
 		m.Config.PublicURL = "http://" + m.Addr // port 0: show the real one
 	}
+	if err := m.startTracing(ctx); err != nil {
+		return err
+	}
 	m.auth = auth.New(m.DB, m.Logger, m.clock())
 	m.hub = webchat.NewHub()
 	m.Channels, m.Engines = m.providers(m.hub)
@@ -222,14 +233,16 @@ func (m *Main) handler() http.Handler {
 		MetricsToken:   m.Config.MetricsToken,
 		TrustedProxies: m.Config.TrustedProxies,
 	}, httpapi.Deps{
-		App:         m.App,
-		Idempotency: m.DB,
-		Auth:        m.auth,
-		Clock:       m.clock(),
-		Logger:      m.Logger,
-		Ready:       m.DB.Ready,
-		Registry:    reg,
-		Webchat:     m.Webchat,
+		App:          m.App,
+		Idempotency:  m.DB,
+		Auth:         m.auth,
+		Tracer:       m.tracer,
+		SharedLimits: m.sharedLimits(),
+		Clock:        m.clock(),
+		Logger:       m.Logger,
+		Ready:        m.DB.Ready,
+		Registry:     reg,
+		Webchat:      m.Webchat,
 	})
 }
 
@@ -287,7 +300,8 @@ func (m *Main) printBanner(createdKey string) {
 	fmt.Fprintln(m.Stdout, "Press Ctrl+C to stop.")
 }
 
-// purgeLoop removes expired idempotency records every hour.
+// purgeLoop removes expired idempotency records and knowledge facts every
+// hour.
 func (m *Main) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -297,6 +311,16 @@ func (m *Main) purgeLoop(ctx context.Context) {
 			m.Logger.Warn("purging idempotency records", "error", err)
 		} else if n > 0 {
 			m.Logger.Debug("purged idempotency records", "count", n)
+		}
+		// A bucket idle for an hour is full again: forgetting it changes
+		// nothing.
+		if _, err := m.DB.PurgeRateLimits(ctx, m.clock().Now().Add(-time.Hour)); err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging idle rate-limit buckets", "error", err)
+		}
+		if n, err := m.App.PurgeExpiredFacts(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging expired facts", "error", err)
+		} else if n > 0 {
+			m.Logger.Debug("purged expired facts", "count", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -327,6 +351,39 @@ func (m *Main) Close() {
 			m.Logger.Warn("closing the database", "error", err)
 		}
 	}
+	if m.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := m.stopTracing(ctx); err != nil {
+			m.Logger.Warn("flushing traces", "error", err)
+		}
+		cancel()
+	}
+}
+
+// sharedLimits are the rate-limit buckets every process on the database
+// shares: on PostgreSQL, where several processes may serve; nil on SQLite.
+func (m *Main) sharedLimits() sb.TokenBuckets {
+	if m.DB.Dialect() == store.DialectPostgres {
+		return m.DB
+	}
+	return nil
+}
+
+// startTracing sets up the process's tracer: the given TracerProvider, or
+// the OTLP exporter the environment configures, or none.
+func (m *Main) startTracing(ctx context.Context) error {
+	if m.TracerProvider == nil {
+		tp, shutdown, err := telemetry.Start(ctx, Version())
+		if err != nil {
+			return fmt.Errorf("tracing: %w", err)
+		}
+		m.TracerProvider, m.stopTracing = tp, shutdown
+		if tp != nil {
+			m.Logger.Info("tracing: exporting spans over OTLP")
+		}
+	}
+	m.tracer = telemetry.Tracer(m.TracerProvider)
+	return nil
 }
 
 // redactURL hides the password of a database URL.

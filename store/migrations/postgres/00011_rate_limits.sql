@@ -1,0 +1,15 @@
+-- +goose Up
+-- Token buckets of the API's rate limits shared by every process on one
+-- PostgreSQL database (store/ratelimits.go). Processes take tokens in
+-- small batches, so a bucket row is written once every few requests.
+-- On SQLite (one process) the buckets stay in memory and this table is
+-- not used.
+CREATE TABLE rate_limits (
+    name TEXT PRIMARY KEY,
+    tokens DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL, -- unix seconds
+    taken INTEGER NOT NULL -- the tokens of the last take
+);
+
+-- +goose Down
+DROP TABLE rate_limits;
