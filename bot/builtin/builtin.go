@@ -37,6 +37,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/bot/builtin/classify"
+	"github.com/switchboardhq/switchboard/tmpl"
 )
 
 // Bounds of the cache of decoded models: at most maxCached of them, and
@@ -87,7 +88,8 @@ func (e *Engine) Name() string { return sb.EngineBuiltin }
 
 // ParseConfig validates a builtin bot's configuration: intent names unique
 // and given, each intent with at least one example that has a word in it
-// and (but the handoff intent) responses, the handoff intent one of them,
+// and (but the handoff intent) responses, responses and the fallback
+// well-formed templates (package tmpl), the handoff intent one of them,
 // an action with its integration and action named and its params an
 // object. It has no secrets; language defaults to "en".
 func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]string, error) {
@@ -113,6 +115,9 @@ func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]s
 		if len(in.Responses) == 0 && in.Name != c.HandoffIntent {
 			v.Add(p+".responses", "needs at least one response")
 		}
+		for j, r := range in.Responses {
+			checkTemplate(&v, p+".responses["+strconv.Itoa(j)+"]", r)
+		}
 		if a := in.Action; a != nil {
 			if strings.TrimSpace(a.IntegrationID) == "" {
 				v.Add(p+".action.integration_id", "is required")
@@ -125,6 +130,7 @@ func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]s
 			}
 		}
 	}
+	checkTemplate(&v, "config.fallback", c.Fallback)
 	if c.HandoffIntent != "" && !names[c.HandoffIntent] {
 		v.Add("config.handoff_intent", "names no intent")
 	}
@@ -142,6 +148,19 @@ func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]s
 	}
 	out, err := json.Marshal(c)
 	return out, nil, err
+}
+
+// checkTemplate reports a response that is not a well-formed template
+// with known placeholders.
+func checkTemplate(v *sb.Validation, field, text string) {
+	if _, err := tmpl.Placeholders(text); err != nil {
+		var se *sb.Error
+		if errors.As(err, &se) {
+			v.Add(field, se.Message)
+		} else {
+			v.Add(field, err.Error())
+		}
+	}
 }
 
 func anyWord(texts []string) bool {
