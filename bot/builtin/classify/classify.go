@@ -210,8 +210,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// fit trains the vocabulary and the linear model on the examples rows.
-func (ds *dataset) fit(ctx context.Context, rows []int, o Options) (vocab, *linear, error) {
+// fit trains the vocabulary and the linear model on the examples rows,
+// from the dual variables init (by class, then row, the "nothing"
+// example last; nil: none), and returns the model's.
+func (ds *dataset) fit(ctx context.Context, rows []int, o Options, init [][]float64) (vocab, *linear, [][]float64, error) {
 	docs := make([][]uint64, len(rows))
 	for i, r := range rows {
 		docs[i] = ds.docs[r]
@@ -225,8 +227,8 @@ func (ds *dataset) fit(ctx context.Context, rows []int, o Options) (vocab, *line
 	// The "nothing" example: no term, negative for every class.
 	p.x = append(p.x, sparse{})
 	p.y = append(p.y, -1)
-	lin, err := trainLinear(ctx, p, o.C, o.Workers)
-	return voc, lin, err
+	lin, alphas, err := trainLinear(ctx, p, o.C, o.Workers, init)
+	return voc, lin, alphas, err
 }
 
 // Train learns a model from data.
@@ -269,7 +271,13 @@ func Train(ctx context.Context, d Data, o Options) (*Model, error) {
 	for i := range all {
 		all[i] = i
 	}
-	m.voc, m.lin, err = ds.fit(ctx, all, o)
+	// The final fit starts where the folds' fits ended, on average: it
+	// has less to do.
+	var warm [][]float64
+	if oof != nil {
+		warm = oof.warm
+	}
+	m.voc, m.lin, _, err = ds.fit(ctx, all, o, warm)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,9 @@ type outOfFold struct {
 	hasOOS  bool
 	scores  [][]float64
 	y       []int
+	// warm holds each example's dual variables by class, averaged over
+	// the folds that trained on it (the "nothing" example last).
+	warm [][]float64
 }
 
 // CrossValidate estimates a model's accuracy on data with stratified
@@ -65,6 +68,12 @@ func (ds *dataset) folds(k int) []int {
 func (ds *dataset) crossValidate(ctx context.Context, k int, o Options) (*outOfFold, error) {
 	fold := ds.folds(k)
 	oof := &outOfFold{intents: ds.intents, hasOOS: len(ds.names) > ds.intents, scores: make([][]float64, len(ds.y)), y: ds.y}
+	n := len(ds.y)
+	oof.warm = make([][]float64, len(ds.names))
+	for c := range oof.warm {
+		oof.warm[c] = make([]float64, n+1)
+	}
+	seen := make([]int, n+1)
 	for f := range k {
 		var train, test []int
 		for i, g := range fold {
@@ -77,14 +86,31 @@ func (ds *dataset) crossValidate(ctx context.Context, k int, o Options) (*outOfF
 		if len(test) == 0 || len(train) == 0 {
 			continue
 		}
-		voc, lin, err := ds.fit(ctx, train, o)
+		voc, lin, alphas, err := ds.fit(ctx, train, o, nil)
 		if err != nil {
 			return nil, err
 		}
+		for c, a := range alphas {
+			for k, r := range train {
+				oof.warm[c][r] += a[k]
+			}
+			oof.warm[c][n] += a[len(train)]
+		}
+		for _, r := range train {
+			seen[r]++
+		}
+		seen[n]++
 		for _, i := range test {
 			s := make([]float64, len(ds.names))
 			lin.scores(voc.vectorize(ds.docs[i]), s)
 			oof.scores[i] = s
+		}
+	}
+	for _, a := range oof.warm {
+		for i, k := range seen {
+			if k > 0 {
+				a[i] /= float64(k)
+			}
 		}
 	}
 	return oof, nil
@@ -145,7 +171,8 @@ func conf(cal [3]float64, scores []float64, c int) float64 {
 
 // threshold picks the confidence threshold from the out-of-fold
 // predictions: the highest that turns away at most thresholdCost of the
-// in-scope examples answered right without one. Out-of-scope examples
+// in-scope examples answered right without one (defaultThreshold when
+// there are too few of them to measure that share). Out-of-scope examples
 // are not needed to pick it; wrong answers turned away are its gain.
 func (o *outOfFold) threshold(cal [3]float64) float64 {
 	var right []float64 // confidence of the in-scope examples answered right
@@ -161,8 +188,13 @@ func (o *outOfFold) threshold(cal [3]float64) float64 {
 		return defaultThreshold
 	}
 	slices.Sort(right)
-	// Turning away the k least confident right answers costs k.
+	// Turning away the k least confident right answers costs k. With too
+	// few answers for that share to be one (fewer than 50), the threshold
+	// is the default: answer what is more likely right than wrong.
 	k := int(thresholdCost * float64(len(right)))
+	if k == 0 {
+		return defaultThreshold
+	}
 	t := right[k]
 	// Below the k+1-th confidence, the threshold turns away k at most.
 	return min(max(math.Floor(t*100)/100, 0.01), maxThreshold)
