@@ -179,6 +179,7 @@ type Pipeline struct {
 	channels cache[*sb.Channel]
 	bots     cache[*sb.Bot]
 	contacts contactCache
+	versions versionCache
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc

@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/queue"
+)
+
+// Jobs is the pipeline's job queue, on which other kinds of background
+// work (bot training) register their workers before Start.
+func (p *Pipeline) Jobs() *queue.Queue { return p.jobs }
+
+// VersionReader reads bot versions (switchboard.Queries has it).
+type VersionReader interface {
+	GetBotVersion(ctx context.Context, workspaceID, botID string, version int) (*sb.BotVersion, error)
+	GetBotVersionModel(ctx context.Context, workspaceID, botID string, version int) ([]byte, error)
+}
+
+// VersionBot returns the bot as version v answers: a copy of b with v's
+// configuration and secrets, and UpdatedAt the version's creation, so
+// that an engine that compiles a bot once per UpdatedAt compiles each
+// version once.
+func VersionBot(b *sb.Bot, v *sb.BotVersion) *sb.Bot {
+	c := *b
+	c.Config, c.Secrets, c.UpdatedAt = v.Config, v.Secrets, v.CreatedAt
+	return &c
+}
+
+// ModelLoader returns the BotTurn.Model of version v: it reads the model
+// from r at each call (nil if the version has none).
+func ModelLoader(r VersionReader, v *sb.BotVersion) func(ctx context.Context) ([]byte, error) {
+	if v.ModelSize == 0 {
+		return nil
+	}
+	ws, bot, n := v.WorkspaceID, v.BotID, v.Version
+	return func(ctx context.Context) ([]byte, error) { return r.GetBotVersionModel(ctx, ws, bot, n) }
+}
+
+// TurnFill returns the BotTurn.Fill of a turn in a workspace, with its
+// contact and conversation (nil in a parse). Templates without
+// placeholders are returned as they are; a template with a placeholder
+// fails with EInvalid (the engine then tries another response, else the
+// fallback), as no placeholder can be filled yet.
+func TurnFill(_ sb.Queries, _ string, _ *sb.Contact, _ *sb.Conversation) func(ctx context.Context, template string) (string, error) {
+	return func(_ context.Context, template string) (string, error) {
+		if strings.Contains(template, "{{") {
+			return "", sb.Errorf(sb.EInvalid, "The template has a placeholder that cannot be filled.")
+		}
+		return template, nil
+	}
+}
+
+// deployed returns the deployed version of a bot (nil if it has none),
+// read once: versions never change.
+func (p *Pipeline) deployed(ctx context.Context, b *sb.Bot) (*sb.BotVersion, error) {
+	if b.DeployedVersion == nil {
+		return nil, nil
+	}
+	key := b.ID + "/" + strconv.Itoa(*b.DeployedVersion)
+	p.versions.mu.Lock()
+	v, ok := p.versions.items[key]
+	p.versions.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := p.store.GetBotVersion(ctx, b.WorkspaceID, b.ID, *b.DeployedVersion)
+	if err != nil {
+		return nil, err
+	}
+	p.versions.mu.Lock()
+	if p.versions.items == nil || len(p.versions.items) >= maxCached {
+		p.versions.items = map[string]*sb.BotVersion{}
+	}
+	p.versions.items[key] = v
+	p.versions.mu.Unlock()
+	return v, nil
+}
+
+// versionCache holds bot versions by bot id and number (see
+// Pipeline.deployed): a version never changes, so it is kept (up to
+// maxCached) without being read again. A deleted bot is not found before
+// its versions are looked up.
+type versionCache struct {
+	mu    sync.Mutex
+	items map[string]*sb.BotVersion
+}
