@@ -69,7 +69,7 @@ func (s *Service) ParseBot(ctx context.Context, ws, id string, req *ParseBotPara
 	a, err := engine.Reply(cctx, &sb.BotTurn{
 		Bot: pipeline.VersionBot(bot, version), Message: msg, Attempt: 1,
 		Version: version.Version, Model: pipeline.ModelLoader(s.store, version),
-		Fill: pipeline.TurnFill(s.store, ws, nil, nil), DryRun: true,
+		Fill: pipeline.TurnFill(s.store, s.clock, ws, nil, nil), DryRun: true,
 	})
 	if err != nil {
 		var e *sb.Error

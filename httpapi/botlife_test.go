@@ -322,3 +322,47 @@ func TestTwoProcessesServeTheDeployedVersion(t *testing.T) {
 		t.Fatalf("after the rollback the other process answers %q", got)
 	}
 }
+
+// TestTemplatesFilled: responses are filled from knowledge and the
+// contact in a conversation, from the workspace's knowledge only in a
+// parse (a response needing a contact gives way to the next one).
+func TestTemplatesFilled(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
+		e, _ := trainerEnv(t, url)
+		cfg := map[string]any{
+			"intents": []any{
+				map[string]any{"name": "greet", "examples": []any{"hello"}, "responses": []any{"Hi {{contact.name}}!", "Hello!"}},
+				map[string]any{"name": "hours", "examples": []any{"opening hours"}, "responses": []any{"We open {{ knowledge.hours }}.", "Ask us."}},
+			},
+			"fallback": "Sorry?",
+		}
+		id := e.must(201, "POST", "/api/v1/bots", e.admin, map[string]any{"name": "T", "engine": "builtin", "config": cfg}).str(t, "id")
+		if got := replies(e.parse(t, id, "opening hours", 0)); got != "Ask us." {
+			t.Fatalf("without the fact: %q", got)
+		}
+		e.must(201, "POST", "/api/v1/knowledge", e.admin, map[string]any{"key": "hours", "text": "9-5"})
+		if got := replies(e.parse(t, id, "opening hours", 0)); got != "We open 9-5." {
+			t.Fatalf("with the fact: %q", got)
+		}
+		if got := replies(e.parse(t, id, "hello", 0)); got != "Hello!" {
+			t.Fatalf("parse has no contact: %q", got)
+		}
+
+		tg := telegramtest.NewServer()
+		defer tg.Close()
+		ch := e.must(201, "POST", "/api/v1/channels", e.admin, map[string]any{"type": "telegram", "name": "S", "bot_id": id,
+			"config": map[string]any{"bot_token": "123:TEST", "api_base_url": tg.URL}}).obj(t)
+		token := ch["config"].(map[string]any)["secret_token"].(string)
+		for i, text := range []string{"hello", "opening hours"} {
+			e.must(200, "POST", hookPath(ch["id"].(string)), "", string(telegramtest.Update(int64(i+1), 42, "Ada", text)), telegram.HeaderSecretToken, token)
+			e.runJobs()
+		}
+		var sent []string
+		for _, c := range tg.Calls("sendMessage") {
+			sent = append(sent, c.Text())
+		}
+		if strings.Join(sent, "|") != "Hi Ada!|We open 9-5." {
+			t.Fatalf("sent %q", sent)
+		}
+	})
+}

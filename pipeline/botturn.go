@@ -104,7 +104,7 @@ func (p *Pipeline) turn(in *turnInput, attempt int) *sb.BotTurn {
 		Bot: VersionBot(in.bot, in.version), Channel: in.ch, Conversation: in.conv, Contact: in.contact,
 		Message: in.msg, Attempt: attempt,
 		Version: in.version.Version, Model: ModelLoader(p.store, in.version),
-		Fill: TurnFill(p.store, in.conv.WorkspaceID, in.contact, in.conv),
+		Fill: TurnFill(p.store, nowClock(p.now), in.conv.WorkspaceID, in.contact, in.conv),
 	}
 }
 

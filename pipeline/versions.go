@@ -3,11 +3,12 @@ package pipeline
 import (
 	"context"
 	"strconv"
-	"strings"
 	"sync"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/queue"
+	"github.com/switchboardhq/switchboard/tmpl"
 )
 
 // Jobs is the pipeline's job queue, on which other kinds of background
@@ -41,18 +42,20 @@ func ModelLoader(r VersionReader, v *sb.BotVersion) func(ctx context.Context) ([
 }
 
 // TurnFill returns the BotTurn.Fill of a turn in a workspace, with its
-// contact and conversation (nil in a parse). Templates without
-// placeholders are returned as they are; a template with a placeholder
-// fails with EInvalid (the engine then tries another response, else the
-// fallback), as no placeholder can be filled yet.
-func TurnFill(_ sb.Queries, _ string, _ *sb.Contact, _ *sb.Conversation) func(ctx context.Context, template string) (string, error) {
-	return func(_ context.Context, template string) (string, error) {
-		if strings.Contains(template, "{{") {
-			return "", sb.Errorf(sb.EInvalid, "The template has a placeholder that cannot be filled.")
-		}
-		return template, nil
-	}
+// contact and conversation (nil in a parse: the workspace's facts only),
+// facts read from facts at clock's time (nil: the system's): package
+// tmpl's placeholders. A template with a placeholder that cannot be
+// filled fails with EInvalid (the engine then tries another response,
+// else the fallback).
+func TurnFill(facts tmpl.Facts, clock sb.Clock, ws string, contact *sb.Contact, conv *sb.Conversation) func(ctx context.Context, template string) (string, error) {
+	return tmpl.Vars{WorkspaceID: ws, Contact: contact, Conversation: conv, Facts: facts, Clock: clock}.Fill
 }
+
+// nowClock is a clock made of a Now function (the pipeline's).
+type nowClock func() time.Time
+
+func (c nowClock) Now() time.Time                         { return c() }
+func (c nowClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // deployed returns the deployed version of a bot (nil if it has none),
 // read once: versions never change.
