@@ -21,7 +21,7 @@ func lifecycleBot(greeting string) map[string]any {
 func greetConfig(greeting string) map[string]any {
 	return map[string]any{
 		"intents": []any{
-			map[string]any{"name": "greet", "examples": []any{"hello"}, "responses": []any{"Hi {{contact.name}}!", greeting}},
+			map[string]any{"name": "greet", "examples": []any{"hello"}, "responses": []any{"Hi {{knowledge.no_such_fact}}!", greeting}},
 			map[string]any{"name": "order", "examples": []any{"where is my order"}, "responses": []any{"On its way."}},
 		},
 		"fallback": "Sorry?",
@@ -88,7 +88,7 @@ func TestBotLifecycle(t *testing.T) {
 		if evs := e.botEvents(t); len(evs) != 0 {
 			t.Fatalf("creating a bot emitted %v", evs)
 		}
-		// The placeholder cannot be filled: the other response answers.
+		// No fact fills the placeholder: the other response answers.
 		p := e.parse(t, id, "Hello", 0)
 		intent, _ := p["intent"].(map[string]any)
 		if replies(p) != "Hello from v1" || intent["name"] != "greet" || intent["confidence"] != 1.0 || num(p["version"]) != 1 ||
