@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -64,30 +63,13 @@ func (p *Pipeline) deployed(ctx context.Context, b *sb.Bot) (*sb.BotVersion, err
 		return nil, nil
 	}
 	key := b.ID + "/" + strconv.Itoa(*b.DeployedVersion)
-	p.versions.mu.Lock()
-	v, ok := p.versions.items[key]
-	p.versions.mu.Unlock()
-	if ok {
+	if v, ok := p.versions.get(key); ok {
 		return v, nil
 	}
 	v, err := p.store.GetBotVersion(ctx, b.WorkspaceID, b.ID, *b.DeployedVersion)
 	if err != nil {
 		return nil, err
 	}
-	p.versions.mu.Lock()
-	if p.versions.items == nil || len(p.versions.items) >= maxCached {
-		p.versions.items = map[string]*sb.BotVersion{}
-	}
-	p.versions.items[key] = v
-	p.versions.mu.Unlock()
+	p.versions.put(key, v) // a deleted bot is not found before its versions are looked up
 	return v, nil
-}
-
-// versionCache holds bot versions by bot id and number (see
-// Pipeline.deployed): a version never changes, so it is kept (up to
-// maxCached) without being read again. A deleted bot is not found before
-// its versions are looked up.
-type versionCache struct {
-	mu    sync.Mutex
-	items map[string]*sb.BotVersion
 }

@@ -104,4 +104,3 @@ func turns(t *testing.T, e *env, engine, outcome string) float64 {
 	}
 	return 0
 }
-

@@ -121,11 +121,17 @@ func (q *queries) DeployBotVersion(ctx context.Context, workspaceID, botID strin
 
 // LockBot holds a bot's row until the transaction ends (PostgreSQL only).
 func (q *queries) LockBot(ctx context.Context, workspaceID, id string) error {
+	return q.lockRow(ctx, "bots", "bot", workspaceID, id)
+}
+
+// lockRow holds a row of a workspace's table until the transaction ends:
+// on PostgreSQL, inside a transaction; elsewhere it does nothing.
+func (q *queries) lockRow(ctx context.Context, table, kind, workspaceID, id string) error {
 	if q.dialect != DialectPostgres || q.committed == nil {
 		return nil
 	}
 	var got string
-	err := q.w.QueryRowContext(ctx, q.sql(`SELECT id FROM bots WHERE workspace_id = ? AND id = ? FOR UPDATE`),
+	err := q.w.QueryRowContext(ctx, q.sql(`SELECT id FROM `+table+` WHERE workspace_id = ? AND id = ? FOR UPDATE`),
 		workspaceID, id).Scan(&got)
-	return translate(err, "lock", "bot")
+	return translate(err, "lock", kind)
 }
