@@ -21,7 +21,8 @@ const (
 	BotError    = "error"
 )
 
-// Bot answers the messages of the channels it is attached to.
+// Bot answers the messages of the channels it is attached to, with its
+// deployed version (BotVersion).
 // Config is the engine's configuration as JSON without its secrets; Secrets
 // holds the secret fields (the webhook engine's signing secret), encrypted
 // at rest and never returned.
@@ -32,8 +33,16 @@ type Bot struct {
 	Engine      string            `json:"engine"`
 	Config      json.RawMessage   `json:"config"`
 	Secrets     map[string]string `json:"-"`
-	Status      string            `json:"status"`
-	Version     int               `json:"version"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// Status describes the draft (Config and Secrets): BotDraft (changed
+	// since the last training), BotTraining, BotTrained (trained, not
+	// live), BotDeployed (what answers) or BotError (the last training
+	// failed: Training.Error says why).
+	Status string `json:"status"`
+	// Version is the newest version trained; DeployedVersion the one that
+	// answers (nil until the first deploy: the bot is silent).
+	Version         int            `json:"version"`
+	DeployedVersion *int           `json:"deployed_version"`
+	Training        *TrainingState `json:"training"` // the last training (nil: never trained here)
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
 }

@@ -13,10 +13,19 @@ const (
 		`"id":{"type":"string"},"conversation_id":{"type":"string"},"direction":{"enum":["inbound","outbound"]},"sender":{"enum":["user","bot","agent","system"]},` +
 		`"text":{"type":"string"},"status":{"enum":["received","queued","sent","delivered","read","failed"]},"external_id":{"type":["string","null"]},` +
 		`"error":{"type":["string","null"]},"created_at":{"type":"string","format":"date-time"}}}`
-	schemaBot = `{"type":"object","required":["id","name","engine","config","status","version","created_at","updated_at"],"properties":{` +
+	schemaBot = `{"type":"object","required":["id","name","engine","config","status","version","deployed_version","training","created_at","updated_at"],"properties":{` +
 		`"id":{"type":"string"},"name":{"type":"string"},"engine":{"enum":["builtin","webhook"]},"config":{"type":"object"},` +
 		`"status":{"enum":["draft","training","trained","deployed","error"]},"version":{"type":"integer"},` +
+		`"deployed_version":{"type":["integer","null"]},"training":{"oneOf":[{"type":"null"},` + schemaTraining + `]},` +
 		`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}}`
+	schemaTraining = `{"type":"object","required":["status","version","started_at","finished_at","error"],"properties":{` +
+		`"status":{"enum":["running","succeeded","failed"]},"version":{"type":["integer","null"]},` +
+		`"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"},` +
+		`"error":{"type":["string","null"]}}}`
+	schemaBotVersion = `{"type":"object","required":["bot_id","version","engine","config","model_size","metrics","created_at","deployed_at"],"properties":{` +
+		`"bot_id":{"type":"string"},"version":{"type":"integer"},"engine":{"enum":["builtin","webhook"]},"config":{"type":"object"},` +
+		`"model_size":{"type":"integer"},"metrics":{"type":"object"},"created_at":{"type":"string","format":"date-time"},` +
+		`"deployed_at":{"type":["string","null"],"format":"date-time"}}}`
 	schemaIntegration = `{"type":"object","required":["id","type","name","status"],"properties":{"id":{"type":"string"},"type":{"type":"string"},"name":{"type":"string"},"status":{"type":"string"}}}`
 	schemaEndpoint    = `{"type":"object","required":["id","url","status"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"enum":["enabled","disabled"]}}}`
 	schemaChange      = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
@@ -59,8 +68,12 @@ var (
 	conversationData        = objectSchema([]string{"conversation"}, map[string]string{"conversation": schemaConversation})
 	conversationUpdatedData = objectSchema([]string{"conversation", "changes"}, map[string]string{"conversation": schemaConversation,
 		"changes": schemaChange})
-	messageData     = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
-	botErrorData    = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
+	messageData  = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
+	botErrorData = objectSchema([]string{"bot", "error", "version"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`,
+		"version": `{"type":["integer","null"]}`})
+	botTrainedData  = objectSchema([]string{"bot", "version"}, map[string]string{"bot": schemaBot, "version": schemaBotVersion})
+	botDeployedData = objectSchema([]string{"bot", "version", "previous_version"}, map[string]string{"bot": schemaBot,
+		"version": schemaBotVersion, "previous_version": `{"type":["integer","null"]}`})
 	integrationData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration})
 	endpointData    = objectSchema([]string{"endpoint"}, map[string]string{"endpoint": schemaEndpoint, "reason": `{"type":"string"}`})
 	testData        = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
@@ -69,9 +82,9 @@ var (
 // EventTypes lists every event type that this build emits, with a
 // description and the JSON Schema of its data, in the order of the
 // contract. Endpoints can subscribe to these only, and GET /event-types
-// lists them. The types of features that do not exist yet (bot.trained,
-// bot.deployed, integration.disconnected, integration.sync_failed) join the
-// list with the code that emits them.
+// lists them. The types of features that do not exist yet
+// (integration.disconnected, integration.sync_failed) join the list with
+// the code that emits them.
 var EventTypes = []EventType{
 	{EventConversationStarted, "A conversation was created.", conversationData},
 	{EventConversationUpdated, "A conversation's status, assignee or metadata changed; data.changes names the field with its old and new value (one event per changed field).", conversationUpdatedData},
@@ -81,7 +94,9 @@ var EventTypes = []EventType{
 	{EventMessageDelivered, "The platform reported an outbound message delivered.", messageData},
 	{EventMessageRead, "The platform reported an outbound message read.", messageData},
 	{EventMessageFailed, "An outbound message could not be sent.", messageData},
-	{EventBotError, "A bot failed to answer a message, after its retries.", botErrorData},
+	{EventBotTrained, "A bot's draft was trained into a new version; data.version has its metrics.", botTrainedData},
+	{EventBotDeployed, "A version of a bot went live (an older one than before: a rollback); data.previous_version is the one it replaced.", botDeployedData},
+	{EventBotError, "A bot's training failed (data.version is null), or a version failed to answer a message after its retries.", botErrorData},
 	{EventIntegrationConnected, "A channel was registered with its platform (POST /channels/{id}/register).", integrationData},
 	{EventEndpointDisabled, "A webhook endpoint was disabled after failing for too long.", endpointData},
 	{EventWebhookTest, "A test event sent to one endpoint by POST /webhooks/{id}/test.", testData},

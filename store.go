@@ -83,6 +83,7 @@ type Queries interface {
 	WorkspaceQueries
 	APIKeyQueries
 	BotQueries
+	BotVersionQueries
 	ChannelQueries
 	ContactQueries
 	ConversationQueries

@@ -224,6 +224,10 @@ var operations = map[string]string{
 	"GET /api/v1/bots/{id}":                                switchboard.ScopeReadBots,
 	"DELETE /api/v1/bots/{id}":                             switchboard.ScopeWriteBots,
 	"PUT /api/v1/bots/{id}/config":                         switchboard.ScopeWriteBots,
+	"POST /api/v1/bots/{id}/train":                         switchboard.ScopeWriteBots,
+	"POST /api/v1/bots/{id}/deploy":                        switchboard.ScopeWriteBots,
+	"GET /api/v1/bots/{id}/versions":                       switchboard.ScopeReadBots,
+	"POST /api/v1/bots/{id}/parse":                         switchboard.ScopeReadBots,
 	"GET /api/v1/channels":                                 switchboard.ScopeReadChannels,
 	"POST /api/v1/channels":                                switchboard.ScopeWriteChannels,
 	"GET /api/v1/channels/{id}":                            switchboard.ScopeReadChannels,
@@ -818,6 +822,23 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 	validate(t, doc, "DeliveryAttempt", attempt)
 	validate(t, doc, "DeliveryWithAttempts", withField(t, delivery, "attempts", []any{attempt}))
 
+	// A bot with versions, training and deployed, and a failed training.
+	one, why := 1, "config.intents: too few examples"
+	version := &switchboard.BotVersion{BotID: bot.ID, WorkspaceID: ws, Version: 2, Engine: bot.Engine, Config: bot.Config,
+		ModelSize: 10, Metrics: json.RawMessage(`{"intents":2,"cv_accuracy":0.9}`), CreatedAt: now}
+	validate(t, doc, "BotVersion", version)
+	version.DeployedAt = &later
+	validate(t, doc, "BotVersion", version)
+	bot.Version, bot.DeployedVersion, bot.Status = 2, &one, switchboard.BotTrained
+	bot.Training = &switchboard.TrainingState{Status: switchboard.TrainingSucceeded, Version: &version.Version, StartedAt: now, FinishedAt: &later}
+	validate(t, doc, "Bot", bot)
+	failedBot := *bot
+	failedBot.Status = switchboard.BotError
+	failedBot.Training = &switchboard.TrainingState{Status: switchboard.TrainingFailed, StartedAt: now, FinishedAt: &later, Error: &why}
+	validate(t, doc, "Bot", &failedBot)
+	failedBot.Training = &switchboard.TrainingState{Status: switchboard.TrainingRunning, StartedAt: now}
+	validate(t, doc, "Bot", &failedBot)
+
 	// One event of every type, as the outbox would store and deliver it.
 	integration := map[string]any{"id": ch.ID, "type": ch.Type, "name": ch.Name, "status": switchboard.ChannelConnected}
 	endpoint := map[string]any{"id": switchboard.NewID(switchboard.PrefixEndpoint), "url": "https://hooks.example.com/x", "status": "disabled"}
@@ -831,7 +852,9 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 		switchboard.EventMessageDelivered:     map[string]any{"message": msg},
 		switchboard.EventMessageRead:          map[string]any{"message": msg},
 		switchboard.EventMessageFailed:        map[string]any{"message": &failed},
-		switchboard.EventBotError:             map[string]any{"bot": bot, "error": "webhook: 503 Service Unavailable"},
+		switchboard.EventBotError:             map[string]any{"bot": bot, "error": "webhook: 503 Service Unavailable", "version": 1},
+		switchboard.EventBotTrained:           sampleEventData(t, switchboard.BotVersionEvent(switchboard.EventBotTrained, bot, version, nil)),
+		switchboard.EventBotDeployed:          sampleEventData(t, switchboard.BotVersionEvent(switchboard.EventBotDeployed, bot, version, &one)),
 		switchboard.EventIntegrationConnected: map[string]any{"integration": integration},
 		switchboard.EventEndpointDisabled:     map[string]any{"endpoint": endpoint, "reason": "failing for 5 days"},
 		switchboard.EventWebhookTest:          map[string]any{"message": "This is a test event."},
@@ -1027,4 +1050,14 @@ func sameSet(a, b []string) bool {
 	sort.Strings(a)
 	sort.Strings(b)
 	return slices.Equal(a, b)
+}
+
+// sampleEventData is the data of an event as it is delivered.
+func sampleEventData(t *testing.T, ev *switchboard.Event) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(ev.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -25,6 +25,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/webhook"
 )
 
@@ -44,6 +45,8 @@ type Pipeline interface {
 	Channel(ctx context.Context, id string) (*sb.Channel, error)
 	Ingest(ctx context.Context, ch *sb.Channel, res *sb.HookResult) (pipeline.IngestResult, error)
 	Forget(id string)
+	// Jobs is the job queue, where bot training registers its worker.
+	Jobs() *queue.Queue
 }
 
 // KeyCache is told about revoked API keys, so that a cached key stops
@@ -94,15 +97,22 @@ type Service struct {
 	events   *webhook.Publisher
 	keys     KeyCache
 	clock    sb.Clock
+
+	jobs  *queue.Queue                     // the pipeline's (nil without one)
+	train *queue.Kind[trainArgs, struct{}] // training jobs (training.go)
 }
 
-// New returns the operations on the given collaborators.
+// New returns the operations on the given collaborators. With a
+// pipeline, it registers the worker of training jobs on the pipeline's
+// queue: call it before the pipeline starts.
 func New(cfg Config, d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = sb.SystemClock{}
 	}
-	return &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline,
+	s := &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline,
 		channels: d.Channels, engines: d.Engines, events: d.Events, keys: d.Keys, clock: d.Clock}
+	s.registerTraining()
+	return s
 }
 
 // write runs fn in one transaction: through the pipeline's group committer

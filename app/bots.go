@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -27,9 +29,12 @@ func (s *Service) GetBot(ctx context.Context, ws, id string) (*sb.Bot, error) {
 	return s.store.GetBot(ctx, ws, id)
 }
 
-// CreateBot creates a bot. A secret Switchboard generates for it (the
-// webhook engine's signing secret) is in the returned bot's config, this
-// once.
+// CreateBot creates a bot and trains and deploys its version 1 before it
+// returns, so that the bot answers at once. A configuration that cannot
+// be trained is invalid (400 naming the field); a training that fails for
+// another reason is EUnprocessable, and nothing is created. A secret
+// Switchboard generates for it (the webhook engine's signing secret) is
+// in the returned bot's config, this once.
 func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams) (*sb.Bot, error) {
 	var v sb.Validation
 	if req.Name == "" || len(req.Name) > 200 {
@@ -40,6 +45,9 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 		v.Add("engine", "must be one of "+strings.Join(s.engines.Names(), ", "))
 	}
 	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkIntentActions(req.Engine, req.Config); err != nil {
 		return nil, err
 	}
 	config, secrets, err := engine.ParseConfig(req.Config)
@@ -59,9 +67,25 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 	now := s.now()
 	bot := &sb.Bot{
 		ID: sb.NewID(sb.PrefixBot), WorkspaceID: ws, Name: req.Name, Engine: req.Engine,
-		Config: config, Secrets: secrets, Status: sb.BotDraft, Version: 1, CreatedAt: now, UpdatedAt: now,
+		Config: config, Secrets: secrets, Status: sb.BotDeployed, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.write(ctx, func(q sb.Queries) error { return q.CreateBot(ctx, bot) }); err != nil {
+	version, err := s.trainVersion(ctx, bot, CreateTrainTimeout)
+	if err != nil {
+		return nil, createTrainingError(err)
+	}
+	one, trained := 1, s.now()
+	version.Version, version.CreatedAt, version.DeployedAt = 1, trained, &trained
+	bot.DeployedVersion = &one
+	bot.Training = &sb.TrainingState{Status: sb.TrainingSucceeded, Version: &one, StartedAt: now, FinishedAt: &trained}
+	// No event: creating a bot emits none, its version 1 included (the
+	// response says it all).
+	err = s.write(ctx, func(q sb.Queries) error {
+		if err := q.CreateBot(ctx, bot); err != nil {
+			return err
+		}
+		return q.CreateBotVersion(ctx, version)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(generated) > 0 { // shown once, in this response
@@ -70,6 +94,61 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 		return &shown, nil
 	}
 	return bot, nil
+}
+
+// createTrainingError is the answer to a POST /bots whose training
+// failed: the configuration's fault names the field.
+func createTrainingError(err error) error {
+	var e *sb.Error
+	if errors.As(err, &e) && e.Code == sb.EInvalid {
+		if len(e.Fields) > 0 {
+			return e
+		}
+		return sb.Invalid("config", "cannot be trained: "+e.Message)
+	}
+	return sb.Errorf(sb.EUnprocessable, "The bot could not be trained: %s.", strings.TrimSuffix(trainingMessage(err), "."))
+}
+
+// checkIntentActions checks the integration actions of a builtin bot's
+// intents (config.intents[].action): integration_id an integration id,
+// action a name, params a JSON object. Actions are not run yet.
+func checkIntentActions(engine string, raw json.RawMessage) error {
+	if engine != sb.EngineBuiltin {
+		return nil
+	}
+	var c struct {
+		Intents []struct {
+			Action json.RawMessage `json:"action"`
+		} `json:"intents"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return nil // the engine says what is wrong
+	}
+	var v sb.Validation
+	for i, in := range c.Intents {
+		if len(in.Action) == 0 || string(in.Action) == "null" {
+			continue
+		}
+		p := "config.intents[" + strconv.Itoa(i) + "].action"
+		var a struct {
+			IntegrationID string          `json:"integration_id"`
+			Action        string          `json:"action"`
+			Params        json.RawMessage `json:"params"`
+		}
+		if err := sb.DecodeStrict(in.Action, &a, p); err != nil {
+			return err
+		}
+		if !sb.HasPrefix(a.IntegrationID, sb.PrefixIntegration) {
+			v.Add(p+".integration_id", "must be an integration id (int_…)")
+		}
+		if a.Action == "" || len(a.Action) > 100 || strings.ContainsFunc(a.Action, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			v.Add(p+".action", "must be an action name: 1 to 100 characters, no spaces")
+		}
+		if len(a.Params) > 0 && string(a.Params) != "null" && !isJSONObject(a.Params) {
+			v.Add(p+".params", "must be a JSON object")
+		}
+	}
+	return v.Err()
 }
 
 // checkBotURLs checks the URLs an engine's configuration names (a webhook
@@ -103,10 +182,11 @@ func (s *Service) DeleteBot(ctx context.Context, ws, id string) error {
 	return s.writeForget(ctx, id, func(q sb.Queries) error { return q.DeleteBot(ctx, ws, id) })
 }
 
-// ReplaceBotConfig replaces the engine configuration (a JSON object),
+// ReplaceBotConfig replaces the draft configuration (a JSON object),
 // validated by the engine. Secret fields left out keep their stored value,
 // so a client can change a webhook bot's url without sending its secret
-// again. The bot goes back to draft.
+// again. The bot goes back to draft; its deployed version keeps answering
+// until another is trained and deployed.
 func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json.RawMessage) (*sb.Bot, error) {
 	if err := requireJSONObject(body); err != nil {
 		return nil, err
@@ -121,8 +201,11 @@ func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json
 		}
 	}
 	bot, err := writeResult(ctx, s, func(q sb.Queries) (*sb.Bot, error) {
-		bot, err := q.GetBot(ctx, ws, id)
+		bot, err := lockedBot(ctx, q, ws, id)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkIntentActions(bot.Engine, body); err != nil {
 			return nil, err
 		}
 		config, secrets, err := s.engines.ParseConfig(bot.Engine, body)

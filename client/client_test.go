@@ -50,7 +50,7 @@ func TestClient(t *testing.T) {
 	ctx := context.Background()
 	c := server(t)
 	bot, err := c.CreateBot(ctx, client.BotInput{Name: "Support", Engine: "builtin"}, client.IdempotencyKey("b-1"))
-	if err != nil || bot.Status != sb.BotDraft {
+	if err != nil || bot.Status != sb.BotDeployed || bot.DeployedVersion == nil || *bot.DeployedVersion != 1 {
 		t.Fatalf("CreateBot: %+v %v", bot, err)
 	}
 	again, err := c.CreateBot(ctx, client.BotInput{Name: "Support", Engine: "builtin"}, client.IdempotencyKey("b-1"))

@@ -98,6 +98,8 @@ var goodBodies = map[string]string{
 	"POST /api/v1/api-keys":                    `{"name":"k","scopes":["admin"]}`,
 	"POST /api/v1/bots":                        `{"name":"b","engine":"builtin"}`,
 	"PUT /api/v1/bots/{id}/config":             `{"fallback":"?"}`,
+	"POST /api/v1/bots/{id}/deploy":            `{}`,
+	"POST /api/v1/bots/{id}/parse":             `{"text":"hi"}`,
 	"POST /api/v1/channels":                    `{"type":"api","name":"a"}`,
 	"PATCH /api/v1/channels/{id}":              `{"name":"n"}`,
 	"PATCH /api/v1/contacts/{id}":              `{"name":"n"}`,
@@ -117,6 +119,7 @@ var goodBodies = map[string]string{
 // a body sent to them is ignored.
 var bodyless = map[string]bool{
 	"POST /api/v1/channels/{id}/register": true,
+	"POST /api/v1/bots/{id}/train":        true,
 }
 
 // optionalBodies are the action routes whose fields all have defaults: an
@@ -125,6 +128,7 @@ var optionalBodies = map[string]bool{
 	"POST /api/v1/webhooks/{id}/rotate-secret": true,
 	"POST /api/v1/webhooks/{id}/test":          true,
 	"POST /api/v1/deliveries/{id}/retry":       true,
+	"POST /api/v1/bots/{id}/deploy":            true,
 }
 
 // badBodies lists, per route with a body, a body with a wrong type and a
@@ -133,6 +137,8 @@ var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField 
 	"POST /api/v1/api-keys":                    {`{"name":5}`, "name", `{"scopes":["admin"]}`, "name"},
 	"POST /api/v1/bots":                        {`{"name":5}`, "name", `{"engine":"builtin"}`, "name"},
 	"PUT /api/v1/bots/{id}/config":             {`{"intents":5}`, "config.intents", `{"intents":[{"name":"x"}]}`, "config.intents[0].examples"},
+	"POST /api/v1/bots/{id}/deploy":            {`{"version":"2"}`, "version", `{"version":0}`, "version"},
+	"POST /api/v1/bots/{id}/parse":             {`{"text":5}`, "text", `{"version":1}`, "text"},
 	"POST /api/v1/channels":                    {`{"type":5}`, "type", `{"name":"x"}`, "type"},
 	"PATCH /api/v1/channels/{id}":              {`{"name":5}`, "name", `{"name":""}`, "name"},
 	"PATCH /api/v1/contacts/{id}":              {`{"email":5}`, "email", `{"email":"nope"}`, "email"},

@@ -44,6 +44,7 @@ type env struct {
 	spec   *specChecker
 	pipe   *pipeline.Pipeline  // not started: tests run its jobs with RunDue
 	disp   *webhook.Dispatcher // not started unless a test starts it
+	opts   envOptions
 }
 
 type envOptions struct {
@@ -56,6 +57,8 @@ type envOptions struct {
 	// hookIP and hookChannel are the refusal budgets of /hooks; zero: the
 	// server's defaults.
 	hookIP, hookChannel httpapi.Budget
+	// engines replace the build's bot engines of the same names.
+	engines []sb.BotEngine
 }
 
 // platformsOnLoopback is the env of tests whose fake platforms, bots and
@@ -83,7 +86,8 @@ func newEnv(t testing.TB, url string, opts ...envOptions) *env {
 // and pipeline, as another process sharing a PostgreSQL database is; it
 // uses the workspace and keys of e.
 func (e *env) peer(t testing.TB, url string) *env {
-	p := serveEnv(t, url, envOptions{rate: 10000, burst: 10000, hookIP: plenty, hookChannel: plenty})
+	p := serveEnv(t, url, envOptions{rate: 10000, burst: 10000, hookIP: plenty, hookChannel: plenty,
+		allowPrivate: e.opts.allowPrivate, engines: e.opts.engines})
 	p.ws, p.admin, p.other, p.reader = e.ws, e.admin, e.other, e.reader
 	return p
 }
@@ -98,7 +102,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
 	db := pgtest.Open(t, url)
-	e := &env{t: t, db: db, spec: loadSpec(t)}
+	e := &env{t: t, db: db, spec: loadSpec(t), opts: o}
 	// The dispatcher is built here so that events are published to it; it
 	// runs once a test starts it (startDispatcher). No retries: a failed
 	// attempt fails the delivery.
@@ -113,6 +117,9 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	// platforms as the server does: through egress under the env's policy.
 	platform := egress.NewClient(egress.Policy{AllowPrivate: o.allowPrivate}, 10*time.Second)
 	channels, engines := providers.New(platform, testClient(), "test", nil)
+	for _, en := range o.engines {
+		engines[en.Name()] = en
+	}
 	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
 	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},

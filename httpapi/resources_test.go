@@ -25,7 +25,7 @@ func TestBots(t *testing.T) {
 		e := newEnv(t, dbURL)
 		b := e.must(201, "POST", "/api/v1/bots", e.admin, builtinBot).obj(t)
 		id := b["id"].(string)
-		if !sb.HasPrefix(id, "bot") || b["status"] != "draft" || b["version"] != float64(1) {
+		if !sb.HasPrefix(id, "bot") || b["status"] != "deployed" || b["version"] != float64(1) || b["deployed_version"] != float64(1) {
 			t.Fatalf("created bot %v", b)
 		}
 		got := e.must(200, "GET", "/api/v1/bots/"+id, e.reader, nil).obj(t)

@@ -151,6 +151,11 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/bots/{id}", sb.ScopeReadBots, byID(kindBot, s.app.GetBot))
 	s.api1("DELETE /api/v1/bots/{id}", sb.ScopeWriteBots, deleteByID(kindBot, s.app.DeleteBot))
 	s.api1("PUT /api/v1/bots/{id}/config", sb.ScopeWriteBots, s.putBotConfig)
+	s.api1("POST /api/v1/bots/{id}/train", sb.ScopeWriteBots, s.trainBot)
+	s.api1("POST /api/v1/bots/{id}/deploy", sb.ScopeWriteBots, changeByID(kindBot, decodeOptions, http.StatusOK, s.app.DeployBot))
+	s.api1("GET /api/v1/bots/{id}/versions", sb.ScopeReadBots, s.listBotVersions)
+	// A dry run: nothing is stored or sent, so reading bots is enough.
+	s.api1("POST /api/v1/bots/{id}/parse", sb.ScopeReadBots, changeByID(kindBot, decodeObject, http.StatusOK, s.app.ParseBot))
 
 	s.api1("GET /api/v1/channels", sb.ScopeReadChannels, listPage(sb.PrefixChannel, s.app.ListChannels, func(v app.ChannelView) string { return v.ID }))
 	s.api1("POST /api/v1/channels", sb.ScopeWriteChannels, create(decode, http.StatusCreated, s.app.CreateChannel))

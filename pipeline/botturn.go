@@ -27,6 +27,7 @@ type turnInput struct {
 	ch      *sb.Channel
 	contact *sb.Contact
 	bot     *sb.Bot
+	version *sb.BotVersion // the bot's deployed version, answering
 }
 
 // botTurn runs the conversation's bot on one inbound message: asks the
@@ -59,17 +60,32 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, pl *botTurnPayload, i
 		p.finish(ctx, j, nil)
 		return
 	}
+	version, err := p.deployed(ctx, in.bot)
+	if err != nil {
+		if sb.ErrorCode(err) == sb.ENotFound { // the bot was deleted meanwhile
+			p.finish(ctx, j, nil)
+			return
+		}
+		p.log.Error("pipeline: reading a bot's deployed version; retrying", "job", j.ID, "error", err)
+		p.retry(ctx, j, p.now().Add(p.cfg.PollInterval), err.Error())
+		return
+	}
+	if version == nil { // never deployed: the bot has nothing to answer with
+		p.metrics.turns.WithLabelValues(in.bot.Engine, "not_deployed").Inc()
+		p.finish(ctx, j, nil)
+		return
+	}
+	in.version = version
 	engine, ok := p.engines[in.bot.Engine]
 	if !ok {
-		p.botFailed(ctx, j, in.bot, "the "+in.bot.Engine+" engine is not available in this version of Switchboard")
+		p.botFailed(ctx, j, in, "the "+in.bot.Engine+" engine is not available in this version of Switchboard")
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
-	answer, err := engine.Reply(cctx, &sb.BotTurn{Bot: in.bot, Channel: in.ch, Conversation: in.conv, Contact: in.contact,
-		Message: in.msg, Attempt: j.Attempts})
+	answer, err := engine.Reply(cctx, p.turn(in, j.Attempts))
 	cancel()
 	if err != nil {
-		p.replyFailed(ctx, j, in.bot, err)
+		p.replyFailed(ctx, j, in, err)
 		return
 	}
 	outcome := "silent"
@@ -78,6 +94,17 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, pl *botTurnPayload, i
 	}
 	if p.finish(ctx, j, func(q sb.Queries) error { return p.answer(ctx, q, j, in, answer) }) {
 		p.metrics.turns.WithLabelValues(in.bot.Engine, outcome).Inc()
+	}
+}
+
+// turn is what the engine gets: the bot as its deployed version answers,
+// the version's model and the template filler of the conversation.
+func (p *Pipeline) turn(in *turnInput, attempt int) *sb.BotTurn {
+	return &sb.BotTurn{
+		Bot: VersionBot(in.bot, in.version), Channel: in.ch, Conversation: in.conv, Contact: in.contact,
+		Message: in.msg, Attempt: attempt,
+		Version: in.version.Version, Model: ModelLoader(p.store, in.version),
+		Fill: TurnFill(p.store, nowClock(p.now), in.conv.WorkspaceID, in.contact, in.conv),
 	}
 }
 
@@ -158,6 +185,9 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		}
 		conv.LastActivityAt = full.LastActivityAt
 	}
+	// a.Action, the integration action of the intent that answered, is
+	// not run yet: actions run once integrations exist (see the OpenAPI
+	// document), from here, in this transaction, as a job of their own.
 	if queued > 0 {
 		return touch(ctx, q, &conv, now)
 	}
@@ -166,7 +196,8 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 
 // replyFailed retries a retryable engine failure, or ends the turn with
 // bot.error.
-func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, err error) {
+func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, in *turnInput, err error) {
+	bot := in.bot
 	var re *sb.ReplyError
 	retryable := errors.As(err, &re) && re.Retryable
 	var after time.Duration
@@ -188,14 +219,16 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, err 
 	if retryable {
 		msg = "the bot did not answer after " + strconv.Itoa(j.Attempts) + " attempts: " + msg
 	}
-	p.botFailed(ctx, j, bot, msg)
+	p.botFailed(ctx, j, in, msg)
 }
 
-// botFailed ends a turn without an answer and emits bot.error.
-func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, bot *sb.Bot, msg string) {
-	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "job", j.ID, "error", msg)
+// botFailed ends a turn without an answer and emits bot.error, with the
+// number of the version that failed.
+func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, in *turnInput, msg string) {
+	bot := in.bot
+	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "version", in.version.Version, "job", j.ID, "error", msg)
 	p.metrics.turns.WithLabelValues(bot.Engine, "error").Inc()
 	p.finish(ctx, j, func(q sb.Queries) error {
-		return p.events.Publish(ctx, q, sb.BotEvent(sb.EventBotError, bot, msg))
+		return p.events.Publish(ctx, q, sb.BotErrorEvent(bot, &in.version.Version, msg))
 	})
 }

@@ -98,29 +98,39 @@ func (p *Pipeline) bot(ctx context.Context, ws, id string) (*sb.Bot, error) {
 // are kept (up to maxCached) without being read again. The contact returned
 // is shared: do not modify it.
 func (p *Pipeline) contact(ctx context.Context, ws, id string) (*sb.Contact, error) {
-	p.contacts.mu.Lock()
-	c, ok := p.contacts.items[id]
-	p.contacts.mu.Unlock()
-	if ok && c.WorkspaceID == ws {
+	if c, ok := p.contacts.get(id); ok && c.WorkspaceID == ws {
 		return c, nil
 	}
 	c, err := p.store.GetContact(ctx, ws, id)
 	if err != nil {
 		return nil, err
 	}
-	p.contacts.mu.Lock()
-	if p.contacts.items == nil || len(p.contacts.items) >= maxCached {
-		p.contacts.items = map[string]*sb.Contact{}
-	}
-	p.contacts.items[id] = c
-	p.contacts.mu.Unlock()
+	p.contacts.put(id, c)
 	return c, nil
 }
 
-// contactCache holds contacts by id for sends (see Pipeline.contact).
-type contactCache struct {
+// kept holds values that never change (what they say of a contact, a
+// bot version) by key, read once and never again; past maxCached, it
+// starts over. Values are shared: callers must not modify them.
+type kept[T any] struct {
 	mu    sync.Mutex
-	items map[string]*sb.Contact
+	items map[string]T
+}
+
+func (c *kept[T]) get(key string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.items[key]
+	return v, ok
+}
+
+func (c *kept[T]) put(key string, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil || len(c.items) >= maxCached {
+		c.items = map[string]T{}
+	}
+	c.items[key] = v
 }
 
 // Forget drops a channel or bot from the pipeline's caches: call it when

@@ -99,8 +99,12 @@ func (e *env) newBot(engine, config string, secrets map[string]string) *sb.Bot {
 		}
 		sec[k] = v
 	}
-	b := &sb.Bot{WorkspaceID: e.ws.ID, Name: "bot", Engine: engine, Config: cfg, Secrets: sec, Status: sb.BotDraft, Version: 1}
+	one := 1
+	b := &sb.Bot{WorkspaceID: e.ws.ID, Name: "bot", Engine: engine, Config: cfg, Secrets: sec, Status: sb.BotDeployed,
+		Version: 1, DeployedVersion: &one}
 	must(e.t, e.db.CreateBot(e.ctx, b))
+	must(e.t, e.db.CreateBotVersion(e.ctx, &sb.BotVersion{BotID: b.ID, WorkspaceID: b.WorkspaceID, Version: 1,
+		Engine: engine, Config: cfg, Secrets: sec}))
 	return b
 }
 

@@ -32,7 +32,7 @@ func newMetrics(p *Pipeline) *metrics {
 		}, []string{"channel_type"}),
 		turns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_bot_turns_total",
-			Help: "Bot turns by engine and outcome: answered, silent (no reply, or the conversation was no longer the bot's), retried, error (bot.error).",
+			Help: "Bot turns by engine and outcome: answered, silent (no reply, or the conversation was no longer the bot's), not_deployed (the bot has no deployed version), retried, error (bot.error).",
 		}, []string{"engine", "outcome"}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "switchboard_pipeline_commit_batch_size",

@@ -185,7 +185,8 @@ type Pipeline struct {
 
 	channels cache[*sb.Channel]
 	bots     cache[*sb.Bot]
-	contacts contactCache
+	contacts kept[*sb.Contact]
+	versions kept[*sb.BotVersion]
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc

@@ -2,19 +2,25 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/switchboardhq/switchboard"
 )
 
-const botCols = "id, workspace_id, name, engine, config, secrets, status, version, created_at, updated_at"
+const botCols = "id, workspace_id, name, engine, config, secrets, status, version, deployed_version, training, created_at, updated_at"
 
 func (q *queries) scanBot(s scanner) (*switchboard.Bot, error) {
 	b := new(switchboard.Bot)
 	var sealed []byte
+	var deployed sql.NullInt64
 	err := s.Scan(&b.ID, &b.WorkspaceID, &b.Name, &b.Engine, rawCol{&b.Config}, &sealed,
-		&b.Status, &b.Version, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
+		&b.Status, &b.Version, &deployed, jsonCol{&b.Training}, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
 	if err != nil {
 		return nil, err
+	}
+	if deployed.Valid {
+		v := int(deployed.Int64)
+		b.DeployedVersion = &v
 	}
 	if b.Secrets, err = q.open(sealed); err != nil {
 		return nil, err
@@ -42,9 +48,13 @@ func (q *queries) CreateBot(ctx context.Context, b *switchboard.Bot) error {
 	if err != nil {
 		return err
 	}
+	training, err := encodeTraining(b.Training)
+	if err != nil {
+		return err
+	}
 	return q.insert(ctx, "bot",
-		`INSERT INTO bots (`+botCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		b.ID, b.WorkspaceID, b.Name, b.Engine, config, secrets, b.Status, b.Version,
+		`INSERT INTO bots (`+botCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		b.ID, b.WorkspaceID, b.Name, b.Engine, config, secrets, b.Status, b.Version, b.DeployedVersion, training,
 		q.t(b.CreatedAt), q.t(b.UpdatedAt))
 }
 
@@ -61,8 +71,9 @@ func (q *queries) ListBots(ctx context.Context, workspaceID string, p switchboar
 	return getMany(ctx, q, "bot", q.scanBot, w.page(botCols, "bots", p), w.args...)
 }
 
-// UpdateBot replaces a bot's name, engine, config, secrets, status and
-// version, and stamps UpdatedAt.
+// UpdateBot replaces a bot's name, engine, config, secrets, status,
+// version and training, and stamps UpdatedAt (DeployBotVersion changes
+// the deployed version).
 func (q *queries) UpdateBot(ctx context.Context, b *switchboard.Bot) error {
 	b.Config = orEmptyObject(b.Config)
 	config, err := encodeRaw(b.Config, "{}")
@@ -74,11 +85,15 @@ func (q *queries) UpdateBot(ctx context.Context, b *switchboard.Bot) error {
 	if err != nil {
 		return err
 	}
+	training, err := encodeTraining(b.Training)
+	if err != nil {
+		return err
+	}
 	b.UpdatedAt = q.now()
 	return q.change(ctx, "update", "bot",
-		`UPDATE bots SET name = ?, engine = ?, config = ?, secrets = ?, status = ?, version = ?, updated_at = ?
+		`UPDATE bots SET name = ?, engine = ?, config = ?, secrets = ?, status = ?, version = ?, training = ?, updated_at = ?
 		 WHERE workspace_id = ? AND id = ?`,
-		b.Name, b.Engine, config, secrets, b.Status, b.Version, q.t(b.UpdatedAt), b.WorkspaceID, b.ID)
+		b.Name, b.Engine, config, secrets, b.Status, b.Version, training, q.t(b.UpdatedAt), b.WorkspaceID, b.ID)
 }
 
 // DeleteBot deletes a bot; its channels and conversations lose their bot.

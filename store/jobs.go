@@ -176,13 +176,7 @@ func (q *queries) NextJobDue(ctx context.Context, kinds []string) (time.Time, er
 // LockContact locks the contact's row until the transaction ends
 // (PostgreSQL only; SQLite's write transactions are serialised already).
 func (q *queries) LockContact(ctx context.Context, workspaceID, id string) error {
-	if q.dialect != DialectPostgres || q.committed == nil {
-		return nil
-	}
-	var got string
-	err := q.w.QueryRowContext(ctx, q.sql(`SELECT id FROM contacts WHERE workspace_id = ? AND id = ? FOR UPDATE`),
-		workspaceID, id).Scan(&got)
-	return translate(err, "lock", "contact")
+	return q.lockRow(ctx, "contacts", "contact", workspaceID, id)
 }
 
 // TouchConversation sets a conversation's last activity.

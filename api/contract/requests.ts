@@ -203,11 +203,39 @@ const hoursFact: Body<"/api/v1/knowledge", "post"> = { key: "hours", text: "We a
 // @ts-expect-error a fact needs a key
 const keylessFact: Body<"/api/v1/knowledge", "post"> = { text: "9-5" };
 
+// --- Training and deploying a bot (README) ---
+
+const newestVersion: Body<"/api/v1/bots/{id}/deploy", "post"> = {};
+const rollback: Body<"/api/v1/bots/{id}/deploy", "post"> = { version: 1 };
+
+// @ts-expect-error a version is a number
+const versionName: Body<"/api/v1/bots/{id}/deploy", "post"> = { version: "v1" };
+
+const parseDeployed: Body<"/api/v1/bots/{id}/parse", "post"> = { text: "good morning" };
+const parseVersion: Body<"/api/v1/bots/{id}/parse", "post"> = { text: "good morning", version: 2 };
+
+// @ts-expect-error parse needs a text
+const parseNothing: Body<"/api/v1/bots/{id}/parse", "post"> = { version: 2 };
+
+const withAction: Body<"/api/v1/bots/{id}/config", "put"> = {
+  intents: [
+    {
+      name: "order_status",
+      examples: ["where is my order"],
+      responses: ["Your order {{knowledge.order.latest.number}} is {{knowledge.order.latest.status}}."],
+      action: { integration_id: "int_01JHF3Q8R5ZK7M2W9XN4T6B0CD", action: "lookup_order", params: { fields: ["status"] } },
+    },
+  ],
+  fallback: "Sorry, I did not get that.",
+};
+
 // Every operation that takes a JSON body has its bodies here: an operation
 // added to the document without them fails the build.
 export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
   "POST /api/v1/bots": [supportBot, webhookBot, gptBot, llmBot, webhookBotWithoutURL],
-  "PUT /api/v1/bots/{id}/config": [newConfig],
+  "PUT /api/v1/bots/{id}/config": [newConfig, withAction],
+  "POST /api/v1/bots/{id}/deploy": [newestVersion, rollback, versionName],
+  "POST /api/v1/bots/{id}/parse": [parseDeployed, parseVersion, parseNothing],
   "POST /api/v1/channels": [apiChannel, telegram, slack, apiChannelWithBot, whatsapp, messenger, twilio, webchat, wrongSetting],
   "PATCH /api/v1/channels/{id}": [newToken, newSessionSecret, detach],
   "POST /hooks/channels/{id}": [inboundBody, update],

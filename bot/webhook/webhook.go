@@ -59,6 +59,12 @@ const (
 	maxQuoted = 512
 )
 
+// ErrDryRun refuses a dry run (POST /bots/{id}/parse): the answer is the
+// service's, and calling it with a message that was never received could
+// make it act (reply later through the API, record it).
+var ErrDryRun = &sb.Error{Code: sb.EInvalid, Message: "The request is invalid.", Fields: []sb.FieldError{{Field: "engine",
+	Message: "a webhook bot answers from its own service, which parse does not call: send it a test message instead"}}}
+
 // Engine is the webhook engine. It is stateless and safe for concurrent use.
 type Engine struct {
 	client    *http.Client
@@ -169,6 +175,9 @@ type answer struct {
 
 // Reply calls the bot's service.
 func (e *Engine) Reply(ctx context.Context, t *sb.BotTurn) (*sb.BotAnswer, error) {
+	if t.DryRun { // the service would act on a message that does not exist
+		return nil, ErrDryRun
+	}
 	req, err := e.newRequest(ctx, t)
 	if err != nil {
 		return nil, err

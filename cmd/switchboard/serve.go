@@ -168,7 +168,6 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.Pipeline = m.newPipeline()
-	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.Webchat = m.newWebchat()
 	m.startDelivery(ctx)
 	m.App = app.New(app.Config{
@@ -177,6 +176,7 @@ func (m *Main) Start(ctx context.Context) error {
 		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
 	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
 		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock()})
+	m.Pipeline.Start(context.Background()) // after app registered its jobs' workers; stopped by Serve's drain or Close
 	m.HTTP = &http.Server{
 		Handler:           closeAfterChunked(m.handler()),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"APIKeys", testAPIKeys},
 		{"Bots", testBots},
 		{"BotDeleteDetaches", testBotDeleteDetaches},
+		{"BotVersions", testBotVersions},
 		{"Channels", testChannels},
 		{"ChannelDeleteCascades", testChannelDeleteCascades},
 		{"Secrets", testSecrets},
