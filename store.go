@@ -88,6 +88,7 @@ type Queries interface {
 	ConversationQueries
 	MessageQueries
 	EventQueries
+	IntegrationQueries
 	IdempotencyQueries
 	WebhookQueries
 	JobQueries
