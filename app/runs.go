@@ -14,6 +14,7 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/retry"
+	"github.com/switchboardhq/switchboard/tmpl"
 )
 
 // runPayload is the payload of an integration_run job.
@@ -216,23 +217,23 @@ func (s *Service) attempt(ctx context.Context, j *sb.Job, run *sb.Run, in *sb.In
 	if err != nil {
 		return nil, &sb.ActionError{Message: err.Error()}
 	}
-	vars, err := s.runVars(ctx, run, in)
+	vars, err := s.runVars(ctx, run, run.Params)
 	if err != nil {
 		return nil, &sb.ActionError{Retryable: true, Message: "reading the run's conversation: " + err.Error()}
 	}
-	params, err := fillParams(run.Params, vars)
+	params, err := fillParams(ctx, run.Params, vars)
 	if err == nil {
 		params, err = checkParams(spec, params, "params")
 	}
 	if err != nil {
 		return nil, &sb.ActionError{Message: "params: " + describe(err)}
 	}
-	vars.params = params
+	vars.Params = params
 	call := &sb.ActionCall{
 		Integration: in, Action: run.Action, Params: params, IdempotencyKey: run.IdempotencyKey, Attempt: j.Attempts,
 		Conversation: vars.conv, Contact: vars.contact, Transcript: vars.transcript, Client: s.integ.client, Now: s.now(),
-		Fill:     func(_ context.Context, t string) (string, error) { return vars.fill(t, false) },
-		FillJSON: func(_ context.Context, t string) (string, error) { return vars.fill(t, true) },
+		Fill:     func(ctx context.Context, t string) (string, error) { return vars.fill(ctx, t, false) },
+		FillJSON: func(ctx context.Context, t string) (string, error) { return vars.fill(ctx, t, true) },
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.integ.timeout)
 	defer cancel()
@@ -391,13 +392,13 @@ func (s *Service) keepFacts(ctx context.Context, q sb.Queries, ws, integrationID
 }
 
 // runVars reads what a run's templates may use.
-func (s *Service) runVars(ctx context.Context, run *sb.Run, in *sb.Integration) (*templateVars, error) {
-	v := &templateVars{params: run.Params, integration: in}
+func (s *Service) runVars(ctx context.Context, run *sb.Run, params json.RawMessage) (*runVars, error) {
+	v := &runVars{Vars: tmpl.Vars{WorkspaceID: run.WorkspaceID, Params: params, Facts: s.store, Clock: s.clock}}
 	if run.EventID != "" {
 		e, err := s.store.GetEvent(ctx, run.WorkspaceID, run.EventID)
 		switch {
 		case err == nil:
-			v.event = sb.EventPayload(e)
+			v.Event = sb.EventPayload(e)
 		case sb.ErrorCode(err) != sb.ENotFound:
 			return nil, err
 		}
@@ -411,13 +412,26 @@ func (s *Service) runVars(ctx context.Context, run *sb.Run, in *sb.Integration) 
 	} else if err != nil {
 		return nil, err
 	}
-	v.conv = conv
-	if v.contact, err = s.store.GetContact(ctx, run.WorkspaceID, conv.ContactID); err != nil && sb.ErrorCode(err) != sb.ENotFound {
+	v.conv, v.Conversation = conv, conv
+	contact, err := s.store.GetContact(ctx, run.WorkspaceID, conv.ContactID)
+	if err == nil {
+		v.contact, v.Contact = contact, contact
+	} else if sb.ErrorCode(err) != sb.ENotFound {
 		return nil, err
 	}
-	msgs, err := s.store.ListMessages(ctx, run.WorkspaceID, conv.ID, sb.Page{Limit: maxTranscript})
-	if err != nil {
+	if v.transcript, err = s.transcript(ctx, conv); err != nil {
 		return nil, err
+	}
+	v.Transcript = func(context.Context) (string, error) { return v.transcript, nil }
+	return v, nil
+}
+
+// transcript is a conversation's last messages, oldest first, one a line:
+// "contact: hello", "bot: Hello! How can I help?".
+func (s *Service) transcript(ctx context.Context, conv *sb.Conversation) (string, error) {
+	msgs, err := s.store.ListMessages(ctx, conv.WorkspaceID, conv.ID, sb.Page{Limit: maxTranscript})
+	if err != nil {
+		return "", err
 	}
 	if len(msgs) > maxTranscript {
 		msgs = msgs[:maxTranscript]
@@ -431,6 +445,5 @@ func (s *Service) runVars(ctx context.Context, run *sb.Run, in *sb.Integration) 
 		}
 		fmt.Fprintf(&b, "%s: %s\n", who, m.Text)
 	}
-	v.transcript = strings.TrimSuffix(b.String(), "\n")
-	return v, nil
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
