@@ -44,14 +44,14 @@ type Main struct {
 	// runs and hooks run on integrationJobs.
 	Integrations    sb.Integrations
 	integrationJobs *queue.Queue
-	App      *app.Service       // the business operations, for every front end
-	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
-	Webchat  *webchat.Handler   // the web chat widget's WebSocket
-	hub      *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
-	auth     *auth.Authenticator
-	Listener net.Listener
-	HTTP     *http.Server
-	Addr     string // the address actually listened on
+	App             *app.Service       // the business operations, for every front end
+	Pipeline        *pipeline.Pipeline // inbound messages, bot turns, sends
+	Webchat         *webchat.Handler   // the web chat widget's WebSocket
+	hub             *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
+	auth            *auth.Authenticator
+	Listener        net.Listener
+	HTTP            *http.Server
+	Addr            string // the address actually listened on
 
 	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
 }
@@ -171,7 +171,7 @@ func (m *Main) Start(ctx context.Context) error {
 		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Integrations: m.newIntegrations()})
 	// Automations run from every event published, from the first.
 	m.Dispatcher.Publisher().Observe(m.App)
-	m.Pipeline.QueueActionsWith(m.App) // builtin intents' actions
+	m.Pipeline.QueueActionsWith(m.App)     // builtin intents' actions
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.integrationJobs.Start(context.Background())
 	m.Webchat = m.newWebchat()
