@@ -40,20 +40,21 @@ type Main struct {
 	// Channels and Engines are the providers of this build (providers.go).
 	Channels sb.Channels
 	Engines  sb.Engines
+	App      *app.Service       // the business operations, for every front end
+	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
+	Webchat  *webchat.Handler   // the web chat widget's WebSocket
+	hub      *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
+	auth     *auth.Authenticator
+	Listener net.Listener
+	HTTP     *http.Server
+	Addr     string // the address actually listened on
+
+	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
+
 	// Integrations are the integration types (integrations.go), whose
 	// runs and hooks run on integrationJobs.
 	Integrations    sb.Integrations
 	integrationJobs *queue.Queue
-	App             *app.Service       // the business operations, for every front end
-	Pipeline        *pipeline.Pipeline // inbound messages, bot turns, sends
-	Webchat         *webchat.Handler   // the web chat widget's WebSocket
-	hub             *webchat.Hub       // web chat messages, from the pipeline's sends to the widgets
-	auth            *auth.Authenticator
-	Listener        net.Listener
-	HTTP            *http.Server
-	Addr            string // the address actually listened on
-
-	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
 }
 
 // Open opens and migrates the database and makes sure the default workspace
