@@ -56,7 +56,7 @@ type IntegrationDeps struct {
 type integrations struct {
 	providers sb.Integrations
 	jobs      *queue.Queue
-	runs      *queue.Kind[runPayload, sb.Run]
+	runs      *queue.Kind[runPayload, runInput]
 	hooks     *queue.Kind[hookPayload, struct{}]
 	client    *http.Client
 	retry     retry.Schedule
@@ -84,7 +84,7 @@ func newIntegrations(s *Service, cfg Config, d IntegrationDeps) *integrations {
 		in.log = slog.New(slog.DiscardHandler)
 	}
 	if in.jobs != nil {
-		in.runs = queue.Register(in.jobs, JobIntegrationRun, func(ctx context.Context, j *queue.Job[runPayload, sb.Run]) {
+		in.runs = queue.Register(in.jobs, JobIntegrationRun, func(ctx context.Context, j *queue.Job[runPayload, runInput]) {
 			s.runAction(ctx, j.Job, &j.Args, j.Hint)
 		})
 		in.hooks = queue.Register(in.jobs, JobIntegrationHook, func(ctx context.Context, j *queue.Job[hookPayload, struct{}]) {

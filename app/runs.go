@@ -22,6 +22,13 @@ type runPayload struct {
 	RunID string `json:"run_id"`
 }
 
+// runInput is what the step that queued a run knew: the run, and its
+// integration when it was read (nil otherwise).
+type runInput struct {
+	run *sb.Run
+	in  *sb.Integration
+}
+
 // RunActionParams are the params of an action run through the API, and
 // the conversation it concerns, if any.
 type RunActionParams struct {
@@ -68,7 +75,7 @@ func (s *Service) RunAction(ctx context.Context, ws, integrationID, action strin
 	run := s.newRun(in, action, params, sb.TriggerAPI)
 	run.ConversationID = req.ConversationID
 	err = s.write(ctx, func(q sb.Queries) error {
-		_, err := s.queueRun(ctx, q, run)
+		_, err := s.queueRun(ctx, q, run, in)
 		return err
 	})
 	if err != nil {
@@ -105,19 +112,23 @@ func (s *Service) newRun(in *sb.Integration, action string, params json.RawMessa
 }
 
 // queueRun writes a run and its job with q; false (and nothing written)
-// when a run of the same DedupKey exists: the trigger ran it already.
-func (s *Service) queueRun(ctx context.Context, q sb.Queries, run *sb.Run) (bool, error) {
+// when a run of the same DedupKey exists: the trigger ran it already. in is
+// the run's integration, handed to the job with it.
+func (s *Service) queueRun(ctx context.Context, q sb.Queries, run *sb.Run, in *sb.Integration) (bool, error) {
 	if err := q.CreateRun(ctx, run); err != nil {
 		if sb.ErrorCode(err) == sb.EConflict && run.DedupKey != "" {
 			return false, nil
 		}
 		return false, err
 	}
-	nj := queue.NewJob[runPayload]{WorkspaceID: run.WorkspaceID, Args: runPayload{RunID: run.ID}, RunAt: run.CreatedAt}
+	// Held by this process from the start (no claim of its own): a run
+	// interrupted by a crash is taken over and made again with the same
+	// idempotency key.
+	nj := queue.NewJob[runPayload]{WorkspaceID: run.WorkspaceID, Args: runPayload{RunID: run.ID}, RunAt: run.CreatedAt, Hold: s.integ.runs != nil}
 	var err error
 	if s.integ.runs != nil {
-		hint := *run
-		_, err = s.integ.runs.Enqueue(ctx, q, nj, &hint)
+		r := *run
+		_, err = s.integ.runs.Enqueue(ctx, q, nj, &runInput{run: &r, in: in})
 	} else {
 		_, err = queue.Create(ctx, q, JobIntegrationRun, nj)
 	}
@@ -162,30 +173,31 @@ func (s *Service) QueueIntentAction(ctx context.Context, q sb.Queries, conv *sb.
 	run := s.newRun(in, a.Action, params, sb.TriggerIntent)
 	run.TriggerID, run.ConversationID = msg.ID, conv.ID
 	run.DedupKey = "intent:" + msg.ID + ":" + in.ID + ":" + a.Action
-	_, err = s.queueRun(ctx, q, run)
+	_, err = s.queueRun(ctx, q, run, in)
 	return err
 }
 
 // runAction is the worker of integration_run jobs: one attempt at a run.
-func (s *Service) runAction(ctx context.Context, j *sb.Job, pl *runPayload, hint *sb.Run) {
-	run := hint
-	if run == nil || j.Attempts > 1 {
-		var err error
-		if run, err = s.store.GetRun(ctx, j.WorkspaceID, pl.RunID); err != nil {
-			if sb.ErrorCode(err) == sb.ENotFound { // its integration was deleted
-				s.integ.jobs.Finish(ctx, j, nil)
-				return
-			}
-			s.integ.jobs.Retry(ctx, j, s.now().Add(time.Second), err.Error())
-			return
-		}
+// The first attempt in the process that queued the run uses what it read;
+// any other reads the run and its integration again.
+func (s *Service) runAction(ctx context.Context, j *sb.Job, pl *runPayload, hint *runInput) {
+	var run *sb.Run
+	var in *sb.Integration
+	if hint != nil && j.Attempts == 1 {
+		run, in = hint.run, hint.in
 	}
-	if run.Status == sb.RunSucceeded || run.Status == sb.RunFailed {
+	var err error
+	if run == nil {
+		run, err = s.store.GetRun(ctx, j.WorkspaceID, pl.RunID)
+	}
+	if err == nil && (run.Status == sb.RunSucceeded || run.Status == sb.RunFailed) {
 		s.integ.jobs.Finish(ctx, j, nil)
 		return
 	}
-	in, err := s.store.GetIntegration(ctx, j.WorkspaceID, run.IntegrationID)
-	if sb.ErrorCode(err) == sb.ENotFound {
+	if err == nil && in == nil {
+		in, err = s.store.GetIntegration(ctx, j.WorkspaceID, run.IntegrationID)
+	}
+	if sb.ErrorCode(err) == sb.ENotFound { // the integration was deleted, its runs with it
 		s.integ.jobs.Finish(ctx, j, nil)
 		return
 	} else if err != nil {
