@@ -45,7 +45,8 @@ type env struct {
 	spec   *specChecker
 	pipe   *pipeline.Pipeline  // not started: tests run its jobs with RunDue
 	disp   *webhook.Dispatcher // not started unless a test starts it
-	jobs   *queue.Queue        // integration runs and hooks; not started: runIntegrationJobs
+	jobs   *queue.Queue        // integration runs and hooks; not started
+	ops    *app.Service
 }
 
 type envOptions struct {
@@ -122,6 +123,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
 		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn,
 			Integrations: e.integrationDeps(o)})
+	e.ops = ops
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
 		TrustedProxies: o.trusted, HookIPRefusals: o.hookIP, HookChannelRefusals: o.hookChannel},
 		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})

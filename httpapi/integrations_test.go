@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -134,6 +135,51 @@ func TestIntegrationHooks(t *testing.T) {
 		}
 		if facts, _ := e.db.LookupFacts(ctx, e.ws.ID, []string{"order.latest"}, sb.FactSubject{Email: "ada@example.com"}, time.Now()); facts["order.latest"].Text != "Order 1001 is fulfilled" {
 			t.Fatalf("facts after fulfilment: %v", facts)
+		}
+	})
+}
+
+// TestIntentActionRunsOncePerTurn writes the action of an intent's answer
+// as the bot turn's transaction does, twice for the same inbound message
+// (a turn written again after a crash): one run, triggered by the intent,
+// with the conversation's transcript in its templates.
+func TestIntentActionRunsOncePerTurn(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
+		e := newEnv(t, dbURL, platformsOnLoopback)
+		ctx := t.Context()
+		var got []map[string]any
+		desk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var m map[string]any
+			_ = json.NewDecoder(r.Body).Decode(&m)
+			got = append(got, m)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer desk.Close()
+		_, convID, _ := e.conversationFixture(t)
+		e.must(202, "POST", "/api/v1/conversations/"+convID+"/messages", e.admin, map[string]any{"text": "I want a refund", "sender": "agent"})
+		in := e.must(201, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "http", "name": "Desk",
+			"config": map[string]any{"url": desk.URL + "/tickets"}}).obj(t)
+		conv, err := e.db.GetConversation(ctx, e.ws.ID, convID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := &sb.Message{ID: sb.NewID(sb.PrefixMessage), ConversationID: convID}
+		action := &sb.IntentAction{IntegrationID: in["id"].(string), Action: "call",
+			Params: json.RawMessage(`{"subject":"Refund","transcript":"{{conversation.transcript}}"}`)}
+		for range 2 {
+			if err := e.db.Tx(ctx, func(q sb.Queries) error { return e.ops.QueueIntentAction(ctx, q, conv, msg, action) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.jobs.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		runs := e.must(200, "GET", "/api/v1/integrations/"+in["id"].(string)+"/runs", e.admin, nil).data(t)
+		if len(runs) != 1 || runs[0]["trigger"] != "intent" || runs[0]["trigger_id"] != msg.ID || runs[0]["status"] != "succeeded" {
+			t.Fatalf("runs: %v", runs)
+		}
+		if len(got) != 1 || got[0]["subject"] != "Refund" || got[0]["transcript"] != "agent: I want a refund" {
+			t.Fatalf("desk got %v", got)
 		}
 	})
 }
