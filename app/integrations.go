@@ -17,12 +17,8 @@ import (
 	"github.com/switchboardhq/switchboard/retry"
 )
 
-// Limits of integration settings.
-const (
-	maxIntegrationName = 200
-	// maxIntegrationHook bounds the body of an inbound business webhook.
-	maxIntegrationHook = 1 << 20
-)
+// maxIntegrationName bounds an integration's name.
+const maxIntegrationName = 200
 
 // DefaultRunRetry is the schedule of integration action runs: retries
 // after 1 s, 5 s, 30 s, 2 min, 10 min and 30 min (7 attempts), unless the

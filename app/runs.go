@@ -385,22 +385,52 @@ func firstLine(s string, n int) string {
 }
 
 // keepFacts upserts facts an integration returned, with the integration
-// as their source.
+// as their source. A fact that cannot be kept (a bad key, more than one
+// subject, data that is not a JSON object) is logged and left out: the
+// rest of the outcome is still recorded.
 func (s *Service) keepFacts(ctx context.Context, q sb.Queries, ws, integrationID string, facts []sb.FactUpsert) error {
 	for _, f := range facts {
+		if msg := checkFact(&f); msg != "" {
+			s.integ.log.Warn("integrations: a fact was not kept", "integration", integrationID, "key", f.Key, "reason", msg)
+			continue
+		}
+		if f.ContactID != "" {
+			if _, err := q.GetContact(ctx, ws, f.ContactID); sb.ErrorCode(err) == sb.ENotFound {
+				s.integ.log.Warn("integrations: a fact about a contact that is gone was not kept", "integration", integrationID, "key", f.Key)
+				continue
+			} else if err != nil {
+				return err
+			}
+		}
 		fact := &sb.Fact{
 			WorkspaceID: ws, Key: f.Key, ContactID: f.ContactID, Email: f.Email, Phone: f.Phone, Text: f.Text,
 			Data: f.Data, Source: integrationID, ExpiresAt: f.ExpiresAt,
-		}
-		if !sb.ValidFactKey(f.Key) {
-			s.integ.log.Warn("integrations: a fact with an invalid key was not kept", "integration", integrationID, "key", f.Key)
-			continue
 		}
 		if _, _, err := q.UpsertFact(ctx, fact); err != nil {
 			return fmt.Errorf("keeping fact %s: %w", f.Key, err)
 		}
 	}
 	return nil
+}
+
+// checkFact says why a fact cannot be kept, or "".
+func checkFact(f *sb.FactUpsert) string {
+	subjects := 0
+	for _, v := range []string{f.ContactID, f.Email, f.Phone} {
+		if v != "" {
+			subjects++
+		}
+	}
+	var obj map[string]json.RawMessage
+	switch {
+	case !sb.ValidFactKey(f.Key):
+		return "the key is not a fact key"
+	case subjects > 1:
+		return "a fact has at most one subject"
+	case len(f.Data) > 0 && (json.Unmarshal(f.Data, &obj) != nil || obj == nil):
+		return "its data is not a JSON object"
+	}
+	return ""
 }
 
 // runVars reads what a run's templates may use.
