@@ -4,6 +4,7 @@ import (
 	"context"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/queue"
 )
 
 // ActionQueuer queues, in a bot turn's transaction, the run of the
@@ -28,3 +29,9 @@ func (p *Pipeline) queueAction(ctx context.Context, q sb.Queries, conv *sb.Conve
 	}
 	return aq.QueueIntentAction(ctx, q, conv, msg, a.Action)
 }
+
+// Jobs is the pipeline's job queue. Other kinds of background work that
+// share the pipeline's writes (integration runs and hooks) register on it
+// before Start: one queue per process, whose takeover of a previous run's
+// jobs at start cannot touch jobs another queue of this process holds.
+func (p *Pipeline) Jobs() *queue.Queue { return p.jobs }

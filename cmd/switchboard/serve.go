@@ -22,7 +22,6 @@ import (
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
-	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/webhook"
@@ -51,10 +50,8 @@ type Main struct {
 
 	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
 
-	// Integrations are the integration types (integrations.go), whose
-	// runs and hooks run on integrationJobs.
-	Integrations    sb.Integrations
-	integrationJobs *queue.Queue
+	// Integrations are the integration types (integrations.go).
+	Integrations sb.Integrations
 }
 
 // Open opens and migrates the database and makes sure the default workspace
@@ -118,7 +115,6 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	err := m.HTTP.Shutdown(sctx)
 	m.Webchat.Close() // WebSockets are not drained by Shutdown: 1001 tells the widgets to reconnect
-	m.stopIntegrations(sctx)
 	if perr := m.Pipeline.Stop(sctx); perr != nil {
 		m.Logger.Warn("stopping the pipeline: jobs cut short run again at the next start", "error", perr)
 	}
@@ -174,7 +170,6 @@ func (m *Main) Start(ctx context.Context) error {
 	m.Dispatcher.Publisher().Observe(m.App)
 	m.Pipeline.QueueActionsWith(m.App)     // builtin intents' actions
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
-	m.integrationJobs.Start(context.Background())
 	m.Webchat = m.newWebchat()
 	m.startDelivery(ctx)
 	m.HTTP = &http.Server{
@@ -325,7 +320,6 @@ func (m *Main) Close() {
 	}
 	if m.Pipeline != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		m.stopIntegrations(ctx)
 		_ = m.Pipeline.Stop(ctx)
 		cancel()
 	}
