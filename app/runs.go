@@ -282,10 +282,8 @@ func statusPtr(code int) *int {
 
 // runSucceeded records a run's success with its attempt and keeps the
 // facts its action returned.
+// A run deleted meanwhile (with its integration) records nothing.
 func (s *Service) runSucceeded(ctx context.Context, q sb.Queries, run *sb.Run, at *sb.RunAttempt, res *sb.ActionResult) error {
-	if err := q.AddRunAttempt(ctx, run.ID, at); err != nil {
-		return err
-	}
 	done := *run
 	now := s.now()
 	done.Status, done.Result, done.Error, done.FinishedAt = sb.RunSucceeded, res.Output, nil, &now
@@ -294,6 +292,9 @@ func (s *Service) runSucceeded(ctx context.Context, q sb.Queries, run *sb.Run, a
 		done.Result = b
 	}
 	if err := q.UpdateRun(ctx, &done); err != nil {
+		return ignoreNotFound(err)
+	}
+	if err := q.AddRunAttempt(ctx, run.ID, at); err != nil {
 		return err
 	}
 	return s.keepFacts(ctx, q, run.WorkspaceID, run.IntegrationID, res.Facts)
@@ -312,7 +313,12 @@ func (s *Service) runFailed(ctx context.Context, j *sb.Job, run *sb.Run, in *sb.
 	if ae.Retryable {
 		if d, ok := s.integ.jobs.Backoff(s.integ.retry, j.Attempts, s.retryWait(ae)); ok {
 			s.integ.log.Info("integrations: an action failed; retrying", "run", run.ID, "attempt", j.Attempts, "in", d, "error", msg)
-			werr := s.write(ctx, func(q sb.Queries) error { return q.AddRunAttempt(ctx, run.ID, at) })
+			werr := s.write(ctx, func(q sb.Queries) error {
+				if _, err := q.GetRun(ctx, run.WorkspaceID, run.ID); err != nil {
+					return ignoreNotFound(err) // deleted meanwhile
+				}
+				return q.AddRunAttempt(ctx, run.ID, at)
+			})
 			if werr != nil {
 				s.integ.log.Error("integrations: logging an attempt", "run", run.ID, "error", werr)
 			}
@@ -326,15 +332,16 @@ func (s *Service) runFailed(ctx context.Context, j *sb.Job, run *sb.Run, in *sb.
 	}
 	s.integ.log.Warn("integrations: an action run failed", "run", run.ID, "integration", in.ID, "error", msg)
 	s.integ.jobs.Finish(ctx, j, func(q sb.Queries) error {
-		if err := q.AddRunAttempt(ctx, run.ID, at); err != nil {
-			return err
-		}
 		failed := *run
 		now := s.now()
 		failed.Status, failed.Error, failed.FinishedAt = sb.RunFailed, &msg, &now
 		if err := q.UpdateRun(ctx, &failed); err != nil {
+			return ignoreNotFound(err) // deleted meanwhile, with its integration
+		}
+		if err := q.AddRunAttempt(ctx, run.ID, at); err != nil {
 			return err
 		}
+		failed.Attempts = append(failed.Attempts, *at)
 		if ae.CredentialsRefused {
 			return s.credentialsRefused(ctx, q, in, msg)
 		}
@@ -488,4 +495,12 @@ func (s *Service) transcript(ctx context.Context, conv *sb.Conversation) (string
 		fmt.Fprintf(&b, "%s: %s\n", who, m.Text)
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// ignoreNotFound drops an ENotFound error.
+func ignoreNotFound(err error) error {
+	if sb.ErrorCode(err) == sb.ENotFound {
+		return nil
+	}
+	return err
 }
