@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,6 +181,67 @@ func TestIntentActionRunsOncePerTurn(t *testing.T) {
 		}
 		if len(got) != 1 || got[0]["subject"] != "Refund" || got[0]["transcript"] != "agent: I want a refund" {
 			t.Fatalf("desk got %v", got)
+		}
+	})
+}
+
+// TestIntegrationsAPI: secrets are write-only and merged on PATCH, status
+// changes emit their events, a type that cannot register says so, unknown
+// actions and bad params are refused naming them, and automations are
+// checked against the integration's actions.
+func TestIntegrationsAPI(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, dbURL string) {
+		e := newEnv(t, dbURL)
+		in := e.must(201, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "http", "name": "Desk",
+			"config": map[string]any{"url": "https://1.2.3.4/t", "headers": map[string]string{"Authorization": "Bearer a"}}}).obj(t)
+		id := in["id"].(string)
+		if cfg := in["config"].(map[string]any); cfg["headers"] != nil || cfg["url"] != "https://1.2.3.4/t" || in["webhook_url"] != nil {
+			t.Fatalf("created %v", in)
+		}
+		e.must(400, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "http", "name": "D",
+			"config": map[string]any{"url": "http://127.0.0.1/x"}}).problem(t, 400, sb.EInvalid, "config.url")
+		e.must(400, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "fax", "name": "D"}).problem(t, 400, sb.EInvalid, "type")
+		up := e.must(200, "PATCH", "/api/v1/integrations/"+id, e.admin, map[string]any{"status": "disconnected", "config": map[string]any{"method": "PUT"}}).obj(t)
+		if up["status"] != "disconnected" || up["config"].(map[string]any)["method"] != "PUT" || up["config"].(map[string]any)["url"] == nil {
+			t.Fatalf("patched %v", up)
+		}
+		e.must(409, "POST", "/api/v1/integrations/"+id+"/actions/call", e.admin, map[string]any{}).problem(t, 409, sb.EConflict, "")
+		e.must(200, "PATCH", "/api/v1/integrations/"+id, e.admin, map[string]any{"status": "connected"})
+		e.must(422, "POST", "/api/v1/integrations/"+id+"/register", e.admin, nil).problem(t, 422, sb.EUnprocessable, "")
+		r := e.must(404, "POST", "/api/v1/integrations/"+id+"/actions/upsert_lead", e.admin, map[string]any{})
+		r.problem(t, 404, sb.ENotFound, "")
+		if !strings.Contains(string(r.body), "call") {
+			t.Fatalf("an unknown action's answer does not name the actions: %s", r.body)
+		}
+		e.must(400, "POST", "/api/v1/integrations/"+id+"/actions/call", e.admin, map[string]any{"params": map[string]any{"store_as": "a..b"}}).problem(t, 400, sb.EInvalid, "params.store_as")
+		e.must(400, "POST", "/api/v1/integrations/"+id+"/actions/call", e.admin, map[string]any{"conversation_id": "conv_01ARZ3NDEKTSV4RRFFQ69G5FAV"}).problem(t, 400, sb.EInvalid, "conversation_id")
+
+		for body, field := range map[string]string{
+			`{"name":"a","integration_id":"` + id + `","action":"nope"}`:                              "action",
+			`{"name":"a","integration_id":"int_01ARZ3NDEKTSV4RRFFQ69G5FAV","action":"call"}`:          "integration_id",
+			`{"name":"a","integration_id":"` + id + `","action":"call","event_types":["nothing.*"]}`:  "event_types[0]",
+			`{"name":"a","integration_id":"` + id + `","action":"call","filter":{"data.x":{"y":1}}}`:  "filter.data.x",
+			`{"name":"a","integration_id":"` + id + `","action":"call","params":{"store_as":"a..b"}}`: "params.store_as",
+		} {
+			e.must(400, "POST", "/api/v1/automations", e.admin, body).problem(t, 400, sb.EInvalid, field)
+		}
+		aut := e.must(201, "POST", "/api/v1/automations", e.admin, map[string]any{"name": "a", "integration_id": id, "action": "call",
+			"event_types": []string{"conversation.ended"}}).obj(t)
+		if aut["enabled"] != true {
+			t.Fatalf("automation %v", aut)
+		}
+		if got := e.must(200, "PATCH", "/api/v1/automations/"+aut["id"].(string), e.admin, map[string]any{"enabled": false}).obj(t); got["enabled"] != false {
+			t.Fatalf("paused %v", got)
+		}
+		e.must(204, "DELETE", "/api/v1/integrations/"+id, e.admin, nil)
+		e.must(404, "GET", "/api/v1/automations/"+aut["id"].(string), e.admin, nil)
+		var got []string
+		for _, ev := range e.must(200, "GET", "/api/v1/events?type=integration.*", e.admin, nil).data(t) {
+			got = append([]string{ev["event"].(string)}, got...)
+		}
+		want := "integration.connected integration.disconnected integration.connected integration.disconnected"
+		if strings.Join(got, " ") != want {
+			t.Fatalf("events %v, want %s", got, want)
 		}
 	})
 }
