@@ -31,6 +31,13 @@ const (
 	schemaChange      = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
 )
 
+// schemaRun mirrors the OpenAPI document's Run.
+const schemaRun = `{"type":"object","required":["id","integration_id","action","status","trigger","params","idempotency_key","attempts","result","error","created_at","updated_at","finished_at"],"properties":{` +
+	`"id":{"type":"string"},"integration_id":{"type":"string"},"action":{"type":"string"},"status":{"enum":["queued","running","succeeded","failed"]},` +
+	`"trigger":{"enum":["api","automation","intent"]},"trigger_id":{"type":"string"},"event_id":{"type":"string"},"conversation_id":{"type":"string"},` +
+	`"params":{"type":"object"},"idempotency_key":{"type":"string"},"attempts":{"type":"array"},"result":{},"error":{"type":["string","null"]},` +
+	`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}}`
+
 func objectSchema(required []string, props map[string]string) json.RawMessage {
 	s := `{"type":"object","required":[`
 	for i, r := range required {
@@ -79,6 +86,12 @@ var (
 	testData        = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
 )
 
+// The data of integration.disconnected and integration.sync_failed.
+var (
+	disconnectedData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration, "reason": `{"type":"string"}`})
+	syncFailedData   = objectSchema([]string{"integration", "run"}, map[string]string{"integration": schemaIntegration, "run": schemaRun})
+)
+
 // EventTypes lists every event type that this build emits, with a
 // description and the JSON Schema of its data, in the order of the
 // contract. Endpoints can subscribe to these only, and GET /event-types
@@ -98,6 +111,8 @@ var EventTypes = []EventType{
 	{EventBotDeployed, "A version of a bot went live (an older one than before: a rollback); data.previous_version is the one it replaced.", botDeployedData},
 	{EventBotError, "A bot's training failed (data.version is null), or a version failed to answer a message after its retries.", botErrorData},
 	{EventIntegrationConnected, "A channel was registered with its platform (POST /channels/{id}/register).", integrationData},
+	{EventIntegrationDisconnected, "An integration was deleted or disconnected, or its system refused its credentials (its status is then error); data.reason says which.", disconnectedData},
+	{EventIntegrationSyncFailed, "An integration action run failed, after its retries; data.run is the run with its attempts.", syncFailedData},
 	{EventEndpointDisabled, "A webhook endpoint was disabled after failing for too long.", endpointData},
 	{EventWebhookTest, "A test event sent to one endpoint by POST /webhooks/{id}/test.", testData},
 }

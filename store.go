@@ -89,6 +89,7 @@ type Queries interface {
 	ConversationQueries
 	MessageQueries
 	EventQueries
+	IntegrationQueries
 	IdempotencyQueries
 	WebhookQueries
 	JobQueries

@@ -14,10 +14,6 @@ type Workspace struct {
 
 // Scopes an API key or token can hold. ScopeAdmin implies all others within
 // its workspace.
-//
-// ScopeReadIntegrations and ScopeWriteIntegrations are the scopes of the
-// integrations API, which does not exist yet: they are not in AllScopes, so
-// no key can be given them and no document lists them, until it does.
 const (
 	ScopeReadBots           = "read:bots"
 	ScopeWriteBots          = "write:bots"
@@ -43,6 +39,7 @@ var AllScopes = []string{
 	ScopeReadConversations, ScopeWriteConversations, ScopeReadMessages, ScopeWriteMessages,
 	ScopeReadWebhooks, ScopeWriteWebhooks,
 	ScopeReadKnowledge, ScopeWriteKnowledge,
+	ScopeReadIntegrations, ScopeWriteIntegrations,
 	ScopeAdmin,
 }
 

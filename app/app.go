@@ -84,6 +84,9 @@ type Deps struct {
 	Events *webhook.Publisher
 	Keys   KeyCache
 	Clock  sb.Clock
+	// Integrations are the integration providers and what their runs
+	// need (integrations.go).
+	Integrations IntegrationDeps
 }
 
 // Service runs the business operations. Its methods take the workspace
@@ -100,6 +103,7 @@ type Service struct {
 
 	jobs  *queue.Queue                     // the pipeline's (nil without one)
 	train *queue.Kind[trainArgs, struct{}] // training jobs (training.go)
+	integ    *integrations
 }
 
 // New returns the operations on the given collaborators. With a
@@ -112,6 +116,7 @@ func New(cfg Config, d Deps) *Service {
 	s := &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline,
 		channels: d.Channels, engines: d.Engines, events: d.Events, keys: d.Keys, clock: d.Clock}
 	s.registerTraining()
+	s.integ = newIntegrations(s, cfg, d.Integrations)
 	return s
 }
 

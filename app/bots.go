@@ -47,7 +47,7 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkIntentActions(req.Engine, req.Config); err != nil {
+	if err := s.checkIntentActions(ctx, s.store, ws, req.Engine, req.Config); err != nil {
 		return nil, err
 	}
 	config, secrets, err := engine.ParseConfig(req.Config)
@@ -110,9 +110,11 @@ func createTrainingError(err error) error {
 }
 
 // checkIntentActions checks the integration actions of a builtin bot's
-// intents (config.intents[].action): integration_id an integration id,
-// action a name, params a JSON object. Actions are not run yet.
-func checkIntentActions(engine string, raw json.RawMessage) error {
+// intents (config.intents[].action): integration_id an integration of the
+// workspace, action one of its type's actions, params a JSON object (its
+// values may be templates, filled and checked against the action's
+// parameters when the action runs).
+func (s *Service) checkIntentActions(ctx context.Context, q sb.IntegrationQueries, ws, engine string, raw json.RawMessage) error {
 	if engine != sb.EngineBuiltin {
 		return nil
 	}
@@ -138,14 +140,31 @@ func checkIntentActions(engine string, raw json.RawMessage) error {
 		if err := sb.DecodeStrict(in.Action, &a, p); err != nil {
 			return err
 		}
+		shaped := true
 		if !sb.HasPrefix(a.IntegrationID, sb.PrefixIntegration) {
 			v.Add(p+".integration_id", "must be an integration id (int_…)")
+			shaped = false
 		}
 		if a.Action == "" || len(a.Action) > 100 || strings.ContainsFunc(a.Action, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			v.Add(p+".action", "must be an action name: 1 to 100 characters, no spaces")
+			shaped = false
 		}
 		if len(a.Params) > 0 && string(a.Params) != "null" && !isJSONObject(a.Params) {
 			v.Add(p+".params", "must be a JSON object")
+		}
+		if !shaped {
+			continue
+		}
+		in, err := q.GetIntegration(ctx, ws, a.IntegrationID)
+		switch {
+		case sb.ErrorCode(err) == sb.ENotFound:
+			v.Add(p+".integration_id", "names no integration of this workspace")
+		case err != nil:
+			return err
+		default:
+			if _, err := s.actionSpec(in.Type, a.Action); err != nil {
+				v.Add(p+".action", "is not an action of that "+in.Type+" integration")
+			}
 		}
 	}
 	return v.Err()
@@ -205,7 +224,7 @@ func (s *Service) ReplaceBotConfig(ctx context.Context, ws, id string, body json
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIntentActions(bot.Engine, body); err != nil {
+		if err := s.checkIntentActions(ctx, q, ws, bot.Engine, body); err != nil {
 			return nil, err
 		}
 		config, secrets, err := s.engines.ParseConfig(bot.Engine, body)

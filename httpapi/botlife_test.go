@@ -225,9 +225,12 @@ func TestBotCreateTrainingRefused(t *testing.T) {
 }
 
 // TestIntentActionsChecked: an intent's action is checked when a builtin
-// configuration is set (it is not run in this build).
+// configuration is set: its shape, then that it names an integration of
+// the workspace and one of that integration's actions.
 func TestIntentActionsChecked(t *testing.T) {
 	e, _ := trainerEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
+	desk := e.must(201, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "http", "name": "Desk",
+		"config": map[string]any{"url": "https://1.2.3.4/tickets"}}).str(t, "id")
 	withAction := func(action any) map[string]any {
 		c := greetConfig("hi")
 		c["intents"].([]any)[1].(map[string]any)["action"] = action
@@ -243,6 +246,8 @@ func TestIntentActionsChecked(t *testing.T) {
 		{map[string]any{"integration_id": "int_01ARZ3NDEKTSV4RRFFQ69G5FAV", "action": "lookup_order", "params": []any{1}}, "config.intents[1].action.params"},
 		{map[string]any{"integration_id": "int_01ARZ3NDEKTSV4RRFFQ69G5FAV", "action": "lookup_order", "run": true}, "config.intents[1].action.run"},
 		{"lookup_order", "config.intents[1].action"},
+		{map[string]any{"integration_id": "int_01ARZ3NDEKTSV4RRFFQ69G5FAV", "action": "call"}, "config.intents[1].action.integration_id"},
+		{map[string]any{"integration_id": desk, "action": "lookup_order"}, "config.intents[1].action.action"},
 	} {
 		body := map[string]any{"name": "b", "engine": "builtin", "config": withAction(tc.action)}
 		e.call("POST", "/api/v1/bots", e.admin, body).problem(t, 400, sb.EInvalid, tc.field)
@@ -250,6 +255,7 @@ func TestIntentActionsChecked(t *testing.T) {
 	id := e.must(201, "POST", "/api/v1/bots", e.admin, lifecycleBot("hi")).str(t, "id")
 	e.call("PUT", "/api/v1/bots/"+id+"/config", e.admin, withAction(map[string]any{"integration_id": "x", "action": "a"})).
 		problem(t, 400, sb.EInvalid, "config.intents[1].action.integration_id")
+	e.must(200, "PUT", "/api/v1/bots/"+id+"/config", e.admin, withAction(map[string]any{"integration_id": desk, "action": "call"}))
 }
 
 // TestParseWebhookBotRefused: a webhook bot's answer is its service's,

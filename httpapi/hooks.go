@@ -33,14 +33,24 @@ import (
 // (the channel's budget does not apply to an address that sent the
 // channel a verified request in the last day).
 // Every answer carries the RateLimit-* headers of those budgets.
-func (s *Server) hook(w http.ResponseWriter, r *http.Request) (err error) {
+func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
+	return s.guardHook(w, r, "channel", func(r *http.Request, id string, addr netip.Addr, now time.Time) (*sb.HookResult, error) {
+		return s.receiveHook(w, r, id, addr, now)
+	})
+}
+
+// guardHook answers an inbound hook to the channel or integration the
+// path's {id} names with receive, under the refusal budgets of the
+// client's address and of that id (see hook). Each request starts a trace
+// (package telemetry): the message it carries is followed from here to its
+// replies and webhook deliveries; receive gets the request in that trace.
+func (s *Server) guardHook(w http.ResponseWriter, r *http.Request, target string,
+	receive func(r *http.Request, id string, addr netip.Addr, now time.Time) (*sb.HookResult, error)) (err error) {
 	now := s.clock.Now()
 	addr := s.clientIP(r)
 	ip, id := limitKey(addr), r.PathValue("id")
-	// Each inbound request starts a trace: the message it carries is
-	// followed from here to its replies and webhook deliveries.
 	ctx, span := s.tracer.Start(r.Context(), "hook", trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("channel.id", id)))
+		trace.WithAttributes(attribute.String(target+".id", id)))
 	defer func() {
 		if err != nil {
 			span.SetStatus(codes.Error, err.Error())
@@ -55,7 +65,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) (err error) {
 		s.hooks.note(ip, true, now, "channel", id, "request_id", requestID(r))
 		return sb.Errorf(sb.ERateLimited, "Too many refused requests from this address or to this channel; retry after %d seconds.", max(1, ceilSeconds(b.wait)))
 	}
-	res, err := s.receiveHook(w, r, id, addr, now)
+	res, err := receive(r, id, addr, now)
 	if spends, perChannel := refused(err); spends {
 		s.hooks.charge(ip, id, perChannel, now)
 		var e *sb.Error

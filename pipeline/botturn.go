@@ -175,6 +175,9 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 			queued++
 		}
 	}
+	if err := p.queueAction(ctx, q, &conv, in.msg, a); err != nil {
+		return err
+	}
 	if a.Handoff {
 		full, err := q.GetConversation(ctx, conv.WorkspaceID, conv.ID)
 		if err != nil {
@@ -185,9 +188,6 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		}
 		conv.LastActivityAt = full.LastActivityAt
 	}
-	// a.Action, the integration action of the intent that answered, is
-	// not run yet: actions run once integrations exist (see the OpenAPI
-	// document), from here, in this transaction, as a job of their own.
 	if queued > 0 {
 		return touch(ctx, q, &conv, now)
 	}

@@ -6,13 +6,8 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/tmpl"
 )
-
-// Jobs is the pipeline's job queue, on which other kinds of background
-// work (bot training) register their workers before Start.
-func (p *Pipeline) Jobs() *queue.Queue { return p.jobs }
 
 // VersionReader reads bot versions (switchboard.Queries has it).
 type VersionReader interface {

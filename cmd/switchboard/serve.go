@@ -57,6 +57,9 @@ type Main struct {
 	Addr     string // the address actually listened on
 
 	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
+
+	// Integrations are the integration types (integrations.go).
+	Integrations sb.Integrations
 }
 
 // Open opens and migrates the database and makes sure the default workspace
@@ -168,15 +171,20 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.Pipeline = m.newPipeline()
-	m.Webchat = m.newWebchat()
-	m.startDelivery(ctx)
 	m.App = app.New(app.Config{
 		PublicURL: m.Config.PublicURL,
 		// Endpoint URLs are checked as the dispatcher will connect.
 		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
 	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
-		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock()})
-	m.Pipeline.Start(context.Background()) // after app registered its jobs' workers; stopped by Serve's drain or Close
+		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Integrations: m.newIntegrations()})
+	// Automations run from every event published, from the first.
+	m.Dispatcher.Publisher().Observe(m.App)
+	m.Pipeline.QueueActionsWith(m.App)     // builtin intents' actions
+	// Started after app registered its jobs' workers (training, runs);
+	// stopped by Serve's drain or Close.
+	m.Pipeline.Start(context.Background())
+	m.Webchat = m.newWebchat()
+	m.startDelivery(ctx)
 	m.HTTP = &http.Server{
 		Handler:           closeAfterChunked(m.handler()),
 		ReadHeaderTimeout: 10 * time.Second,

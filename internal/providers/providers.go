@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/twilio"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/channel/whatsapp"
+	inthttp "github.com/switchboardhq/switchboard/integration/http"
 )
 
 // New returns the registries of every channel type and bot engine.
@@ -42,4 +43,13 @@ func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.
 		botwebhook.New(customer, version),
 	)
 	return channels, engines
+}
+
+// Integrations returns the registry of every integration type. Providers
+// get their HTTP client with each call (the server's egress client), so
+// they take nothing here.
+func Integrations() sb.Integrations {
+	return sb.NewIntegrations(
+		inthttp.New(),
+	)
 }
