@@ -89,3 +89,33 @@ func (e Engines) ParseConfig(name string, raw json.RawMessage) (json.RawMessage,
 	}
 	return en.ParseConfig(raw)
 }
+
+// Integrations is the registry of integration providers by type, assembled
+// like Channels.
+type Integrations map[string]IntegrationProvider
+
+// NewIntegrations registers providers under the type of their spec; a type
+// registered twice is a programming error: NewIntegrations panics.
+func NewIntegrations(providers ...IntegrationProvider) Integrations {
+	return register("integration type", providers, func(p IntegrationProvider) string { return p.Spec().Type })
+}
+
+// Lookup returns the provider of an integration type.
+func (r Integrations) Lookup(typ string) (IntegrationProvider, bool) {
+	p, ok := r[typ]
+	return p, ok
+}
+
+// Types returns the registered integration types, sorted.
+func (r Integrations) Types() []string { return slices.Sorted(maps.Keys(r)) }
+
+// ParseConfig validates raw as the configuration of an integration of
+// type typ (IntegrationSpec.ParseConfig); a type that is not registered is
+// an error naming "type" that lists the registered ones.
+func (r Integrations) ParseConfig(typ string, raw json.RawMessage, oldConfig map[string]any, oldSecrets map[string]string) (map[string]any, map[string]string, error) {
+	p, ok := r[typ]
+	if !ok {
+		return nil, nil, Invalid("type", "must be one of "+strings.Join(r.Types(), ", "))
+	}
+	return p.Spec().ParseConfig(raw, oldConfig, oldSecrets)
+}

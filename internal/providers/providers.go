@@ -43,3 +43,10 @@ func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.
 	)
 	return channels, engines
 }
+
+// Integrations returns the registry of every integration type. Providers
+// get their HTTP client with each call (the server's egress client), so
+// they take nothing here.
+func Integrations() sb.Integrations {
+	return sb.NewIntegrations()
+}
