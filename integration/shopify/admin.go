@@ -4,10 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/integration/internal/remote"
 )
 
 // APIVersion is the Admin API version Switchboard speaks. When Shopify
@@ -43,7 +51,7 @@ func (a *Admin) path(resource string) string {
 // subscriptions are listed page by page (the Link header's rel="next");
 // a subscription Shopify says exists already (422, "has already been
 // taken") counts as made, so calling it again changes nothing.
-func (a *Admin) EnsureWebhooks(ctx context.Context, address string, topics []string) ([]string, error) {
+func (a *Admin) EnsureWebhooks(ctx context.Context, address string, topics []string) ([]string, *sb.ActionError) {
 	existing, err := a.listWebhooks(ctx)
 	if err != nil {
 		return nil, err
@@ -60,10 +68,9 @@ func (a *Admin) EnsureWebhooks(ctx context.Context, address string, topics []str
 			continue
 		}
 		body, _ := json.Marshal(map[string]Webhook{"webhook": {Topic: topic, Address: address, Format: "json"}})
-		_, err := a.do(ctx, http.MethodPost, a.path("webhooks.json"), body)
+		_, err := a.do(ctx, "create webhook", http.MethodPost, a.path("webhooks.json"), body)
 		if err != nil {
-			var e *Error
-			if asError(err, &e) && e.Status == http.StatusUnprocessableEntity && strings.Contains(e.Message, "already been taken") {
+			if err.StatusCode == http.StatusUnprocessableEntity && strings.Contains(err.Response, "already been taken") {
 				continue
 			}
 			return created, err
@@ -74,11 +81,11 @@ func (a *Admin) EnsureWebhooks(ctx context.Context, address string, topics []str
 }
 
 // listWebhooks returns every webhook subscription of the shop.
-func (a *Admin) listWebhooks(ctx context.Context) ([]Webhook, error) {
+func (a *Admin) listWebhooks(ctx context.Context) ([]Webhook, *sb.ActionError) {
 	var all []Webhook
 	next := a.path("webhooks.json?limit=250")
 	for pages := 0; next != "" && pages < 20; pages++ {
-		resp, err := a.do(ctx, http.MethodGet, next, nil)
+		resp, err := a.do(ctx, "list webhooks", http.MethodGet, next, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +93,7 @@ func (a *Admin) listWebhooks(ctx context.Context) ([]Webhook, error) {
 			Webhooks []Webhook `json:"webhooks"`
 		}
 		if err := json.Unmarshal(resp.Body, &page); err != nil {
-			return nil, &Error{Status: resp.Status, Message: "shopify: the webhooks list is not JSON"}
+			return nil, badAnswer("list webhooks", resp)
 		}
 		all = append(all, page.Webhooks...)
 		next = a.sameOrigin(nextLink(resp.Header.Get("Link")))
@@ -122,10 +129,10 @@ func (a *Admin) sameOrigin(link string) string {
 // and whose customer's email is email (compared without case), or nil
 // when there is none: an order of someone else is not found either. It
 // searches every order, open, closed and cancelled.
-func (a *Admin) FindOrder(ctx context.Context, number, email string) (*Order, error) {
+func (a *Admin) FindOrder(ctx context.Context, number, email string) (*Order, *sb.ActionError) {
 	number = strings.TrimPrefix(strings.TrimSpace(number), "#")
 	q := url.Values{"name": {number}, "status": {"any"}}
-	resp, err := a.do(ctx, http.MethodGet, a.path("orders.json?"+q.Encode()), nil)
+	resp, err := a.do(ctx, "find order", http.MethodGet, a.path("orders.json?"+q.Encode()), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func (a *Admin) FindOrder(ctx context.Context, number, email string) (*Order, er
 		Orders []Order `json:"orders"`
 	}
 	if err := json.Unmarshal(resp.Body, &page); err != nil {
-		return nil, &Error{Status: resp.Status, Message: "shopify: the orders list is not JSON"}
+		return nil, badAnswer("find order", resp)
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	for i := range page.Orders {
@@ -148,29 +155,94 @@ func (a *Admin) FindOrder(ctx context.Context, number, email string) (*Order, er
 	return nil, nil
 }
 
-// do sends an Admin API request with the access token and returns the
-// answer of a 2xx; anything else is an *Error.
-func (a *Admin) do(ctx context.Context, method, target string, body []byte) (*Response, error) {
+// Response is an answer of the Admin API, read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// do sends an Admin API request with the access token and returns a 2xx
+// answer; anything else is an *sb.ActionError carrying Shopify's error
+// (the "errors" member of its answer) and, for a 429, the wait Shopify
+// asks for (its Retry-After is a decimal number of seconds).
+func (a *Admin) do(ctx context.Context, what, method, target string, body []byte) (*Response, *sb.ActionError) {
+	name := "shopify: " + what
 	if a.Token == "" {
-		return nil, &Error{Refused: true, Message: "shopify: the integration has no access_token"}
+		return nil, &sb.ActionError{Message: name + ": the integration has no access_token"}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return nil, &Error{Message: "shopify: the shop's URL is not valid"}
+		return nil, &sb.ActionError{Message: name + ": the shop's URL is not valid"}
 	}
-	if body == nil {
-		req.Body, req.ContentLength = http.NoBody, 0
-	} else {
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set(HeaderAccessToken, a.Token)
-	resp, err := send(a.Client, req)
-	if err != nil {
-		return nil, err
+	resp, raw, aerr := remote.Do(a.Client, name, req)
+	if aerr != nil {
+		if aerr.StatusCode != 0 {
+			aerr.Message = name + ": " + errorText(raw)
+			aerr.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		}
+		return nil, aerr
 	}
-	if resp.Status >= 200 && resp.Status < 300 {
-		return resp, nil
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+// badAnswer is the error of a 2xx answer that is not what the API
+// promises.
+func badAnswer(what string, resp *Response) *sb.ActionError {
+	return &sb.ActionError{StatusCode: resp.Status, Message: "shopify: " + what + ": the answer is not the JSON expected",
+		Response: sb.ResponseHead(resp.Body)}
+}
+
+// errorText is Shopify's error message from an answer's body (its
+// "errors": a string, a list, or lists by field), or the body's start.
+func errorText(body []byte) string {
+	var v struct {
+		Errors json.RawMessage `json:"errors"`
 	}
-	return nil, apiError(resp)
+	if json.Unmarshal(body, &v) == nil && len(v.Errors) > 0 {
+		var s string
+		if json.Unmarshal(v.Errors, &s) == nil {
+			return s
+		}
+		var list []string
+		if json.Unmarshal(v.Errors, &list) == nil {
+			return strings.Join(list, "; ")
+		}
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(v.Errors, &fields) == nil {
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(fields)) {
+				var msgs []string
+				if json.Unmarshal(fields[k], &msgs) != nil {
+					var one string
+					_ = json.Unmarshal(fields[k], &one)
+					msgs = []string{one}
+				}
+				for _, m := range msgs {
+					parts = append(parts, k+" "+m)
+				}
+			}
+			return strings.Join(parts, "; ")
+		}
+	}
+	return sb.ResponseHead(bytes.TrimSpace(body))
+}
+
+// retryAfter reads Retry-After in seconds, which Shopify writes as a
+// decimal ("2.0"); 0 when absent or malformed.
+func retryAfter(v string) time.Duration {
+	secs, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || secs <= 0 || secs > 86400 {
+		return 0
+	}
+	return time.Duration(secs * float64(time.Second))
 }

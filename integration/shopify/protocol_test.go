@@ -233,26 +233,35 @@ func TestAdminErrors(t *testing.T) {
 	defer shop.Close()
 	ctx := context.Background()
 	a := &Admin{Client: http.DefaultClient, BaseURL: shop.URL, Token: "wrong"}
-	_, err := a.EnsureWebhooks(ctx, "https://sb.example/h", []string{"orders/create"})
-	var e *Error
-	if !asError(err, &e) || !e.Refused || e.Retryable || e.Status != 401 || !strings.Contains(e.Message, "Invalid API key or access token") {
-		t.Fatalf("wrong token: %#v", err)
+	_, e := a.EnsureWebhooks(ctx, "https://sb.example/h", []string{"orders/create"})
+	if e == nil || !e.CredentialsRefused || e.Retryable || e.StatusCode != 401 || !strings.Contains(e.Message, "Invalid API key or access token") {
+		t.Fatalf("wrong token: %#v", e)
 	}
 	a.Token = "tok"
 	shop.FailNext(1, shopifytest.Error429)
-	_, err = a.FindOrder(ctx, "1042", "x@example.org")
-	if !asError(err, &e) || !e.Retryable || e.RetryAfter != 2*time.Second || e.Refused {
-		t.Fatalf("429: %#v", err)
+	_, e = a.FindOrder(ctx, "1042", "x@example.org")
+	if e == nil || !e.Retryable || e.RetryAfter != 2*time.Second || e.CredentialsRefused || !strings.Contains(e.Response, "Exceeded 2 calls per second") {
+		t.Fatalf("429: %#v", e)
 	}
 	shop.FailNext(1, shopifytest.Error503)
-	_, err = a.FindOrder(ctx, "1042", "x@example.org")
-	if !asError(err, &e) || !e.Retryable || e.Status != 503 {
-		t.Fatalf("503: %#v", err)
+	_, e = a.FindOrder(ctx, "1042", "x@example.org")
+	if e == nil || !e.Retryable || e.StatusCode != 503 {
+		t.Fatalf("503: %#v", e)
+	}
+	shop.FailNext(1, shopifytest.Reply{Status: 422, Body: `{"errors":{"topic":["can't be blank"],"address":["is invalid"]}}`})
+	_, e = a.EnsureWebhooks(ctx, "https://sb.example/h", nil)
+	if e == nil || e.Retryable || e.CredentialsRefused || e.Message != "shopify: list webhooks: address is invalid; topic can't be blank" {
+		t.Fatalf("422: %#v", e)
+	}
+	shop.FailNext(1, shopifytest.Reply{Status: 200, Body: `<html>maintenance</html>`})
+	_, e = a.FindOrder(ctx, "1042", "x@example.org")
+	if e == nil || e.Retryable || !strings.Contains(e.Message, "not the JSON expected") {
+		t.Fatalf("HTML answer: %#v", e)
 	}
 	shop.Close()
-	_, err = a.FindOrder(ctx, "1042", "x@example.org")
-	if !asError(err, &e) || !e.Retryable || strings.Contains(e.Message, shop.URL) {
-		t.Fatalf("closed shop: %#v", err)
+	_, e = a.FindOrder(ctx, "1042", "x@example.org")
+	if e == nil || !e.Retryable || strings.Contains(e.Message, shop.URL) {
+		t.Fatalf("closed shop: %#v", e)
 	}
 }
 

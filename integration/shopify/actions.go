@@ -1,0 +1,50 @@
+package shopify
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// Run runs lookup_order.
+func (*Provider) Run(ctx context.Context, call *sb.ActionCall) (*sb.ActionResult, error) {
+	if call.Action != ActionLookupOrder {
+		return nil, &sb.ActionError{Message: "shopify: no action " + call.Action}
+	}
+	var params struct {
+		Number json.RawMessage `json:"number"`
+		Email  string          `json:"email"`
+	}
+	if err := json.Unmarshal(call.Params, &params); err != nil {
+		return nil, &sb.ActionError{Message: "shopify: lookup_order: params must be an object with number and email"}
+	}
+	number := strings.Trim(string(params.Number), `"`)
+	if number == "" || params.Email == "" {
+		return nil, &sb.ActionError{Message: "shopify: lookup_order: params number and email are required"}
+	}
+	o, err := newAdmin(call.Integration, call.Client).FindOrder(ctx, number, params.Email)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"found": false}
+	if o != nil {
+		f := o.Fact()
+		out = map[string]any{"found": true, "text": f.Text(), "order": f}
+	}
+	b, _ := json.Marshal(out)
+	return &sb.ActionResult{Output: b, StatusCode: 200, ResponseHead: sb.ResponseHead(b)}, nil
+}
+
+// Register subscribes the integration's webhook URL to the topics
+// Switchboard handles, leaving existing subscriptions alone.
+func (*Provider) Register(ctx context.Context, call *sb.RegisterCall) error {
+	if call.Integration.Setting("access_token") == "" {
+		return sb.Invalid("config.access_token", "is required to register the webhooks through the Admin API")
+	}
+	if _, err := newAdmin(call.Integration, call.Client).EnsureWebhooks(ctx, call.WebhookURL, Topics); err != nil {
+		return err
+	}
+	return nil
+}
