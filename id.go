@@ -22,6 +22,7 @@ const (
 	PrefixDelivery     = "dlv"
 	PrefixIntegration  = "int"
 	PrefixJob          = "job"
+	PrefixFact         = "kn"
 )
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -550,7 +551,10 @@ type Run struct {
 	Trigger       string `json:"trigger"`
 	// TriggerID names what started the run: the automation (aut_), the
 	// inbound message of the intent's turn (msg_); "" from the API.
-	TriggerID      string          `json:"trigger_id,omitempty"`
+	TriggerID string `json:"trigger_id,omitempty"`
+	// DedupKey makes the run once per trigger (stored unique); "" from
+	// the API.
+	DedupKey       string          `json:"-"`
 	EventID        string          `json:"event_id,omitempty"`
 	ConversationID string          `json:"conversation_id,omitempty"`
 	Params         json.RawMessage `json:"params"`
@@ -606,7 +610,7 @@ func (a *Automation) Matches(e *Event) bool {
 		return false
 	}
 	for path, want := range a.Filter {
-		if !jsonEqual(lookupPath(doc, path), want) {
+		if !jsonEqual(LookupPath(doc, path), want) {
 			return false
 		}
 	}
@@ -619,15 +623,23 @@ func EventPayload(e *Event) []byte {
 	return b
 }
 
-// lookupPath follows a dotted path ("data.conversation.status") into a
-// JSON document; nil when a step is missing.
-func lookupPath(doc any, path string) any {
+// LookupPath follows a dotted path ("data.conversation.status") into a
+// decoded JSON document; a step into an array takes an index
+// ("items.0.sku"). Nil when a step is missing.
+func LookupPath(doc any, path string) any {
 	for step := range strings.SplitSeq(path, ".") {
-		m, ok := doc.(map[string]any)
-		if !ok {
+		switch d := doc.(type) {
+		case map[string]any:
+			doc = d[step]
+		case []any:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(d) || strconv.Itoa(i) != step {
+				return nil
+			}
+			doc = d[i]
+		default:
 			return nil
 		}
-		doc = m[step]
 	}
 	return doc
 }
@@ -636,4 +648,51 @@ func jsonEqual(a, b any) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// IntegrationQueries store integrations, their runs and inbound hooks, and
+// automations.
+//
+// Errors: CreateRun and CreateIntegrationHook answer EConflict when the
+// run's DedupKey, or the hook's (integration, delivery id), is already
+// stored; CreateNotice when (dedup key, contact) is; the transaction stays
+// usable.
+type IntegrationQueries interface {
+	CreateIntegration(ctx context.Context, in *Integration) error
+	GetIntegration(ctx context.Context, workspaceID, id string) (*Integration, error)
+	// GetIntegrationByID finds an integration in any workspace (for
+	// inbound hooks, which carry no credentials but the system's
+	// signature).
+	GetIntegrationByID(ctx context.Context, id string) (*Integration, error)
+	ListIntegrations(ctx context.Context, workspaceID string, p Page) ([]*Integration, error)
+	// UpdateIntegration replaces name, status, config and secrets.
+	UpdateIntegration(ctx context.Context, in *Integration) error
+	DeleteIntegration(ctx context.Context, workspaceID, id string) error
+
+	CreateRun(ctx context.Context, r *Run) error
+	// GetRun returns a run with its attempts.
+	GetRun(ctx context.Context, workspaceID, id string) (*Run, error)
+	// ListRuns lists runs with their attempts; integrationID "" lists all.
+	ListRuns(ctx context.Context, workspaceID, integrationID string, p Page) ([]*Run, error)
+	// UpdateRun replaces a run's status, result, error and finished_at.
+	UpdateRun(ctx context.Context, r *Run) error
+	AddRunAttempt(ctx context.Context, runID string, a *RunAttempt) error
+
+	CreateIntegrationHook(ctx context.Context, h *IntegrationHook) error
+	GetIntegrationHook(ctx context.Context, workspaceID, id string) (*IntegrationHook, error)
+	MarkIntegrationHookProcessed(ctx context.Context, workspaceID, id string, at time.Time) error
+	// CreateNotice records that the proactive message dedupKey goes to a
+	// contact.
+	CreateNotice(ctx context.Context, workspaceID, dedupKey, contactID string, at time.Time) error
+	// FindContactsByEmailOrPhone returns the contacts of a channel whose
+	// email or phone is given (empty values match nothing).
+	FindContactsByEmailOrPhone(ctx context.Context, workspaceID, channelID, email, phone string) ([]*Contact, error)
+
+	CreateAutomation(ctx context.Context, a *Automation) error
+	GetAutomation(ctx context.Context, workspaceID, id string) (*Automation, error)
+	ListAutomations(ctx context.Context, workspaceID string, p Page) ([]*Automation, error)
+	// EnabledAutomations returns every enabled automation of a workspace.
+	EnabledAutomations(ctx context.Context, workspaceID string) ([]*Automation, error)
+	UpdateAutomation(ctx context.Context, a *Automation) error
+	DeleteAutomation(ctx context.Context, workspaceID, id string) error
 }

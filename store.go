@@ -88,9 +88,11 @@ type Queries interface {
 	ConversationQueries
 	MessageQueries
 	EventQueries
+	IntegrationQueries
 	IdempotencyQueries
 	WebhookQueries
 	JobQueries
+	FactQueries
 	// AfterCommit runs fn after the transaction of these Queries commits
 	// (at once outside a transaction; never if it rolls back). Work that
 	// must start only once its rows are visible, like handing new deliveries

@@ -81,6 +81,9 @@ type Deps struct {
 	Events *webhook.Publisher
 	Keys   KeyCache
 	Clock  sb.Clock
+	// Integrations are the integration providers and what their runs
+	// need (integrations.go).
+	Integrations IntegrationDeps
 }
 
 // Service runs the business operations. Its methods take the workspace
@@ -94,6 +97,7 @@ type Service struct {
 	events   *webhook.Publisher
 	keys     KeyCache
 	clock    sb.Clock
+	integ    *integrations
 }
 
 // New returns the operations on the given collaborators.
@@ -101,8 +105,10 @@ func New(cfg Config, d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = sb.SystemClock{}
 	}
-	return &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline,
+	s := &Service{cfg: cfg, store: d.Store, pipe: d.Pipeline,
 		channels: d.Channels, engines: d.Engines, events: d.Events, keys: d.Keys, clock: d.Clock}
+	s.integ = newIntegrations(s, cfg, d.Integrations)
+	return s
 }
 
 // write runs fn in one transaction: through the pipeline's group committer

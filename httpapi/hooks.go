@@ -31,6 +31,15 @@ import (
 // channel a verified request in the last day).
 // Every answer carries the RateLimit-* headers of those budgets.
 func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
+	return s.guardHook(w, r, func(id string, addr netip.Addr, now time.Time) (*sb.HookResult, error) {
+		return s.receiveHook(w, r, id, addr, now)
+	})
+}
+
+// guardHook answers an inbound hook to the channel or integration the
+// path's {id} names with receive, under the refusal budgets of the
+// client's address and of that id (see hook).
+func (s *Server) guardHook(w http.ResponseWriter, r *http.Request, receive func(id string, addr netip.Addr, now time.Time) (*sb.HookResult, error)) error {
 	now := s.clock.Now()
 	addr := s.clientIP(r)
 	ip, id := limitKey(addr), r.PathValue("id")
@@ -41,7 +50,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) error {
 		s.hooks.note(ip, true, now, "channel", id, "request_id", requestID(r))
 		return sb.Errorf(sb.ERateLimited, "Too many refused requests from this address or to this channel; retry after %d seconds.", max(1, ceilSeconds(b.wait)))
 	}
-	res, err := s.receiveHook(w, r, id, addr, now)
+	res, err := receive(id, addr, now)
 	if spends, perChannel := refused(err); spends {
 		s.hooks.charge(ip, id, perChannel, now)
 		var e *sb.Error

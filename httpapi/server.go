@@ -182,6 +182,8 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/deliveries/{id}", sb.ScopeReadWebhooks, s.getDelivery)
 	s.api1("POST /api/v1/deliveries/{id}/retry", sb.ScopeWriteWebhooks, s.retryDelivery)
 
+	s.registerIntegrationRoutes()
+
 	s.mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
 }
 

@@ -148,6 +148,9 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 			queued++
 		}
 	}
+	if err := p.queueAction(ctx, q, &conv, in.msg, a); err != nil {
+		return err
+	}
 	if a.Handoff {
 		full, err := q.GetConversation(ctx, conv.WorkspaceID, conv.ID)
 		if err != nil {

@@ -47,6 +47,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
@@ -183,6 +184,8 @@ type Pipeline struct {
 	stopOnce sync.Once
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
+
+	actions atomic.Pointer[actionQueuer] // actions.go
 }
 
 // New builds a pipeline and starts its group committer.

@@ -45,9 +45,21 @@ type PublishQueries interface {
 // Dispatcher of this process), they are leased to it and handed over once
 // committed, so that they go out without a poll.
 type Publisher struct {
-	to    Receiver
-	clock sb.Clock
+	to        Receiver
+	clock     sb.Clock
+	observers []EventObserver
 }
+
+// EventObserver is told of every event published, in the publishing
+// transaction, once the event is written: the automations start their
+// runs there, so that an event and the work it causes commit together.
+type EventObserver interface {
+	EventPublished(ctx context.Context, q PublishQueries, e *sb.Event) error
+}
+
+// Observe makes o see every event published. Call it before the publisher
+// is used.
+func (p *Publisher) Observe(o EventObserver) { p.observers = append(p.observers, o) }
 
 // NewPublisher returns a publisher that hands new deliveries to r (nil:
 // none), stamping them with the clock's time.
@@ -67,6 +79,13 @@ func (p *Publisher) Publish(ctx context.Context, q PublishQueries, e *sb.Event) 
 	}
 	if err := q.CreateEvent(ctx, e); err != nil {
 		return err
+	}
+	if p != nil {
+		for _, o := range p.observers {
+			if err := o.EventPublished(ctx, q, e); err != nil {
+				return err
+			}
+		}
 	}
 	targets, err := p.targets(ctx, q, e)
 	if err != nil || len(targets) == 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/switchboardhq/switchboard/app"
 	"net"
 	"net/netip"
 	"net/url"
@@ -41,6 +42,7 @@ type Config struct {
 	SendRetry           retry.Schedule // retries of outbound sends to platforms
 	BotRetry            retry.Schedule // retries of calls to a webhook bot's service
 	Workers             int            // pipeline jobs (bot turns, sends) running at once
+	IntegrationRetry    retry.Schedule // retries of integration action runs
 	WebhookTimeout      time.Duration  // bound of each webhook delivery attempt
 	WebhookRetry        retry.Schedule // delays between webhook delivery attempts
 	WebhookConcurrency  int            // webhook requests in flight per endpoint
@@ -79,6 +81,7 @@ func (c *Config) settings() []setting {
 		{"send-retry-schedule", "delays between attempts to send a message to a platform (429 and 5xx)", (*scheduleValue)(&c.SendRetry)},
 		{"bot-retry-schedule", "delays between attempts to call a webhook bot's service", (*scheduleValue)(&c.BotRetry)},
 		{"workers", "bot turns and sends running at once", (*intValue)(&c.Workers)},
+		{"integration-retry-schedule", "delays between attempts of an integration action run (network errors, 429 and 5xx; a Retry-After wins)", (*scheduleValue)(&c.IntegrationRetry)},
 		{"webhook-timeout", "how long a webhook delivery attempt may take, reading the response included", (*durationValue)(&c.WebhookTimeout)},
 		{"webhook-retry-schedule", "delays between webhook delivery attempts (each ±20 % jitter)", (*scheduleValue)(&c.WebhookRetry)},
 		{"webhook-concurrency", "webhook requests in flight per endpoint", (*intValue)(&c.WebhookConcurrency)},
@@ -105,6 +108,7 @@ func DefaultConfig() Config {
 		SendRetry:         append(retry.Schedule(nil), pipeline.DefaultSendRetry...),
 		BotRetry:          append(retry.Schedule(nil), pipeline.DefaultBotRetry...),
 		Workers:           pipeline.DefaultConcurrency,
+		IntegrationRetry:  append(retry.Schedule(nil), app.DefaultRunRetry...),
 
 		WebhookTimeout:      webhook.DefaultTimeout,
 		WebhookRetry:        append(retry.Schedule(nil), webhook.DefaultSchedule...),

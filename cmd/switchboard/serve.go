@@ -22,6 +22,7 @@ import (
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/secret"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/webhook"
@@ -39,6 +40,10 @@ type Main struct {
 	// Channels and Engines are the providers of this build (providers.go).
 	Channels sb.Channels
 	Engines  sb.Engines
+	// Integrations are the integration types (integrations.go), whose
+	// runs and hooks run on integrationJobs.
+	Integrations    sb.Integrations
+	integrationJobs *queue.Queue
 	App      *app.Service       // the business operations, for every front end
 	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
 	Webchat  *webchat.Handler   // the web chat widget's WebSocket
@@ -112,6 +117,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	err := m.HTTP.Shutdown(sctx)
 	m.Webchat.Close() // WebSockets are not drained by Shutdown: 1001 tells the widgets to reconnect
+	m.stopIntegrations(sctx)
 	if perr := m.Pipeline.Stop(sctx); perr != nil {
 		m.Logger.Warn("stopping the pipeline: jobs cut short run again at the next start", "error", perr)
 	}
@@ -157,15 +163,19 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.Pipeline = m.newPipeline()
-	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
-	m.Webchat = m.newWebchat()
-	m.startDelivery(ctx)
 	m.App = app.New(app.Config{
 		PublicURL: m.Config.PublicURL,
 		// Endpoint URLs are checked as the dispatcher will connect.
 		WebhookPolicy: egress.Policy{AllowPrivate: m.Config.WebhookAllowPrivate},
 	}, app.Deps{Store: m.DB, Pipeline: m.Pipeline, Channels: m.Channels, Engines: m.Engines,
-		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock()})
+		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Integrations: m.newIntegrations()})
+	// Automations run from every event published, from the first.
+	m.Dispatcher.Publisher().Observe(m.App)
+	m.Pipeline.QueueActionsWith(m.App) // builtin intents' actions
+	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
+	m.integrationJobs.Start(context.Background())
+	m.Webchat = m.newWebchat()
+	m.startDelivery(ctx)
 	m.HTTP = &http.Server{
 		Handler:           closeAfterChunked(m.handler()),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -314,6 +324,7 @@ func (m *Main) Close() {
 	}
 	if m.Pipeline != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m.stopIntegrations(ctx)
 		_ = m.Pipeline.Stop(ctx)
 		cancel()
 	}

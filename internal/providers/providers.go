@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/channel/twilio"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/channel/whatsapp"
+	inthttp "github.com/switchboardhq/switchboard/integration/http"
 )
 
 // New returns the registries of every channel type and bot engine.
@@ -48,5 +49,7 @@ func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.
 // get their HTTP client with each call (the server's egress client), so
 // they take nothing here.
 func Integrations() sb.Integrations {
-	return sb.NewIntegrations()
+	return sb.NewIntegrations(
+		inthttp.New(),
+	)
 }
