@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/tmpl"
 )
 
 // VerifyHook checks the webhook's signature and names it by its
@@ -23,14 +24,14 @@ func (*Provider) VerifyHook(in *sb.Integration, h http.Header, body []byte) (*sb
 // and the integration's settings only, so processing a hook twice gives
 // the same effects. A topic Switchboard does not handle has none; a
 // malformed body is a permanent error (the hook is not retried).
-func (*Provider) ProcessHook(_ context.Context, call *sb.HookCall) (*sb.HookEffects, error) {
+func (*Provider) ProcessHook(ctx context.Context, call *sb.HookCall) (*sb.HookEffects, error) {
 	switch call.Hook.Topic {
 	case TopicOrdersCreate, TopicOrdersUpdated, TopicOrdersFulfilled:
 		o, err := ParseOrder(call.Hook.Body)
 		if err != nil {
 			return nil, &sb.ActionError{Message: "shopify: " + call.Hook.Topic + ": " + errMessage(err)}
 		}
-		return &sb.HookEffects{Facts: orderFacts(o), Messages: fulfilledMessages(call.Integration, o)}, nil
+		return &sb.HookEffects{Facts: orderFacts(o), Messages: fulfilledMessages(ctx, call.Integration, o)}, nil
 	case TopicProductsUpdate:
 		p, err := ParseProduct(call.Hook.Body)
 		if err != nil {
@@ -61,7 +62,7 @@ func orderFacts(o *Order) []sb.FactUpsert {
 		if len(phones) == 0 {
 			return nil
 		}
-		subject.Phone = NormalizePhone(phones[0])
+		subject.Phone = sb.NormalizePhone(phones[0])
 	}
 	facts := make([]sb.FactUpsert, 0, 2)
 	for _, key := range []string{"order." + o.Number(), "order.latest"} {
@@ -83,19 +84,19 @@ func productFact(p *Product) sb.FactUpsert {
 // order that it shipped: to their email and each of their phones on the
 // notify channel, under one dedup key per order, so that each contact
 // hears it once whatever repeats.
-func fulfilledMessages(in *sb.Integration, o *Order) []sb.ProactiveMessage {
+func fulfilledMessages(ctx context.Context, in *sb.Integration, o *Order) []sb.ProactiveMessage {
 	channel := in.Setting("notify_channel_id")
 	if !o.Fulfilled() || channel == "" {
 		return nil
 	}
-	text := fulfilledText(in.Object("messages")["order_fulfilled"], o.Fact())
+	text := fulfilledText(ctx, in.Object("messages")["order_fulfilled"], o.Fact())
 	key := "shopify:order_fulfilled:" + strconv.FormatInt(o.ID, 10)
 	var msgs []sb.ProactiveMessage
 	if email := o.CustomerEmail(); email != "" {
 		msgs = append(msgs, sb.ProactiveMessage{ChannelID: channel, Email: email, Text: text, DedupKey: key})
 	}
 	for _, p := range o.Phones() {
-		msgs = append(msgs, sb.ProactiveMessage{ChannelID: channel, Phone: NormalizePhone(p), Text: text, DedupKey: key})
+		msgs = append(msgs, sb.ProactiveMessage{ChannelID: channel, Phone: sb.NormalizePhone(p), Text: text, DedupKey: key})
 	}
 	return msgs
 }
@@ -104,13 +105,13 @@ func fulfilledMessages(in *sb.Integration, o *Order) []sb.ProactiveMessage {
 // empty) with the order's fields; when a placeholder has no value (no
 // tracking URL, or no tracking at all), it is a shorter sentence that
 // needs no such value.
-func fulfilledText(template string, f *OrderFact) string {
+func fulfilledText(ctx context.Context, template string, f *OrderFact) string {
 	if template == "" {
 		template = DefaultOrderFulfilled
 	}
-	vars := orderVars(f)
+	lookup := orderLookup(f)
 	for _, t := range []string{template, shippedWithNumber, shippedWithoutTracking} {
-		if text, err := render(t, vars); err == nil {
+		if text, err := tmpl.Render(ctx, t, lookup, nil); err == nil {
 			return text
 		}
 	}

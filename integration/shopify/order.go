@@ -118,8 +118,8 @@ func decodeOne(body []byte, v any) error {
 // case.
 func (o *Order) CustomerEmail() string {
 	for _, e := range []string{o.Email, o.ContactEmail, o.customerField(func(c *Customer) string { return c.Email })} {
-		if e = strings.TrimSpace(e); e != "" {
-			return strings.ToLower(e)
+		if e = sb.NormalizeEmail(e); e != "" {
+			return e
 		}
 	}
 	return ""
@@ -148,23 +148,11 @@ func (o *Order) Phones() []string {
 
 func containsPhone(list []string, p string) bool {
 	for _, q := range list {
-		if NormalizePhone(q) == NormalizePhone(p) {
+		if sb.NormalizePhone(q) == sb.NormalizePhone(p) {
 			return true
 		}
 	}
 	return false
-}
-
-// NormalizePhone keeps a phone number's digits and a leading +, so that
-// "+34 612 345 678" and "+34612345678" compare equal.
-func NormalizePhone(p string) string {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(p) {
-		if r >= '0' && r <= '9' || r == '+' && i == 0 {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func (o *Order) customerField(f func(*Customer) string) string {

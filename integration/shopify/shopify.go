@@ -26,9 +26,11 @@
 // phone is the order's the message messages.order_fulfilled, once per
 // order: a later orders/updated of the same order, a repeat of the
 // webhook or a crash in between sends nothing more. Its placeholders are
-// the fields of the order's fact ({{order.name}}, {{order.tracking_number}},
-// {{order.tracking_url}}, …); an order fulfilled without a tracking number
-// gets the message without its tracking sentence. Any other topic is
+// those bot responses use for the customer's latest order, filled from
+// the order at hand ({{knowledge.order.latest.name}},
+// {{knowledge.order.latest.tracking_number}},
+// {{knowledge.order.latest.tracking_url}}, …); an order fulfilled without
+// a tracking URL or number gets a message that needs none. Any other topic is
 // acknowledged and ignored; a malformed body is acknowledged and its
 // processing fails once, logged, without retries.
 //
@@ -65,13 +67,13 @@ const ActionLookupOrder = "lookup_order"
 
 // DefaultOrderFulfilled is the message sent when an order is fulfilled and
 // the integration's messages.order_fulfilled is not set.
-const DefaultOrderFulfilled = "Good news: your order {{order.name}} has shipped! Tracking number {{order.tracking_number}}, follow it here: {{order.tracking_url}}"
+const DefaultOrderFulfilled = "Good news: your order {{knowledge.order.latest.name}} has shipped! Tracking number {{knowledge.order.latest.tracking_number}}, follow it here: {{knowledge.order.latest.tracking_url}}"
 
 // The messages of an order fulfilled without the tracking URL or number
 // that the template asks for.
 const (
-	shippedWithNumber      = "Good news: your order {{order.name}} has shipped! Tracking number {{order.tracking_number}}."
-	shippedWithoutTracking = "Good news: your order {{order.name}} has shipped!"
+	shippedWithNumber      = "Good news: your order {{knowledge.order.latest.name}} has shipped! Tracking number {{knowledge.order.latest.tracking_number}}."
+	shippedWithoutTracking = "Good news: your order {{knowledge.order.latest.name}} has shipped!"
 )
 
 // Provider is the shopify integration type. It is stateless and safe for
@@ -98,7 +100,7 @@ var spec = &sb.IntegrationSpec{
 		{Name: "webhook_secret", Secret: true, Required: true, Description: "The key Shopify signs webhooks with: the app's client secret, or the key shown under Settings › Notifications › Webhooks."},
 		{Name: "access_token", Secret: true, Description: "An Admin API access token (shpat_…) with read_orders and read_products, for register and lookup_order."},
 		{Name: "notify_channel_id", Description: "The channel (ch_…) whose contacts with the order's email or phone are told when their order ships."},
-		{Name: "messages", Kind: sb.FieldObject, Keys: []string{"order_fulfilled"}, Description: "Message templates. order_fulfilled: sent when an order ships; placeholders {{order.name}}, {{order.number}}, {{order.tracking_number}}, {{order.tracking_url}}, {{order.tracking_company}}, {{order.order_status_url}}, {{order.total}}, {{order.currency}}."},
+		{Name: "messages", Kind: sb.FieldObject, Keys: []string{"order_fulfilled"}, Description: "Message templates. order_fulfilled: sent when an order ships; its placeholders are the order's fields, as bot responses read them: {{knowledge.order.latest.name}}, {{knowledge.order.latest.tracking_number}}, {{knowledge.order.latest.tracking_url}}, {{knowledge.order.latest.tracking_company}}, {{knowledge.order.latest.order_status_url}}, {{knowledge.order.latest.total}}, {{knowledge.order.latest.currency}}, …"},
 	},
 	Actions: []sb.ActionSpec{{
 		Name:        ActionLookupOrder,

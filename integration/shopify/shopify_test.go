@@ -114,7 +114,7 @@ func TestFulfilledOrderSendsOneMessagePerOrder(t *testing.T) {
 
 func TestFulfilledTemplate(t *testing.T) {
 	in := integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"ch_1",
-		"messages":{"order_fulfilled":"Hi! {{ order.name }} is on its way with {{order.tracking_company}}: {{order.tracking_url}}"}}`)
+		"messages":{"order_fulfilled":"Hi! {{ knowledge.order.latest.name }} is on its way with {{knowledge.order.latest.tracking_company}}: {{knowledge.order.latest.tracking_url}}"}}`)
 	fx, err := process(t, in, TopicOrdersFulfilled, readFile(t, "webhooks/orders_fulfilled.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +133,26 @@ func TestFulfilledTemplate(t *testing.T) {
 	}
 	if got := fx.Messages[0].Text; got != "Good news: your order #1042 has shipped!" {
 		t.Errorf("text without tracking = %q", got)
+	}
+	// A number without a URL: the sentence with the number.
+	o["fulfillments"] = []any{map[string]any{"status": "success", "tracking_number": "1Z999"}}
+	body, _ = json.Marshal(o)
+	fx, err = process(t, in, TopicOrdersFulfilled, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.Messages[0].Text; got != "Good news: your order #1042 has shipped! Tracking number 1Z999." {
+		t.Errorf("text without a tracking URL = %q", got)
+	}
+	// The summary and nested fields fill too.
+	in = integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"ch_1",
+		"messages":{"order_fulfilled":"{{knowledge.order.latest}} First item: {{knowledge.order.latest.items.0.title}} ({{knowledge.order.latest.number}})"}}`)
+	fx, err = process(t, in, TopicOrdersFulfilled, readFile(t, "webhooks/orders_fulfilled.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.Messages[0].Text; !strings.HasPrefix(got, "Order #1042: 2 items") || !strings.HasSuffix(got, "First item: Merino Hoodie (1042)") {
+		t.Errorf("text = %q", got)
 	}
 }
 

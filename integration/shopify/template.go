@@ -1,70 +1,83 @@
 package shopify
 
 import (
-	"fmt"
-	"regexp"
-	"slices"
+	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/tmpl"
 )
 
-// placeholder matches {{order.field}}, spaces allowed inside the braces.
-var placeholder = regexp.MustCompile(`\{\{\s*([a-zA-Z0-9_.]+)\s*\}\}`)
+// orderPrefix is what the placeholders of the order_fulfilled message
+// start with: the order at hand is the customer's latest, and the
+// message reads it as bot responses read that fact
+// ({{knowledge.order.latest.tracking_number}}).
+const orderPrefix = "knowledge.order.latest"
 
-// orderVars are the values of the {{order.*}} placeholders of a message
-// template.
-func orderVars(f *OrderFact) map[string]string {
-	return map[string]string{
-		"order.name":               f.Name,
-		"order.number":             strconv.FormatInt(f.Number, 10),
-		"order.email":              f.Email,
-		"order.status":             f.Status,
-		"order.financial_status":   f.FinancialStatus,
-		"order.fulfillment_status": f.FulfillmentStatus,
-		"order.total":              f.Total,
-		"order.currency":           f.Currency,
-		"order.tracking_company":   f.TrackingCompany,
-		"order.tracking_number":    f.TrackingNumber,
-		"order.tracking_url":       f.TrackingURL,
-		"order.order_status_url":   f.OrderStatusURL,
-	}
-}
-
-// render fills the placeholders of template from vars; a placeholder
-// that is unknown or has no value is an error.
-func render(template string, vars map[string]string) (string, error) {
-	var missing string
-	out := placeholder.ReplaceAllStringFunc(template, func(m string) string {
-		name := placeholder.FindStringSubmatch(m)[1]
-		v := vars[name]
-		if v == "" && missing == "" {
-			missing = name
-		}
-		return v
-	})
-	if missing != "" {
-		return "", fmt.Errorf("{{%s}} has no value", missing)
-	}
-	return out, nil
-}
-
-// checkTemplate refuses an order_fulfilled template naming a placeholder
-// that is not an order field.
-func checkTemplate(template string) error {
-	known := orderVars(&OrderFact{})
-	for _, m := range placeholder.FindAllStringSubmatch(template, -1) {
-		if _, ok := known[m[1]]; !ok {
-			names := make([]string, 0, len(known))
-			for k := range known {
-				names = append(names, "{{"+k+"}}")
+// orderLookup fills the placeholders of a message about the order f:
+// {{knowledge.order.latest}} is its summary, {{knowledge.order.latest.FIELD}}
+// a field of its fact ("items.0.title" reaches into lists). A field that
+// is empty or absent cannot fill a placeholder, so the message falls back
+// to one that needs no such value.
+func orderLookup(f *OrderFact) tmpl.Lookup {
+	raw, _ := json.Marshal(f)
+	var doc any
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	_ = dec.Decode(&doc)
+	return func(_ context.Context, paths []string) (map[string]string, error) {
+		out := make(map[string]string, len(paths))
+		for _, p := range paths {
+			v, err := orderValue(p, f, doc)
+			if err != nil {
+				return nil, err
 			}
-			return sb.Invalid("config.messages.order_fulfilled", "{{"+m[1]+"}} is not a placeholder of this message; it takes "+strings.Join(slices.Sorted(slices.Values(names)), ", "))
+			out[p] = v
 		}
+		return out, nil
 	}
+}
+
+func orderValue(path string, f *OrderFact, doc any) (string, error) {
+	if path == orderPrefix {
+		return f.Text(), nil
+	}
+	field, ok := strings.CutPrefix(path, orderPrefix+".")
+	if !ok {
+		return "", sb.Errorf(sb.EInvalid, "The placeholder {{%s}} cannot be filled: this message takes {{%s.FIELD}} only.", path, orderPrefix)
+	}
+	var s string
+	switch v := sb.LookupPath(doc, field).(type) {
+	case string:
+		s = v
+	case json.Number:
+		s = v.String()
+	case bool:
+		s = strconv.FormatBool(v)
+	}
+	if s == "" {
+		return "", sb.Errorf(sb.EInvalid, "The placeholder {{%s}} cannot be filled: the order has no %s.", path, field)
+	}
+	return s, nil
+}
+
+// checkTemplate refuses an order_fulfilled template that is not well
+// formed or has placeholders other than the order's.
+func checkTemplate(template string) error {
+	const field = "config.messages.order_fulfilled"
 	if strings.TrimSpace(template) == "" {
-		return sb.Invalid("config.messages.order_fulfilled", "must not be empty")
+		return sb.Invalid(field, "must not be empty")
+	}
+	paths, err := tmpl.Placeholders(template)
+	if err != nil {
+		return sb.Invalid(field, errMessage(err))
+	}
+	for _, p := range paths {
+		if p != orderPrefix && !strings.HasPrefix(p, orderPrefix+".") {
+			return sb.Invalid(field, "{{"+p+"}} cannot be filled in this message: it takes the order's fields, {{"+orderPrefix+".FIELD}} (name, number, status, total, currency, tracking_company, tracking_number, tracking_url, order_status_url, …)")
+		}
 	}
 	return nil
 }
