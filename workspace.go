@@ -31,6 +31,8 @@ const (
 	ScopeWriteWebhooks      = "write:webhooks"
 	ScopeReadIntegrations   = "read:integrations"
 	ScopeWriteIntegrations  = "write:integrations"
+	ScopeReadKnowledge      = "read:knowledge"
+	ScopeWriteKnowledge     = "write:knowledge"
 	ScopeAdmin              = "admin"
 )
 
@@ -40,6 +42,7 @@ var AllScopes = []string{
 	ScopeReadBots, ScopeWriteBots, ScopeReadChannels, ScopeWriteChannels,
 	ScopeReadConversations, ScopeWriteConversations, ScopeReadMessages, ScopeWriteMessages,
 	ScopeReadWebhooks, ScopeWriteWebhooks,
+	ScopeReadKnowledge, ScopeWriteKnowledge,
 	ScopeAdmin,
 }
 

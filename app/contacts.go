@@ -55,13 +55,23 @@ func validateContactPatch(req *UpdateContactParams) error {
 	if len(req.Name.Value) > 200 {
 		v.Add("name", "must be at most 200 characters")
 	}
-	if e := req.Email.Value; e != "" && (len(e) > 254 || !strings.Contains(e, "@") || strings.ContainsAny(e, " \t\r\n")) {
+	if e := req.Email.Value; e != "" && !validEmail(e) {
 		v.Add("email", "must be an email address")
 	}
-	if p := req.Phone.Value; p != "" && (len(p) > 32 || strings.Trim(p, "+0123456789 -().") != "") {
+	if p := req.Phone.Value; p != "" && !validPhone(p) {
 		v.Add("phone", "must be a phone number, like +15551234567")
 	}
 	return v.Err()
+}
+
+// validEmail reports whether e looks like an email address.
+func validEmail(e string) bool {
+	return len(e) <= 254 && strings.Contains(e, "@") && !strings.ContainsAny(e, " \t\r\n")
+}
+
+// validPhone reports whether p looks like a phone number.
+func validPhone(p string) bool {
+	return len(p) <= 32 && strings.Trim(p, "+0123456789 -().") == ""
 }
 
 // setString applies an optional string: null clears it.

@@ -165,6 +165,12 @@ func (s *Server) registerRoutes() {
 	// A proactive message to a platform user: 202, as above.
 	s.api1("POST /api/v1/messages", sb.ScopeWriteMessages, create(decode, http.StatusAccepted, s.app.Send))
 
+	s.api1("GET /api/v1/knowledge", sb.ScopeReadKnowledge, s.listFacts)
+	// An upsert on (key, subject): 201 for a new fact, 200 for a replaced one.
+	s.api1("POST /api/v1/knowledge", sb.ScopeWriteKnowledge, s.putFact)
+	s.api1("GET /api/v1/knowledge/{id}", sb.ScopeReadKnowledge, byID(kindFact, s.app.GetFact))
+	s.api1("DELETE /api/v1/knowledge/{id}", sb.ScopeWriteKnowledge, deleteByID(kindFact, s.app.DeleteFact))
+
 	s.api1("GET /api/v1/events", sb.ScopeReadWebhooks, s.listEvents)
 	s.api1("GET /api/v1/events/{id}", sb.ScopeReadWebhooks, byID(kindEvent, s.app.GetEvent))
 	s.api1("GET /api/v1/event-types", sb.ScopeReadWebhooks, s.listEventTypes)

@@ -297,7 +297,8 @@ func (m *Main) printBanner(createdKey string) {
 	fmt.Fprintln(m.Stdout, "Press Ctrl+C to stop.")
 }
 
-// purgeLoop removes expired idempotency records every hour.
+// purgeLoop removes expired idempotency records and knowledge facts every
+// hour.
 func (m *Main) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -307,6 +308,11 @@ func (m *Main) purgeLoop(ctx context.Context) {
 			m.Logger.Warn("purging idempotency records", "error", err)
 		} else if n > 0 {
 			m.Logger.Debug("purged idempotency records", "count", n)
+		}
+		if n, err := m.App.PurgeExpiredFacts(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging expired facts", "error", err)
+		} else if n > 0 {
+			m.Logger.Debug("purged expired facts", "count", n)
 		}
 		select {
 		case <-ctx.Done():
