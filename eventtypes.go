@@ -18,8 +18,12 @@ const (
 		`"status":{"enum":["draft","training","trained","deployed","error"]},"version":{"type":"integer"},` +
 		`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}}`
 	schemaIntegration = `{"type":"object","required":["id","type","name","status"],"properties":{"id":{"type":"string"},"type":{"type":"string"},"name":{"type":"string"},"status":{"type":"string"}}}`
-	schemaEndpoint    = `{"type":"object","required":["id","url","status"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"enum":["enabled","disabled"]}}}`
-	schemaChange      = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
+	schemaRun         = `{"type":"object","required":["id","integration_id","action","status","trigger","params","attempts","error","created_at"],"properties":{` +
+		`"id":{"type":"string"},"integration_id":{"type":"string"},"action":{"type":"string"},"status":{"enum":["queued","running","succeeded","failed"]},` +
+		`"trigger":{"enum":["api","automation","intent"]},"params":{"type":"object"},"attempts":{"type":"array"},"error":{"type":["string","null"]},` +
+		`"created_at":{"type":"string","format":"date-time"}}}`
+	schemaEndpoint = `{"type":"object","required":["id","url","status"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"enum":["enabled","disabled"]}}}`
+	schemaChange   = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
 )
 
 func objectSchema(required []string, props map[string]string) json.RawMessage {
@@ -59,11 +63,13 @@ var (
 	conversationData        = objectSchema([]string{"conversation"}, map[string]string{"conversation": schemaConversation})
 	conversationUpdatedData = objectSchema([]string{"conversation", "changes"}, map[string]string{"conversation": schemaConversation,
 		"changes": schemaChange})
-	messageData     = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
-	botErrorData    = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
-	integrationData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration})
-	endpointData    = objectSchema([]string{"endpoint"}, map[string]string{"endpoint": schemaEndpoint, "reason": `{"type":"string"}`})
-	testData        = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
+	messageData      = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
+	botErrorData     = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
+	integrationData  = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration})
+	disconnectedData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration, "reason": `{"type":"string"}`})
+	syncFailedData   = objectSchema([]string{"integration", "run"}, map[string]string{"integration": schemaIntegration, "run": schemaRun})
+	endpointData     = objectSchema([]string{"endpoint"}, map[string]string{"endpoint": schemaEndpoint, "reason": `{"type":"string"}`})
+	testData         = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
 )
 
 // EventTypes lists every event type that this build emits, with a
@@ -83,6 +89,8 @@ var EventTypes = []EventType{
 	{EventMessageFailed, "An outbound message could not be sent.", messageData},
 	{EventBotError, "A bot failed to answer a message, after its retries.", botErrorData},
 	{EventIntegrationConnected, "A channel was registered with its platform (POST /channels/{id}/register).", integrationData},
+	{EventIntegrationDisconnected, "An integration was deleted or disconnected, or its system refused its credentials (its status is then error); data.reason says which.", disconnectedData},
+	{EventIntegrationSyncFailed, "An integration action run failed, after its retries; data.run is the run with its attempts.", syncFailedData},
 	{EventEndpointDisabled, "A webhook endpoint was disabled after failing for too long.", endpointData},
 	{EventWebhookTest, "A test event sent to one endpoint by POST /webhooks/{id}/test.", testData},
 }

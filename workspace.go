@@ -14,10 +14,6 @@ type Workspace struct {
 
 // Scopes an API key or token can hold. ScopeAdmin implies all others within
 // its workspace.
-//
-// ScopeReadIntegrations and ScopeWriteIntegrations are the scopes of the
-// integrations API, which does not exist yet: they are not in AllScopes, so
-// no key can be given them and no document lists them, until it does.
 const (
 	ScopeReadBots           = "read:bots"
 	ScopeWriteBots          = "write:bots"
@@ -41,7 +37,7 @@ const (
 var AllScopes = []string{
 	ScopeReadBots, ScopeWriteBots, ScopeReadChannels, ScopeWriteChannels,
 	ScopeReadConversations, ScopeWriteConversations, ScopeReadMessages, ScopeWriteMessages,
-	ScopeReadWebhooks, ScopeWriteWebhooks,
+	ScopeReadWebhooks, ScopeWriteWebhooks, ScopeReadIntegrations, ScopeWriteIntegrations,
 	ScopeReadKnowledge, ScopeWriteKnowledge,
 	ScopeAdmin,
 }

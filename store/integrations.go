@@ -373,4 +373,3 @@ func (q *queries) DeleteAutomation(ctx context.Context, workspaceID, id string) 
 	return q.change(ctx, "delete", "automation",
 		`DELETE FROM automations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
-

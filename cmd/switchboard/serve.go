@@ -40,10 +40,6 @@ type Main struct {
 	// Channels and Engines are the providers of this build (providers.go).
 	Channels sb.Channels
 	Engines  sb.Engines
-	// Integrations are the integration types (integrations.go), whose
-	// runs and hooks run on integrationJobs.
-	Integrations    sb.Integrations
-	integrationJobs *queue.Queue
 	App      *app.Service       // the business operations, for every front end
 	Pipeline *pipeline.Pipeline // inbound messages, bot turns, sends
 	Webchat  *webchat.Handler   // the web chat widget's WebSocket
@@ -54,6 +50,11 @@ type Main struct {
 	Addr     string // the address actually listened on
 
 	Dispatcher *webhook.Dispatcher // outbound webhook delivery (delivery.go)
+
+	// Integrations are the integration types (integrations.go), whose
+	// runs and hooks run on integrationJobs.
+	Integrations    sb.Integrations
+	integrationJobs *queue.Queue
 }
 
 // Open opens and migrates the database and makes sure the default workspace
@@ -171,7 +172,7 @@ func (m *Main) Start(ctx context.Context) error {
 		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Integrations: m.newIntegrations()})
 	// Automations run from every event published, from the first.
 	m.Dispatcher.Publisher().Observe(m.App)
-	m.Pipeline.QueueActionsWith(m.App) // builtin intents' actions
+	m.Pipeline.QueueActionsWith(m.App)     // builtin intents' actions
 	m.Pipeline.Start(context.Background()) // stopped by Serve's drain or Close
 	m.integrationJobs.Start(context.Background())
 	m.Webchat = m.newWebchat()

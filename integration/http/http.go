@@ -50,7 +50,7 @@ var spec = &sb.IntegrationSpec{
 	Actions: []sb.ActionSpec{{
 		Name:        ActionCall,
 		Description: "Sends the templated request. Its params are free-form values for the templates ({{params.*}}); store_as names the fact to keep the answer as.",
-		Params: json.RawMessage(`{"type":"object","properties":{"store_as":{"type":"string","pattern":"^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$","maxLength":200}},"additionalProperties":true}`),
+		Params:      json.RawMessage(`{"type":"object","properties":{"store_as":{"type":"string","pattern":"^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$","maxLength":200}},"additionalProperties":true}`),
 	}},
 	Check: check,
 	OutboundURLs: func(config map[string]any, _ map[string]string) map[string]string {
