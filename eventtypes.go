@@ -18,13 +18,16 @@ const (
 		`"status":{"enum":["draft","training","trained","deployed","error"]},"version":{"type":"integer"},` +
 		`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}}`
 	schemaIntegration = `{"type":"object","required":["id","type","name","status"],"properties":{"id":{"type":"string"},"type":{"type":"string"},"name":{"type":"string"},"status":{"type":"string"}}}`
-	schemaRun         = `{"type":"object","required":["id","integration_id","action","status","trigger","params","attempts","error","created_at"],"properties":{` +
-		`"id":{"type":"string"},"integration_id":{"type":"string"},"action":{"type":"string"},"status":{"enum":["queued","running","succeeded","failed"]},` +
-		`"trigger":{"enum":["api","automation","intent"]},"params":{"type":"object"},"attempts":{"type":"array"},"error":{"type":["string","null"]},` +
-		`"created_at":{"type":"string","format":"date-time"}}}`
-	schemaEndpoint = `{"type":"object","required":["id","url","status"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"enum":["enabled","disabled"]}}}`
-	schemaChange   = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
+	schemaEndpoint    = `{"type":"object","required":["id","url","status"],"properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"enum":["enabled","disabled"]}}}`
+	schemaChange      = `{"type":"object","required":["field","old_value","new_value"],"properties":{"field":{"type":"string"},"old_value":{},"new_value":{}}}`
 )
+
+// schemaRun mirrors the OpenAPI document's Run.
+const schemaRun = `{"type":"object","required":["id","integration_id","action","status","trigger","params","idempotency_key","attempts","result","error","created_at","updated_at","finished_at"],"properties":{` +
+	`"id":{"type":"string"},"integration_id":{"type":"string"},"action":{"type":"string"},"status":{"enum":["queued","running","succeeded","failed"]},` +
+	`"trigger":{"enum":["api","automation","intent"]},"trigger_id":{"type":"string"},"event_id":{"type":"string"},"conversation_id":{"type":"string"},` +
+	`"params":{"type":"object"},"idempotency_key":{"type":"string"},"attempts":{"type":"array"},"result":{},"error":{"type":["string","null"]},` +
+	`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}}`
 
 func objectSchema(required []string, props map[string]string) json.RawMessage {
 	s := `{"type":"object","required":[`
@@ -63,13 +66,17 @@ var (
 	conversationData        = objectSchema([]string{"conversation"}, map[string]string{"conversation": schemaConversation})
 	conversationUpdatedData = objectSchema([]string{"conversation", "changes"}, map[string]string{"conversation": schemaConversation,
 		"changes": schemaChange})
-	messageData      = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
-	botErrorData     = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
-	integrationData  = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration})
+	messageData     = objectSchema([]string{"message"}, map[string]string{"message": schemaMessage})
+	botErrorData    = objectSchema([]string{"bot", "error"}, map[string]string{"bot": schemaBot, "error": `{"type":"string"}`})
+	integrationData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration})
+	endpointData    = objectSchema([]string{"endpoint"}, map[string]string{"endpoint": schemaEndpoint, "reason": `{"type":"string"}`})
+	testData        = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
+)
+
+// The data of integration.disconnected and integration.sync_failed.
+var (
 	disconnectedData = objectSchema([]string{"integration"}, map[string]string{"integration": schemaIntegration, "reason": `{"type":"string"}`})
 	syncFailedData   = objectSchema([]string{"integration", "run"}, map[string]string{"integration": schemaIntegration, "run": schemaRun})
-	endpointData     = objectSchema([]string{"endpoint"}, map[string]string{"endpoint": schemaEndpoint, "reason": `{"type":"string"}`})
-	testData         = objectSchema([]string{"message"}, map[string]string{"message": `{"type":"string"}`})
 )
 
 // EventTypes lists every event type that this build emits, with a

@@ -258,6 +258,21 @@ var operations = map[string]string{
 	"GET /api/v1/webhooks/{id}/deliveries":                 switchboard.ScopeReadWebhooks,
 	"GET /api/v1/deliveries/{id}":                          switchboard.ScopeReadWebhooks,
 	"POST /api/v1/deliveries/{id}/retry":                   switchboard.ScopeWriteWebhooks,
+	"GET /api/v1/integrations":                             switchboard.ScopeReadIntegrations,
+	"POST /api/v1/integrations":                            switchboard.ScopeWriteIntegrations,
+	"GET /api/v1/integrations/{id}":                        switchboard.ScopeReadIntegrations,
+	"PATCH /api/v1/integrations/{id}":                      switchboard.ScopeWriteIntegrations,
+	"DELETE /api/v1/integrations/{id}":                     switchboard.ScopeWriteIntegrations,
+	"POST /api/v1/integrations/{id}/register":              switchboard.ScopeWriteIntegrations,
+	"POST /api/v1/integrations/{id}/actions/{action}":      switchboard.ScopeWriteIntegrations,
+	"GET /api/v1/integrations/{id}/runs":                   switchboard.ScopeReadIntegrations,
+	"GET /api/v1/runs/{id}":                                switchboard.ScopeReadIntegrations,
+	"POST /hooks/integrations/{id}":                        "",
+	"GET /api/v1/automations":                              switchboard.ScopeReadIntegrations,
+	"POST /api/v1/automations":                             switchboard.ScopeWriteIntegrations,
+	"GET /api/v1/automations/{id}":                         switchboard.ScopeReadIntegrations,
+	"PATCH /api/v1/automations/{id}":                       switchboard.ScopeWriteIntegrations,
+	"DELETE /api/v1/automations/{id}":                      switchboard.ScopeWriteIntegrations,
 }
 
 // standardHeaders are declared on every response of every operation.
@@ -825,16 +840,18 @@ func TestSchemasAcceptWhatTheRootPackageMarshals(t *testing.T) {
 		switchboard.EventConversationStarted: map[string]any{"conversation": conv},
 		switchboard.EventConversationUpdated: map[string]any{"conversation": conv,
 			"changes": switchboard.Change{Field: "assignee", OldValue: nil, NewValue: "agent@example.com"}},
-		switchboard.EventConversationEnded:    map[string]any{"conversation": &ended},
-		switchboard.EventMessageReceived:      map[string]any{"message": msg},
-		switchboard.EventMessageSent:          map[string]any{"message": msg},
-		switchboard.EventMessageDelivered:     map[string]any{"message": msg},
-		switchboard.EventMessageRead:          map[string]any{"message": msg},
-		switchboard.EventMessageFailed:        map[string]any{"message": &failed},
-		switchboard.EventBotError:             map[string]any{"bot": bot, "error": "webhook: 503 Service Unavailable"},
-		switchboard.EventIntegrationConnected: map[string]any{"integration": integration},
-		switchboard.EventEndpointDisabled:     map[string]any{"endpoint": endpoint, "reason": "failing for 5 days"},
-		switchboard.EventWebhookTest:          map[string]any{"message": "This is a test event."},
+		switchboard.EventConversationEnded:       map[string]any{"conversation": &ended},
+		switchboard.EventMessageReceived:         map[string]any{"message": msg},
+		switchboard.EventMessageSent:             map[string]any{"message": msg},
+		switchboard.EventMessageDelivered:        map[string]any{"message": msg},
+		switchboard.EventMessageRead:             map[string]any{"message": msg},
+		switchboard.EventMessageFailed:           map[string]any{"message": &failed},
+		switchboard.EventBotError:                map[string]any{"bot": bot, "error": "webhook: 503 Service Unavailable"},
+		switchboard.EventIntegrationConnected:    map[string]any{"integration": integration},
+		switchboard.EventIntegrationDisconnected: map[string]any{"integration": integration, "reason": "deleted"},
+		switchboard.EventIntegrationSyncFailed:   map[string]any{"integration": integration, "run": sampleRun(ws, now)},
+		switchboard.EventEndpointDisabled:        map[string]any{"endpoint": endpoint, "reason": "failing for 5 days"},
+		switchboard.EventWebhookTest:             map[string]any{"message": "This is a test event."},
 	}
 	for _, et := range switchboard.EventTypes {
 		d, ok := data[et.Name]
@@ -877,7 +894,7 @@ func TestRequestSchemasRejectWhatTheServerRejects(t *testing.T) {
 		{"CreateAPIKeyRequest", `{"name":"k","scopes":["read:bots"]}`, true},
 		{"CreateAPIKeyRequest", `{"name":"k","scopes":[]}`, false},
 		{"CreateAPIKeyRequest", `{"name":"k","scopes":["read:everything"]}`, false},
-		{"CreateAPIKeyRequest", `{"name":"k","scopes":["read:integrations"]}`, false},
+		{"CreateAPIKeyRequest", `{"name":"k","scopes":["read:integrations"]}`, true},
 		{"CreateAPIKeyRequest", `{"name":"","scopes":["admin"]}`, false},
 		{"CreateChannelRequest", `{"type":"telegram","name":"t","config":{"bot_token":"1:a"}}`, true},
 		{"CreateChannelRequest", `{"type":"telegram","name":"t"}`, false},
@@ -994,6 +1011,7 @@ func TestIDPatterns(t *testing.T) {
 		"ChannelID": switchboard.PrefixChannel, "ContactID": switchboard.PrefixContact,
 		"ConversationID": switchboard.PrefixConversation, "MessageID": switchboard.PrefixMessage, "EventID": switchboard.PrefixEvent,
 		"WebhookEndpointID": switchboard.PrefixEndpoint, "DeliveryID": switchboard.PrefixDelivery,
+		"IntegrationID": switchboard.PrefixIntegration, "RunID": switchboard.PrefixRun, "AutomationID": switchboard.PrefixAutomation,
 	}
 	for name, prefix := range prefixes {
 		s := doc.Components.Schemas[name].Value

@@ -28,6 +28,7 @@ func TestUnionsAreDiscriminated(t *testing.T) {
 	unions := []struct{ schema, property, enum string }{
 		{"CreateBotRequest", "engine", "Engine"},
 		{"CreateChannelRequest", "type", "ChannelType"},
+		{"CreateIntegrationRequest", "type", "IntegrationType"},
 	}
 	for _, u := range unions {
 		t.Run(u.schema, func(t *testing.T) {
