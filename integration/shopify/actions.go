@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
 
 // Run runs lookup_order.
-func (*Provider) Run(ctx context.Context, call *sb.ActionCall) (*sb.ActionResult, error) {
+func (p *Provider) Run(ctx context.Context, call *sb.ActionCall) (*sb.ActionResult, error) {
 	if call.Action != ActionLookupOrder {
 		return nil, &sb.ActionError{Message: "shopify: no action " + call.Action}
 	}
@@ -24,7 +25,7 @@ func (*Provider) Run(ctx context.Context, call *sb.ActionCall) (*sb.ActionResult
 	if number == "" || params.Email == "" {
 		return nil, &sb.ActionError{Message: "shopify: lookup_order: params number and email are required"}
 	}
-	o, err := newAdmin(call.Integration, call.Client).FindOrder(ctx, number, params.Email)
+	o, err := p.admin(call.Integration, call.Client, call.Now).FindOrder(ctx, number, params.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -39,11 +40,11 @@ func (*Provider) Run(ctx context.Context, call *sb.ActionCall) (*sb.ActionResult
 
 // Register subscribes the integration's webhook URL to the topics
 // Switchboard handles, leaving existing subscriptions alone.
-func (*Provider) Register(ctx context.Context, call *sb.RegisterCall) error {
-	if call.Integration.Setting("access_token") == "" {
-		return sb.Invalid("config.access_token", "is required to register the webhooks through the Admin API")
+func (p *Provider) Register(ctx context.Context, call *sb.RegisterCall) error {
+	if call.Integration.Setting("access_token") == "" && call.Integration.Setting("client_id") == "" {
+		return sb.Invalid("config.access_token", "is required to register the webhooks through the Admin API (or client_id, for an app of the Dev Dashboard)")
 	}
-	if _, err := newAdmin(call.Integration, call.Client).EnsureWebhooks(ctx, call.WebhookURL, Topics); err != nil {
+	if _, err := p.admin(call.Integration, call.Client, time.Time{}).EnsureWebhooks(ctx, call.WebhookURL, Topics); err != nil {
 		return err
 	}
 	return nil

@@ -31,6 +31,9 @@ type Admin struct {
 	Client  *http.Client
 	BaseURL string // https://{shop_domain}, or the integration's api_base_url
 	Token   string
+	// Refresh, if set, gives the token to use when Token is empty, and a
+	// new one when the API refused Token (401): once per call.
+	Refresh func(ctx context.Context, stale string) (string, *sb.ActionError)
 }
 
 // Webhook is a webhook subscription of the Admin API.
@@ -165,12 +168,37 @@ type Response struct {
 // do sends an Admin API request with the access token and returns a 2xx
 // answer; anything else is an *sb.ActionError carrying Shopify's error
 // (the "errors" member of its answer) and, for a 429, the wait Shopify
-// asks for (its Retry-After is a decimal number of seconds).
+// asks for (its Retry-After is a decimal number of seconds). A granted
+// token the API refuses (401) is replaced once.
 func (a *Admin) do(ctx context.Context, what, method, target string, body []byte) (*Response, *sb.ActionError) {
 	name := "shopify: " + what
-	if a.Token == "" {
-		return nil, &sb.ActionError{Message: name + ": the integration has no access_token"}
+	for try := 0; ; try++ {
+		if a.Token == "" && a.Refresh != nil {
+			t, err := a.Refresh(ctx, "")
+			if err != nil {
+				return nil, err
+			}
+			a.Token = t
+		}
+		if a.Token == "" {
+			return nil, &sb.ActionError{Message: name + ": the integration has no access_token"}
+		}
+		resp, err := a.send(ctx, name, method, target, body)
+		if err != nil && err.StatusCode == http.StatusUnauthorized && a.Refresh != nil && try == 0 {
+			t, rerr := a.Refresh(ctx, a.Token)
+			if rerr != nil {
+				return nil, rerr
+			}
+			if t != a.Token {
+				a.Token = t
+				continue
+			}
+		}
+		return resp, err
 	}
+}
+
+func (a *Admin) send(ctx context.Context, name, method, target string, body []byte) (*Response, *sb.ActionError) {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		rd = bytes.NewReader(body)

@@ -47,6 +47,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -76,9 +77,12 @@ const (
 	shippedWithoutTracking = "Good news: your order {{knowledge.order.latest.name}} has shipped!"
 )
 
-// Provider is the shopify integration type. It is stateless and safe for
-// concurrent use.
-type Provider struct{}
+// Provider is the shopify integration type. It keeps the Admin API tokens
+// granted to the integrations that use an app's client credentials; it is
+// safe for concurrent use.
+type Provider struct {
+	tokens tokens
+}
 
 var (
 	_ sb.IntegrationProvider = (*Provider)(nil)
@@ -99,6 +103,7 @@ var spec = &sb.IntegrationSpec{
 		{Name: "shop_domain", Required: true, Description: "The shop's myshopify.com domain, such as hoodies-and-co.myshopify.com."},
 		{Name: "webhook_secret", Secret: true, Required: true, Description: "The key Shopify signs webhooks with: the app's client secret, or the key shown under Settings › Notifications › Webhooks."},
 		{Name: "access_token", Secret: true, Description: "An Admin API access token (shpat_…) with read_orders and read_products, for register and lookup_order."},
+		{Name: "client_id", Description: "Instead of access_token: the client ID of an app of the Dev Dashboard installed on the shop, whose client secret is the webhook_secret; Switchboard gets Admin API tokens with the client-credentials grant."},
 		{Name: "notify_channel_id", Description: "The channel (ch_…) whose contacts with the order's email or phone are told when their order ships."},
 		{Name: "messages", Kind: sb.FieldObject, Keys: []string{"order_fulfilled"}, Description: "Message templates. order_fulfilled: sent when an order ships; its placeholders are the order's fields, as bot responses read them: {{knowledge.order.latest.name}}, {{knowledge.order.latest.tracking_number}}, {{knowledge.order.latest.tracking_url}}, {{knowledge.order.latest.tracking_company}}, {{knowledge.order.latest.order_status_url}}, {{knowledge.order.latest.total}}, {{knowledge.order.latest.currency}}, …"},
 	},
@@ -141,11 +146,10 @@ func shopURL(config map[string]any, _ map[string]string) map[string]string {
 	return nil
 }
 
-// newAdmin is the Admin API of the integration's shop, called with client.
-func newAdmin(in *sb.Integration, client *http.Client) *Admin {
-	return &Admin{
-		Client:  client,
-		BaseURL: in.APIBaseURL("https://" + strings.TrimSuffix(in.Setting("shop_domain"), "/")),
-		Token:   in.Setting("access_token"),
-	}
+// admin is the Admin API of the integration's shop, called with client,
+// with the static access_token or a token granted for client_id (whose
+// expiry is judged at now; zero: when the API refuses it).
+func (p *Provider) admin(in *sb.Integration, client *http.Client, now time.Time) *Admin {
+	base := in.APIBaseURL("https://" + strings.TrimSuffix(in.Setting("shop_domain"), "/"))
+	return &Admin{Client: client, BaseURL: base, Refresh: p.tokens.source(in, client, base, now)}
 }

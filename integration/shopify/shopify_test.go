@@ -321,3 +321,52 @@ func TestLookupOrder(t *testing.T) {
 		t.Fatalf("429: %#v", err)
 	}
 }
+
+// TestClientCredentials: an app of the Dev Dashboard (client_id, its
+// secret being the webhook_secret) gets Admin API tokens with the
+// client-credentials grant; a token is kept until it expires, and one the
+// shop refuses is replaced once.
+func TestClientCredentials(t *testing.T) {
+	shop := shopifytest.NewServer("")
+	defer shop.Close()
+	shop.ClientID, shop.ClientSecret = "c1d2e3", "shpss_app_secret"
+	shop.AddOrder(readFile(t, "webhooks/orders_fulfilled.json"))
+	in := integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"shpss_app_secret","client_id":"c1d2e3","api_base_url":"`+shop.URL+`"}`)
+	p := New()
+	now := time.Now()
+	lookup := func() error {
+		_, err := p.Run(context.Background(), &sb.ActionCall{Integration: in, Action: ActionLookupOrder,
+			Params: json.RawMessage(`{"number":"1042","email":"maria.lopez@example.org"}`), Client: http.DefaultClient, Now: now})
+		return err
+	}
+	grants := func() int { return len(shop.Calls("/admin/oauth/access_token")) }
+	for range 2 {
+		if err := lookup(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if grants() != 1 {
+		t.Fatalf("%d grants for two lookups, want 1", grants())
+	}
+	if f := shop.Calls("/admin/oauth/access_token")[0]; string(f.Body) != "client_id=c1d2e3&client_secret=shpss_app_secret&grant_type=client_credentials" {
+		t.Errorf("grant body %s", f.Body)
+	}
+	shop.ExpireGrants()
+	if err := lookup(); err != nil || grants() != 2 {
+		t.Fatalf("after the shop expired the token: %v, %d grants", err, grants())
+	}
+	now = now.Add(24 * time.Hour)
+	if err := lookup(); err != nil || grants() != 3 {
+		t.Fatalf("a day later: %v, %d grants", err, grants())
+	}
+	call := &sb.RegisterCall{Integration: in, WebhookURL: "https://sb.example/h", Client: http.DefaultClient}
+	if err := p.Register(context.Background(), call); err != nil || len(shop.Subscriptions()) != len(Topics) {
+		t.Fatalf("register: %v %v", err, shop.Subscriptions())
+	}
+	shop.ClientSecret = "rotated"
+	shop.ExpireGrants()
+	err := lookup()
+	if e, ok := err.(*sb.ActionError); !ok || !e.CredentialsRefused || !strings.Contains(e.Message, "invalid_client") {
+		t.Fatalf("refused credentials: %#v", err)
+	}
+}

@@ -55,7 +55,12 @@ var Error503 = Reply{Status: http.StatusServiceUnavailable, Body: `{"errors":"Se
 // Server is the fake Admin API of one shop.
 type Server struct {
 	URL   string
-	Token string // the access token it accepts
+	Token string // the static access token it accepts
+	// ClientID and ClientSecret are the credentials of an app of the Dev
+	// Dashboard: POST /admin/oauth/access_token grants tokens for them
+	// (the client-credentials grant), valid for a day or until
+	// ExpireGrants.
+	ClientID, ClientSecret string
 	// PageSize is how many webhooks a page of webhooks.json lists at most
 	// (the limit parameter lowers it).
 	PageSize int
@@ -68,6 +73,7 @@ type Server struct {
 	webhooks []webhook
 	orders   []json.RawMessage
 	nextID   int64
+	granted  map[string]bool // granted token -> valid
 }
 
 type webhook struct {
@@ -83,7 +89,7 @@ type webhook struct {
 
 // NewServer starts a fake shop on loopback accepting token.
 func NewServer(token string) *Server {
-	s := &Server{Token: token, PageSize: 250, nextID: 1_047_000_000}
+	s := &Server{Token: token, PageSize: 250, nextID: 1_047_000_000, granted: map[string]bool{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -124,6 +130,31 @@ func (s *Server) addWebhook(topic, address string) webhook {
 	return w
 }
 
+// ExpireGrants ends every token granted so far: the API answers 401 to
+// them.
+func (s *Server) ExpireGrants() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t := range s.granted {
+		s.granted[t] = false
+	}
+}
+
+// grant answers the client-credentials grant.
+func (s *Server) grant(body []byte) Reply {
+	form, _ := url.ParseQuery(string(body))
+	switch {
+	case form.Get("grant_type") != "client_credentials":
+		return Reply{Status: 400, Body: `{"error":"unsupported_grant_type","error_description":"The grant type is not supported."}`}
+	case s.ClientID == "" || form.Get("client_id") != s.ClientID || form.Get("client_secret") != s.ClientSecret:
+		return Reply{Status: 400, Body: `{"error":"invalid_client","error_description":"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}`}
+	}
+	tok := fmt.Sprintf("shpat_granted%04d", len(s.granted)+1)
+	s.granted[tok] = true
+	out, _ := json.Marshal(map[string]any{"access_token": tok, "scope": "read_orders,read_products", "expires_in": 86399})
+	return Reply{Status: 200, Body: string(out)}
+}
+
 // Subscriptions returns topic → address of every subscription.
 func (s *Server) Subscriptions() map[string][]string {
 	s.mu.Lock()
@@ -161,7 +192,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		write(w, rep)
 		return
 	}
-	if c.Token != s.Token {
+	if r.URL.Path == "/admin/oauth/access_token" && r.Method == http.MethodPost {
+		write(w, s.grant(body))
+		return
+	}
+	if (c.Token == "" || c.Token != s.Token) && !s.granted[c.Token] {
 		write(w, Error401)
 		return
 	}
