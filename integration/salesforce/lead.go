@@ -195,7 +195,7 @@ func (s *session) do(ctx context.Context, what, method, path string, body []byte
 	stale := ""
 	for try := 0; ; try++ {
 		if s.tok == nil || stale != "" {
-			tok, err := s.p.tokens.get(ctx, s.call, stale)
+			tok, err := s.p.getToken(ctx, s.call, stale)
 			if err != nil {
 				return nil, err
 			}
@@ -203,7 +203,7 @@ func (s *session) do(ctx context.Context, what, method, path string, body []byte
 		}
 		resp, raw, err := s.send(ctx, what, method, path, body)
 		if err != nil && err.StatusCode == http.StatusUnauthorized && try == 0 {
-			stale = s.tok.access
+			stale = s.tok.Access
 			continue
 		}
 		if err != nil {
@@ -224,7 +224,7 @@ func (s *session) send(ctx context.Context, what, method, path string, body []by
 	if version == "" {
 		version = DefaultAPIVersion
 	}
-	base := in.APIBaseURL(s.tok.instanceURL)
+	base := in.APIBaseURL(s.tok.Data)
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -233,7 +233,7 @@ func (s *session) send(ctx context.Context, what, method, path string, body []by
 	if err != nil {
 		return nil, nil, &sb.ActionError{Message: "salesforce: " + what + ": the instance URL is not valid"}
 	}
-	req.Header.Set("Authorization", "Bearer "+s.tok.access)
+	req.Header.Set("Authorization", "Bearer "+s.tok.Access)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

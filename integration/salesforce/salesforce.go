@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/integration/internal/tokencache"
 )
 
 // Defaults of the settings.
@@ -39,7 +40,7 @@ const ActionUpsertLead = "upsert_lead"
 // Provider is the salesforce integration type. It keeps the access tokens
 // of the integrations it ran; it is safe for concurrent use.
 type Provider struct {
-	tokens tokens
+	tokens tokencache.Cache[string] // the instance URL with each token
 }
 
 var _ sb.IntegrationProvider = (*Provider)(nil)

@@ -257,7 +257,7 @@ func TestTokenFromTestdata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.instanceURL != "https://hoodiesandco.my.salesforce.com" || !strings.HasPrefix(tok.access, "00D5g000004XyZ1!") || !tok.expires.Equal(issued.Add(DefaultTokenLifetime)) {
+	if tok.Data != "https://hoodiesandco.my.salesforce.com" || !strings.HasPrefix(tok.Access, "00D5g000004XyZ1!") || !tok.Expires.Equal(issued.Add(DefaultTokenLifetime)) {
 		t.Errorf("token %+v", tok)
 	}
 	if strings.Join(form, " ") != "/services/oauth2/token refresh_token rt cid cs" {

@@ -2,18 +2,16 @@ package salesforce
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/integration/internal/remote"
+	"github.com/switchboardhq/switchboard/integration/internal/tokencache"
 )
 
 // DefaultTokenLifetime is how long an access token is used when the token
@@ -24,70 +22,19 @@ import (
 // is never used past its end; a 401 refreshes it earlier anyway.
 const DefaultTokenLifetime = 15 * time.Minute
 
-// token is an access token and where to use it.
-type token struct {
-	access      string
-	instanceURL string
-	expires     time.Time
-}
+// token is an access token and the instance URL of the org's API.
+type token = tokencache.Token[string]
 
-// tokens caches one access token per integration and credentials. Each
-// entry has its own lock, so that runs of one integration that find no
-// token wait for one request to the token endpoint, and integrations
-// never wait for each other.
-type tokens struct {
-	mu      sync.Mutex
-	entries map[string]*tokenEntry
-}
-
-type tokenEntry struct {
-	mu  sync.Mutex
-	tok *token
-}
-
-func (c *tokens) entry(key string) *tokenEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]*tokenEntry{}
-	}
-	e := c.entries[key]
-	if e == nil {
-		e = &tokenEntry{}
-		c.entries[key] = e
-	}
-	return e
-}
-
-// cacheKey names an integration's credentials: a changed secret or
-// login URL is another entry, so a token of the old credentials is never
-// used with the new ones.
-func cacheKey(in *sb.Integration) string {
-	h := sha256.New()
-	for _, s := range []string{loginURL(in), in.Setting("client_id"), in.Setting("client_secret"), in.Setting("refresh_token")} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	return in.ID + ":" + hex.EncodeToString(h.Sum(nil))
-}
-
-// get returns the cached token if it is still valid at now, else a new
-// one. stale, if not empty, is a token the API refused (401): it is
-// dropped rather than returned, unless another run already replaced it.
-func (c *tokens) get(ctx context.Context, call *sb.ActionCall, stale string) (*token, *sb.ActionError) {
-	e := c.entry(cacheKey(call.Integration))
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.tok != nil && e.tok.access != stale && call.Now.Before(e.tok.expires) {
-		return e.tok, nil
-	}
-	e.tok = nil
-	tok, err := requestToken(ctx, call.Client, call.Integration, call.Now)
-	if err != nil {
-		return nil, err
-	}
-	e.tok = tok
-	return tok, nil
+// getToken returns the integration's cached token if it is still valid at
+// the call's time, else a new one. stale, if not empty, is a token the API
+// refused (401): it is replaced rather than returned, unless another run
+// already replaced it.
+func (p *Provider) getToken(ctx context.Context, call *sb.ActionCall, stale string) (*token, *sb.ActionError) {
+	in := call.Integration
+	key := tokencache.Key(in.ID, loginURL(in), in.Setting("client_id"), in.Setting("client_secret"), in.Setting("refresh_token"))
+	return p.tokens.Get(ctx, key, call.Now, stale, func(ctx context.Context) (*token, *sb.ActionError) {
+		return requestToken(ctx, call.Client, in, call.Now)
+	})
 }
 
 // loginURL is where tokens come from: login_url, else api_base_url (a
@@ -138,15 +85,15 @@ func requestToken(ctx context.Context, client *http.Client, in *sb.Integration, 
 	issued := now
 	if ms, err := strconv.ParseInt(ans.IssuedAt, 10, 64); err == nil && ms > 0 {
 		issued = time.UnixMilli(ms)
-		if issued.After(now) {
-			issued = now // the clocks disagree: count from now
-		}
 	}
 	lifetime := DefaultTokenLifetime
 	if ans.ExpiresIn > 0 {
 		lifetime = time.Duration(ans.ExpiresIn) * time.Second
 	}
-	return &token{access: ans.AccessToken, instanceURL: strings.TrimSuffix(ans.InstanceURL, "/"), expires: issued.Add(lifetime)}, nil
+	if issued.After(now) || !issued.Add(lifetime).After(now) {
+		issued = now // the clocks disagree: count from now
+	}
+	return &token{Access: ans.AccessToken, Data: strings.TrimSuffix(ans.InstanceURL, "/"), Expires: issued.Add(lifetime)}, nil
 }
 
 // tokenError names the token endpoint's refusal ({"error",

@@ -50,6 +50,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/integration/internal/tokencache"
 )
 
 // Topics Switchboard subscribes to and handles.
@@ -81,7 +82,7 @@ const (
 // granted to the integrations that use an app's client credentials; it is
 // safe for concurrent use.
 type Provider struct {
-	tokens tokens
+	tokens tokencache.Cache[struct{}]
 }
 
 var (
@@ -151,5 +152,5 @@ func shopURL(config map[string]any, _ map[string]string) map[string]string {
 // expiry is judged at now; zero: when the API refuses it).
 func (p *Provider) admin(in *sb.Integration, client *http.Client, now time.Time) *Admin {
 	base := in.APIBaseURL("https://" + strings.TrimSuffix(in.Setting("shop_domain"), "/"))
-	return &Admin{Client: client, BaseURL: base, Refresh: p.tokens.source(in, client, base, now)}
+	return &Admin{Client: client, BaseURL: base, Refresh: p.source(in, client, base, now)}
 }

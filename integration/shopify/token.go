@@ -2,63 +2,26 @@ package shopify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/integration/internal/remote"
+	"github.com/switchboardhq/switchboard/integration/internal/tokencache"
 )
 
 // tokenMargin is how long before its end a granted token is replaced.
 const tokenMargin = time.Minute
 
-// grantedToken is an Admin API token of the client-credentials grant.
-type grantedToken struct {
-	access  string
-	expires time.Time
-}
-
-// tokens keeps the granted tokens of the integrations that use the
-// client-credentials grant (an app of the Dev Dashboard: client_id and its
-// client secret, the webhook_secret), one per integration and
-// credentials. A run of one integration that finds none waits for the one
-// request that gets it.
-type tokens struct {
-	mu      sync.Mutex
-	entries map[string]*tokenEntry
-}
-
-type tokenEntry struct {
-	mu  sync.Mutex
-	tok *grantedToken
-}
-
-func (c *tokens) entry(key string) *tokenEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]*tokenEntry{}
-	}
-	e := c.entries[key]
-	if e == nil {
-		e = &tokenEntry{}
-		c.entries[key] = e
-	}
-	return e
-}
-
 // source returns how an Admin API call of the integration gets its token:
 // the static access_token, else a token granted for client_id and the
-// client secret, kept until it expires (judged at now; the zero time
-// keeps it until the API refuses it) and fetched again when the API
-// refused the one given (stale).
-func (c *tokens) source(in *sb.Integration, client *http.Client, base string, now time.Time) func(ctx context.Context, stale string) (string, *sb.ActionError) {
+// client secret (the webhook_secret), kept until it expires (judged at
+// now; the zero time keeps it until the API refuses it) and fetched again
+// when the API refused the one given (stale).
+func (p *Provider) source(in *sb.Integration, client *http.Client, base string, now time.Time) func(ctx context.Context, stale string) (string, *sb.ActionError) {
 	if t := in.Setting("access_token"); t != "" {
 		return func(context.Context, string) (string, *sb.ActionError) { return t, nil }
 	}
@@ -68,28 +31,22 @@ func (c *tokens) source(in *sb.Integration, client *http.Client, base string, no
 			return "", &sb.ActionError{Message: "shopify: the integration has no access_token nor client_id to call the Admin API"}
 		}
 	}
-	h := sha256.Sum256([]byte(base + "\x00" + clientID + "\x00" + secret))
-	e := c.entry(in.ID + ":" + hex.EncodeToString(h[:]))
+	key := tokencache.Key(in.ID, base, clientID, secret)
 	return func(ctx context.Context, stale string) (string, *sb.ActionError) {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if t := e.tok; t != nil && t.access != stale && (now.IsZero() || now.Before(t.expires)) {
-			return t.access, nil
-		}
-		e.tok = nil
-		t, err := grant(ctx, client, base, clientID, secret, now)
+		t, err := p.tokens.Get(ctx, key, now, stale, func(ctx context.Context) (*tokencache.Token[struct{}], *sb.ActionError) {
+			return grant(ctx, client, base, clientID, secret, now)
+		})
 		if err != nil {
 			return "", err
 		}
-		e.tok = t
-		return t.access, nil
+		return t.Access, nil
 	}
 }
 
 // grant asks the shop for an Admin API token with the client-credentials
 // grant (POST /admin/oauth/access_token). A refusal of the credentials
 // (400 with an OAuth error, 401, 403) refuses them.
-func grant(ctx context.Context, client *http.Client, base, clientID, secret string, now time.Time) (*grantedToken, *sb.ActionError) {
+func grant(ctx context.Context, client *http.Client, base, clientID, secret string, now time.Time) (*tokencache.Token[struct{}], *sb.ActionError) {
 	const name = "shopify: access token"
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/admin/oauth/access_token", strings.NewReader(form.Encode()))
@@ -124,11 +81,9 @@ func grant(ctx context.Context, client *http.Client, base, clientID, secret stri
 	if err := json.Unmarshal(body, &ans); err != nil || ans.AccessToken == "" {
 		return nil, &sb.ActionError{Message: name + ": the answer has no access_token", Response: sb.ResponseHead(body)}
 	}
-	t := &grantedToken{access: ans.AccessToken}
+	t := &tokencache.Token[struct{}]{Access: ans.AccessToken}
 	if ans.ExpiresIn > 0 && !now.IsZero() {
-		t.expires = now.Add(time.Duration(ans.ExpiresIn)*time.Second - tokenMargin)
-	} else if !now.IsZero() {
-		t.expires = now.Add(time.Hour) // no lifetime said: an hour, then ask again
+		t.Expires = now.Add(time.Duration(ans.ExpiresIn)*time.Second - tokenMargin)
 	}
 	return t, nil
 }
