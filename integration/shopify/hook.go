@@ -22,8 +22,8 @@ func (*Provider) VerifyHook(in *sb.Integration, h http.Header, body []byte) (*sb
 // ProcessHook turns a stored webhook into facts and, for an order that
 // is fulfilled, its proactive messages. The effects depend on the body
 // and the integration's settings only, so processing a hook twice gives
-// the same effects. A topic Switchboard does not handle has none; a
-// malformed body is a permanent error (the hook is not retried).
+// the same effects. A topic Switchboard does not handle, and a malformed
+// body, are permanent errors: logged, the hook not retried.
 func (*Provider) ProcessHook(ctx context.Context, call *sb.HookCall) (*sb.HookEffects, error) {
 	switch call.Hook.Topic {
 	case TopicOrdersCreate, TopicOrdersUpdated, TopicOrdersFulfilled:
@@ -39,7 +39,9 @@ func (*Provider) ProcessHook(ctx context.Context, call *sb.HookCall) (*sb.HookEf
 		}
 		return &sb.HookEffects{Facts: []sb.FactUpsert{productFact(p)}}, nil
 	}
-	return &sb.HookEffects{}, nil
+	// Acknowledged (Shopify stops sending it) and ignored; the error
+	// has it logged, once, without a retry.
+	return nil, &sb.ActionError{Message: "shopify: the topic " + strconv.Quote(call.Hook.Topic) + " is not one Switchboard handles; ignored"}
 }
 
 func errMessage(err error) string {

@@ -30,15 +30,20 @@
 // the order at hand ({{knowledge.order.latest.name}},
 // {{knowledge.order.latest.tracking_number}},
 // {{knowledge.order.latest.tracking_url}}, …); an order fulfilled without
-// a tracking URL or number gets a message that needs none. Any other topic is
-// acknowledged and ignored; a malformed body is acknowledged and its
-// processing fails once, logged, without retries.
+// a tracking URL or number gets a message that needs none. Any other
+// topic is acknowledged and ignored (logged); a malformed body is
+// acknowledged and its processing fails once, logged, without retries.
 //
 // # Outbound
 //
 // Register subscribes the webhook_url to those four topics through the
 // Admin REST API (POST /admin/api/{version}/webhooks.json with the
 // X-Shopify-Access-Token header), skipping the subscriptions that exist.
+// The token is access_token (an app made in the admin), or for an app of
+// the Dev Dashboard one that client_id and its client secret (the
+// webhook_secret) get with the client-credentials grant (POST
+// /admin/oauth/access_token), kept until it expires and replaced once
+// when the API answers 401.
 // The action lookup_order finds an order by its number and the customer's
 // email (GET orders.json?name=…&status=any) and answers its summary.
 package shopify

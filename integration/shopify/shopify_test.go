@@ -198,8 +198,8 @@ func TestProductHook(t *testing.T) {
 func TestUnknownTopicAndMalformedBodies(t *testing.T) {
 	in := integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x"}`)
 	fx, err := process(t, in, "customers/create", []byte(`{"id":1}`))
-	if err != nil || len(fx.Facts)+len(fx.Messages)+len(fx.Events) != 0 {
-		t.Fatalf("unknown topic: %+v, %v; want no effects", fx, err)
+	if e, ok := err.(*sb.ActionError); !ok || e.Retryable || fx != nil || !strings.Contains(e.Message, `"customers/create" is not one Switchboard handles`) {
+		t.Fatalf("unknown topic: %+v, %#v; want no effects and a permanent error to log", fx, err)
 	}
 	for _, tc := range []struct{ topic, body string }{
 		{TopicOrdersFulfilled, `{"id":1,`},
