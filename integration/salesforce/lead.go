@@ -54,14 +54,13 @@ func (p *Provider) upsertLead(ctx context.Context, call *sb.ActionCall) (*sb.Act
 			ID string `json:"Id"`
 		} `json:"records"`
 	}
-	resp, err := api.do(ctx, "find Lead", http.MethodGet, "/query?"+url.Values{"q": {soql}}.Encode(), nil, &found)
-	if err != nil {
+	if _, err := api.do(ctx, "find Lead", http.MethodGet, "/query?"+url.Values{"q": {soql}}.Encode(), nil, &found); err != nil {
 		return nil, err
 	}
 	if len(found.Records) > 0 {
 		id := found.Records[0].ID
 		body, _ := json.Marshal(leadFields(call, params, false))
-		resp, err = api.do(ctx, "update Lead", http.MethodPatch, "/sobjects/Lead/"+url.PathEscape(id), body, nil)
+		resp, err := api.do(ctx, "update Lead", http.MethodPatch, "/sobjects/Lead/"+url.PathEscape(id), body, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +71,7 @@ func (p *Provider) upsertLead(ctx context.Context, call *sb.ActionCall) (*sb.Act
 		ID      string `json:"id"`
 		Success bool   `json:"success"`
 	}
-	resp, err = api.do(ctx, "create Lead", http.MethodPost, "/sobjects/Lead", body, &created)
+	resp, err := api.do(ctx, "create Lead", http.MethodPost, "/sobjects/Lead", body, &created)
 	if err != nil {
 		return nil, err
 	}
