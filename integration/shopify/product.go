@@ -40,6 +40,9 @@ func ParseProduct(body []byte) (*Product, error) {
 	if p.ID == 0 || p.Handle == "" {
 		return nil, sb.Errorf(sb.EInvalid, "the product is malformed: it has no id or handle")
 	}
+	if !sb.ValidFactKey("product." + p.Handle) {
+		return nil, sb.Errorf(sb.EInvalid, "the product's handle %q cannot name a fact (letters, digits, -, _ and :)", p.Handle)
+	}
 	return &p, nil
 }
 

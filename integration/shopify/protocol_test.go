@@ -151,7 +151,7 @@ func TestParseMalformed(t *testing.T) {
 			t.Errorf("ParseOrder(%q) = %v, want invalid", body, err)
 		}
 	}
-	for _, body := range []string{``, `null`, `{"id":1}`, `{"handle":"x"}`, `{"id":1,"handle":"x","variants":{}}`} {
+	for _, body := range []string{``, `null`, `{"id":1}`, `{"handle":"x"}`, `{"id":1,"handle":"x","variants":{}}`, `{"id":1,"handle":"blue shirt"}`} {
 		if _, err := ParseProduct([]byte(body)); sb.ErrorCode(err) != sb.EInvalid {
 			t.Errorf("ParseProduct(%q) = %v, want invalid", body, err)
 		}
