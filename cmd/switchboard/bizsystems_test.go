@@ -93,6 +93,18 @@ func TestShopifyFulfilledOrderEndToEnd(t *testing.T) {
 			t.Fatalf("PATCH contact: %d %v", st, got)
 		}
 
+		for field, config := range map[string]map[string]any{
+			"config.shop_domain":              {"shop_domain": "https://hoodies-and-co.myshopify.com", "webhook_secret": shopSecret},
+			"config.webhook_secret":           {"shop_domain": "hoodies-and-co.myshopify.com"},
+			"config.messages.order_fulfilled": {"shop_domain": "h.myshopify.com", "webhook_secret": "x", "messages": map[string]any{"order_fulfilled": "Hi {{contact.name}}"}},
+			"config.messages.order_cancelled": {"shop_domain": "h.myshopify.com", "webhook_secret": "x", "messages": map[string]any{"order_cancelled": "Sorry"}},
+		} {
+			st, got := p.json(t, "POST", "/api/v1/integrations", map[string]any{"type": "shopify", "name": "Bad", "config": config})
+			errs, _ := got["errors"].([]any)
+			if st != 400 || len(errs) == 0 || errs[0].(map[string]any)["field"] != field {
+				t.Fatalf("create with %v: %d %v, want 400 naming %s", config, st, got, field)
+			}
+		}
 		in := p.create(t, "/api/v1/integrations", map[string]any{"type": "shopify", "name": "Hoodies & Co", "config": map[string]any{
 			"shop_domain": "hoodies-and-co.myshopify.com", "webhook_secret": shopSecret, "access_token": "shpat_e2e",
 			"notify_channel_id": channelID, "api_base_url": shop.URL}})
