@@ -2,7 +2,6 @@ package switchboard
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -154,14 +153,7 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 			return nil, nil, err
 		}
 	}
-	config := maps.Clone(oldConfig)
-	if config == nil {
-		config = map[string]any{}
-	}
-	secrets := maps.Clone(oldSecrets)
-	if secrets == nil {
-		secrets = map[string]string{}
-	}
+	config, secrets := mergeBase(oldConfig, oldSecrets)
 	known := map[string]ConfigField{apiBaseURL.Name: apiBaseURL, sendGuarantee.Name: sendGuarantee, allowedIPs.Name: allowedIPs}
 	for _, f := range s.Fields {
 		known[f.Name] = f
@@ -213,23 +205,14 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 			config[name] = str
 		}
 	}
+	var required []string
 	for _, f := range s.Fields {
-		if !f.Required {
-			continue
-		}
-		_, inConfig := config[f.Name]
-		_, inSecrets := secrets[f.Name]
-		if !inConfig && !inSecrets {
-			v.Add("config."+f.Name, "is required for a "+s.Type+" channel")
+		if f.Required {
+			required = append(required, f.Name)
 		}
 	}
-	if err := v.Err(); err != nil {
+	if err := settle(&v, s.Type+" channel", required, config, secrets, s.Check); err != nil {
 		return nil, nil, err
-	}
-	if s.Check != nil {
-		if err := s.Check(config, secrets); err != nil {
-			return nil, nil, err
-		}
 	}
 	return config, secrets, nil
 }

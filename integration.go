@@ -214,14 +214,7 @@ func (s *IntegrationSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]
 			return nil, nil, err
 		}
 	}
-	config := maps.Clone(oldConfig)
-	if config == nil {
-		config = map[string]any{}
-	}
-	secrets := maps.Clone(oldSecrets)
-	if secrets == nil {
-		secrets = map[string]string{}
-	}
+	config, secrets := mergeBase(oldConfig, oldSecrets)
 	known := map[string]IntegrationField{}
 	for _, f := range s.AllFields() {
 		known[f.Name] = f
@@ -268,25 +261,50 @@ func (s *IntegrationSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]
 			config[name] = str
 		}
 	}
+	var required []string
 	for _, f := range s.Fields {
-		if !f.Required {
-			continue
+		if f.Required {
+			required = append(required, f.Name)
 		}
-		_, inConfig := config[f.Name]
-		_, inSecrets := secrets[f.Name]
+	}
+	if err := settle(&v, s.Type+" integration", required, config, secrets, s.Check); err != nil {
+		return nil, nil, err
+	}
+	return config, secrets, nil
+}
+
+// settle ends the parse of settings merged into config and secrets: each
+// required field must be set (what names the type in the message, "telegram
+// channel"), then check, if any, judges the whole. Errors name fields as
+// "config.<name>".
+func settle(v *Validation, what string, required []string, config map[string]any, secrets map[string]string, check func(map[string]any, map[string]string) error) error {
+	for _, name := range required {
+		_, inConfig := config[name]
+		_, inSecrets := secrets[name]
 		if !inConfig && !inSecrets {
-			v.Add("config."+f.Name, "is required for a "+s.Type+" integration")
+			v.Add("config."+name, "is required for a "+what)
 		}
 	}
 	if err := v.Err(); err != nil {
-		return nil, nil, err
+		return err
 	}
-	if s.Check != nil {
-		if err := s.Check(config, secrets); err != nil {
-			return nil, nil, err
-		}
+	if check != nil {
+		return check(config, secrets)
 	}
-	return config, secrets, nil
+	return nil
+}
+
+// mergeBase returns copies of the stored settings for new ones to be
+// merged into (empty maps on create).
+func mergeBase(oldConfig map[string]any, oldSecrets map[string]string) (map[string]any, map[string]string) {
+	config, secrets := maps.Clone(oldConfig), maps.Clone(oldSecrets)
+	if config == nil {
+		config = map[string]any{}
+	}
+	if secrets == nil {
+		secrets = map[string]string{}
+	}
+	return config, secrets
 }
 
 func (f IntegrationField) parseObject(v *Validation, field string, value json.RawMessage) (map[string]any, bool) {

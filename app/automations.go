@@ -191,7 +191,7 @@ func (s *Service) EventPublished(ctx context.Context, pq webhook.PublishQueries,
 		run := s.newRun(in, a.Action, a.Params, sb.TriggerAutomation)
 		run.TriggerID, run.EventID, run.ConversationID = a.ID, e.ID, eventConversation(e)
 		run.DedupKey = "automation:" + a.ID + ":" + e.ID
-		if _, err := s.queueRun(ctx, q, run); err != nil {
+		if _, err := s.queueRun(ctx, q, run, in); err != nil {
 			return err
 		}
 	}

@@ -17,12 +17,8 @@ import (
 	"github.com/switchboardhq/switchboard/retry"
 )
 
-// Limits of integration settings.
-const (
-	maxIntegrationName = 200
-	// maxIntegrationHook bounds the body of an inbound business webhook.
-	maxIntegrationHook = 1 << 20
-)
+// maxIntegrationName bounds an integration's name.
+const maxIntegrationName = 200
 
 // DefaultRunRetry is the schedule of integration action runs: retries
 // after 1 s, 5 s, 30 s, 2 min, 10 min and 30 min (7 attempts), unless the
@@ -56,7 +52,7 @@ type IntegrationDeps struct {
 type integrations struct {
 	providers sb.Integrations
 	jobs      *queue.Queue
-	runs      *queue.Kind[runPayload, sb.Run]
+	runs      *queue.Kind[runPayload, runInput]
 	hooks     *queue.Kind[hookPayload, struct{}]
 	client    *http.Client
 	retry     retry.Schedule
@@ -84,7 +80,7 @@ func newIntegrations(s *Service, cfg Config, d IntegrationDeps) *integrations {
 		in.log = slog.New(slog.DiscardHandler)
 	}
 	if in.jobs != nil {
-		in.runs = queue.Register(in.jobs, JobIntegrationRun, func(ctx context.Context, j *queue.Job[runPayload, sb.Run]) {
+		in.runs = queue.Register(in.jobs, JobIntegrationRun, func(ctx context.Context, j *queue.Job[runPayload, runInput]) {
 			s.runAction(ctx, j.Job, &j.Args, j.Hint)
 		})
 		in.hooks = queue.Register(in.jobs, JobIntegrationHook, func(ctx context.Context, j *queue.Job[hookPayload, struct{}]) {

@@ -22,6 +22,13 @@ type runPayload struct {
 	RunID string `json:"run_id"`
 }
 
+// runInput is what the step that queued a run knew: the run, and its
+// integration when it was read (nil otherwise).
+type runInput struct {
+	run *sb.Run
+	in  *sb.Integration
+}
+
 // RunActionParams are the params of an action run through the API, and
 // the conversation it concerns, if any.
 type RunActionParams struct {
@@ -68,7 +75,7 @@ func (s *Service) RunAction(ctx context.Context, ws, integrationID, action strin
 	run := s.newRun(in, action, params, sb.TriggerAPI)
 	run.ConversationID = req.ConversationID
 	err = s.write(ctx, func(q sb.Queries) error {
-		_, err := s.queueRun(ctx, q, run)
+		_, err := s.queueRun(ctx, q, run, in)
 		return err
 	})
 	if err != nil {
@@ -105,19 +112,23 @@ func (s *Service) newRun(in *sb.Integration, action string, params json.RawMessa
 }
 
 // queueRun writes a run and its job with q; false (and nothing written)
-// when a run of the same DedupKey exists: the trigger ran it already.
-func (s *Service) queueRun(ctx context.Context, q sb.Queries, run *sb.Run) (bool, error) {
+// when a run of the same DedupKey exists: the trigger ran it already. in is
+// the run's integration, handed to the job with it.
+func (s *Service) queueRun(ctx context.Context, q sb.Queries, run *sb.Run, in *sb.Integration) (bool, error) {
 	if err := q.CreateRun(ctx, run); err != nil {
 		if sb.ErrorCode(err) == sb.EConflict && run.DedupKey != "" {
 			return false, nil
 		}
 		return false, err
 	}
-	nj := queue.NewJob[runPayload]{WorkspaceID: run.WorkspaceID, Args: runPayload{RunID: run.ID}, RunAt: run.CreatedAt}
+	// Held by this process from the start (no claim of its own): a run
+	// interrupted by a crash is taken over and made again with the same
+	// idempotency key.
+	nj := queue.NewJob[runPayload]{WorkspaceID: run.WorkspaceID, Args: runPayload{RunID: run.ID}, RunAt: run.CreatedAt, Hold: s.integ.runs != nil}
 	var err error
 	if s.integ.runs != nil {
-		hint := *run
-		_, err = s.integ.runs.Enqueue(ctx, q, nj, &hint)
+		r := *run
+		_, err = s.integ.runs.Enqueue(ctx, q, nj, &runInput{run: &r, in: in})
 	} else {
 		_, err = queue.Create(ctx, q, JobIntegrationRun, nj)
 	}
@@ -162,30 +173,31 @@ func (s *Service) QueueIntentAction(ctx context.Context, q sb.Queries, conv *sb.
 	run := s.newRun(in, a.Action, params, sb.TriggerIntent)
 	run.TriggerID, run.ConversationID = msg.ID, conv.ID
 	run.DedupKey = "intent:" + msg.ID + ":" + in.ID + ":" + a.Action
-	_, err = s.queueRun(ctx, q, run)
+	_, err = s.queueRun(ctx, q, run, in)
 	return err
 }
 
 // runAction is the worker of integration_run jobs: one attempt at a run.
-func (s *Service) runAction(ctx context.Context, j *sb.Job, pl *runPayload, hint *sb.Run) {
-	run := hint
-	if run == nil || j.Attempts > 1 {
-		var err error
-		if run, err = s.store.GetRun(ctx, j.WorkspaceID, pl.RunID); err != nil {
-			if sb.ErrorCode(err) == sb.ENotFound { // its integration was deleted
-				s.integ.jobs.Finish(ctx, j, nil)
-				return
-			}
-			s.integ.jobs.Retry(ctx, j, s.now().Add(time.Second), err.Error())
-			return
-		}
+// The first attempt in the process that queued the run uses what it read;
+// any other reads the run and its integration again.
+func (s *Service) runAction(ctx context.Context, j *sb.Job, pl *runPayload, hint *runInput) {
+	var run *sb.Run
+	var in *sb.Integration
+	if hint != nil && j.Attempts == 1 {
+		run, in = hint.run, hint.in
 	}
-	if run.Status == sb.RunSucceeded || run.Status == sb.RunFailed {
+	var err error
+	if run == nil {
+		run, err = s.store.GetRun(ctx, j.WorkspaceID, pl.RunID)
+	}
+	if err == nil && (run.Status == sb.RunSucceeded || run.Status == sb.RunFailed) {
 		s.integ.jobs.Finish(ctx, j, nil)
 		return
 	}
-	in, err := s.store.GetIntegration(ctx, j.WorkspaceID, run.IntegrationID)
-	if sb.ErrorCode(err) == sb.ENotFound {
+	if err == nil && in == nil {
+		in, err = s.store.GetIntegration(ctx, j.WorkspaceID, run.IntegrationID)
+	}
+	if sb.ErrorCode(err) == sb.ENotFound { // the integration was deleted, its runs with it
 		s.integ.jobs.Finish(ctx, j, nil)
 		return
 	} else if err != nil {
@@ -373,22 +385,52 @@ func firstLine(s string, n int) string {
 }
 
 // keepFacts upserts facts an integration returned, with the integration
-// as their source.
+// as their source. A fact that cannot be kept (a bad key, more than one
+// subject, data that is not a JSON object) is logged and left out: the
+// rest of the outcome is still recorded.
 func (s *Service) keepFacts(ctx context.Context, q sb.Queries, ws, integrationID string, facts []sb.FactUpsert) error {
 	for _, f := range facts {
+		if msg := checkFact(&f); msg != "" {
+			s.integ.log.Warn("integrations: a fact was not kept", "integration", integrationID, "key", f.Key, "reason", msg)
+			continue
+		}
+		if f.ContactID != "" {
+			if _, err := q.GetContact(ctx, ws, f.ContactID); sb.ErrorCode(err) == sb.ENotFound {
+				s.integ.log.Warn("integrations: a fact about a contact that is gone was not kept", "integration", integrationID, "key", f.Key)
+				continue
+			} else if err != nil {
+				return err
+			}
+		}
 		fact := &sb.Fact{
 			WorkspaceID: ws, Key: f.Key, ContactID: f.ContactID, Email: f.Email, Phone: f.Phone, Text: f.Text,
 			Data: f.Data, Source: integrationID, ExpiresAt: f.ExpiresAt,
-		}
-		if !sb.ValidFactKey(f.Key) {
-			s.integ.log.Warn("integrations: a fact with an invalid key was not kept", "integration", integrationID, "key", f.Key)
-			continue
 		}
 		if _, _, err := q.UpsertFact(ctx, fact); err != nil {
 			return fmt.Errorf("keeping fact %s: %w", f.Key, err)
 		}
 	}
 	return nil
+}
+
+// checkFact says why a fact cannot be kept, or "".
+func checkFact(f *sb.FactUpsert) string {
+	subjects := 0
+	for _, v := range []string{f.ContactID, f.Email, f.Phone} {
+		if v != "" {
+			subjects++
+		}
+	}
+	var obj map[string]json.RawMessage
+	switch {
+	case !sb.ValidFactKey(f.Key):
+		return "the key is not a fact key"
+	case subjects > 1:
+		return "a fact has at most one subject"
+	case len(f.Data) > 0 && (json.Unmarshal(f.Data, &obj) != nil || obj == nil):
+		return "its data is not a JSON object"
+	}
+	return ""
 }
 
 // runVars reads what a run's templates may use.

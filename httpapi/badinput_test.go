@@ -21,8 +21,13 @@ func (e *env) fixtures(t *testing.T) fixtures {
 	evID := e.must(200, "GET", "/api/v1/events?limit=1", e.admin, nil).data(t)[0]["id"].(string)
 	epID := e.must(201, "POST", "/api/v1/webhooks", e.admin, map[string]any{"url": "https://1.2.3.4/hook"}).str(t, "id")
 	dlvID := e.must(202, "POST", "/api/v1/webhooks/"+epID+"/test", e.admin, map[string]any{}).str(t, "id")
+	intID := e.must(201, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "http", "name": "Desk",
+		"config": map[string]any{"url": "https://1.2.3.4/tickets"}}).str(t, "id")
+	runID := e.must(202, "POST", "/api/v1/integrations/"+intID+"/actions/call", e.admin, map[string]any{"params": map[string]any{}}).str(t, "id")
+	autID := e.must(201, "POST", "/api/v1/automations", e.admin, map[string]any{"name": "a", "integration_id": intID, "action": "call"}).str(t, "id")
 	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
-		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID}
+		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID,
+		"integrations": intID, "runs": runID, "automations": autID}
 }
 
 // path fills the parameters of a route pattern with fixture ids.
@@ -34,6 +39,8 @@ func (f fixtures) path(pattern string) string {
 			parts[i] = f[parts[i-1]]
 		case "{message_id}":
 			parts[i] = f["messages"]
+		case "{action}":
+			parts[i] = "call"
 		}
 	}
 	return strings.Join(parts, "/")
@@ -92,57 +99,69 @@ func TestAuthEveryRoute(t *testing.T) {
 
 // goodBodies are valid bodies, so that a refusal is for the credentials.
 var goodBodies = map[string]string{
-	"POST /api/v1/api-keys":                    `{"name":"k","scopes":["admin"]}`,
-	"POST /api/v1/bots":                        `{"name":"b","engine":"builtin"}`,
-	"PUT /api/v1/bots/{id}/config":             `{"fallback":"?"}`,
-	"POST /api/v1/channels":                    `{"type":"api","name":"a"}`,
-	"PATCH /api/v1/channels/{id}":              `{"name":"n"}`,
-	"PATCH /api/v1/contacts/{id}":              `{"name":"n"}`,
-	"POST /api/v1/conversations":               `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u"}`,
-	"PUT /api/v1/conversations/{id}":           `{"status":"handoff"}`,
-	"POST /api/v1/conversations/{id}/messages": `{"text":"hi","sender":"agent"}`,
-	"POST /api/v1/messages":                    `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u","text":"hi"}`,
-	"POST /api/v1/webhooks":                    `{"url":"https://1.2.3.4/hook"}`,
-	"PATCH /api/v1/webhooks/{id}":              `{"description":"d"}`,
-	"POST /api/v1/webhooks/{id}/rotate-secret": `{"grace_period_seconds":0}`,
-	"POST /api/v1/webhooks/{id}/test":          `{}`,
-	"POST /api/v1/webhooks/{id}/replay":        `{"since":"2026-01-01T00:00:00Z"}`,
-	"POST /api/v1/deliveries/{id}/retry":       `{}`,
+	"POST /api/v1/api-keys":                           `{"name":"k","scopes":["admin"]}`,
+	"POST /api/v1/bots":                               `{"name":"b","engine":"builtin"}`,
+	"PUT /api/v1/bots/{id}/config":                    `{"fallback":"?"}`,
+	"POST /api/v1/channels":                           `{"type":"api","name":"a"}`,
+	"PATCH /api/v1/channels/{id}":                     `{"name":"n"}`,
+	"PATCH /api/v1/contacts/{id}":                     `{"name":"n"}`,
+	"POST /api/v1/conversations":                      `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u"}`,
+	"PUT /api/v1/conversations/{id}":                  `{"status":"handoff"}`,
+	"POST /api/v1/conversations/{id}/messages":        `{"text":"hi","sender":"agent"}`,
+	"POST /api/v1/messages":                           `{"channel_id":"ch_01ARZ3NDEKTSV4RRFFQ69G5FAV","user_id":"u","text":"hi"}`,
+	"POST /api/v1/webhooks":                           `{"url":"https://1.2.3.4/hook"}`,
+	"PATCH /api/v1/webhooks/{id}":                     `{"description":"d"}`,
+	"POST /api/v1/webhooks/{id}/rotate-secret":        `{"grace_period_seconds":0}`,
+	"POST /api/v1/webhooks/{id}/test":                 `{}`,
+	"POST /api/v1/webhooks/{id}/replay":               `{"since":"2026-01-01T00:00:00Z"}`,
+	"POST /api/v1/deliveries/{id}/retry":              `{}`,
+	"POST /api/v1/integrations":                       `{"type":"http","name":"d","config":{"url":"https://1.2.3.4/x"}}`,
+	"PATCH /api/v1/integrations/{id}":                 `{"name":"n"}`,
+	"POST /api/v1/integrations/{id}/actions/{action}": `{"params":{}}`,
+	"POST /api/v1/automations":                        `{"name":"a","integration_id":"int_01ARZ3NDEKTSV4RRFFQ69G5FAV","action":"call"}`,
+	"PATCH /api/v1/automations/{id}":                  `{"name":"n"}`,
 }
 
 // bodyless are the POST routes that take no body (actions on a resource);
 // a body sent to them is ignored.
 var bodyless = map[string]bool{
-	"POST /api/v1/channels/{id}/register": true,
+	"POST /api/v1/channels/{id}/register":     true,
+	"POST /api/v1/integrations/{id}/register": true,
 }
 
 // optionalBodies are the action routes whose fields all have defaults: an
 // empty body takes them (webhooks_test.go), anything else is checked.
 var optionalBodies = map[string]bool{
-	"POST /api/v1/webhooks/{id}/rotate-secret": true,
-	"POST /api/v1/webhooks/{id}/test":          true,
-	"POST /api/v1/deliveries/{id}/retry":       true,
+	"POST /api/v1/webhooks/{id}/rotate-secret":        true,
+	"POST /api/v1/webhooks/{id}/test":                 true,
+	"POST /api/v1/deliveries/{id}/retry":              true,
+	"POST /api/v1/integrations/{id}/actions/{action}": true,
 }
 
 // badBodies lists, per route with a body, a body with a wrong type and a
 // body missing a required field, with the field each must name.
 var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField string }{
-	"POST /api/v1/api-keys":                    {`{"name":5}`, "name", `{"scopes":["admin"]}`, "name"},
-	"POST /api/v1/bots":                        {`{"name":5}`, "name", `{"engine":"builtin"}`, "name"},
-	"PUT /api/v1/bots/{id}/config":             {`{"intents":5}`, "config.intents", `{"intents":[{"name":"x"}]}`, "config.intents[0].examples"},
-	"POST /api/v1/channels":                    {`{"type":5}`, "type", `{"name":"x"}`, "type"},
-	"PATCH /api/v1/channels/{id}":              {`{"name":5}`, "name", `{"name":""}`, "name"},
-	"PATCH /api/v1/contacts/{id}":              {`{"email":5}`, "email", `{"email":"nope"}`, "email"},
-	"POST /api/v1/conversations":               {`{"channel_id":5}`, "channel_id", `{}`, "channel_id"},
-	"PUT /api/v1/conversations/{id}":           {`{"status":5}`, "status", `{"status":"paused"}`, "status"},
-	"POST /api/v1/conversations/{id}/messages": {`{"text":5}`, "text", `{"sender":"agent"}`, "text"},
-	"POST /api/v1/messages":                    {`{"text":5}`, "text", `{"text":"x"}`, "channel_id"},
-	"POST /api/v1/webhooks":                    {`{"url":5}`, "url", `{"description":"no url"}`, "url"},
-	"PATCH /api/v1/webhooks/{id}":              {`{"url":5}`, "url", `{"status":"paused"}`, "status"},
-	"POST /api/v1/webhooks/{id}/rotate-secret": {`{"grace_period_seconds":"1d"}`, "grace_period_seconds", `{"grace_period_seconds":-1}`, "grace_period_seconds"},
-	"POST /api/v1/webhooks/{id}/test":          {`{"message":5}`, "message", `{"message":""}`, "message"},
-	"POST /api/v1/webhooks/{id}/replay":        {`{"since":5}`, "since", `{"status":"failed"}`, "since"},
-	"POST /api/v1/deliveries/{id}/retry":       {`"now"`, "body", `null`, "body"},
+	"POST /api/v1/api-keys":                           {`{"name":5}`, "name", `{"scopes":["admin"]}`, "name"},
+	"POST /api/v1/bots":                               {`{"name":5}`, "name", `{"engine":"builtin"}`, "name"},
+	"PUT /api/v1/bots/{id}/config":                    {`{"intents":5}`, "config.intents", `{"intents":[{"name":"x"}]}`, "config.intents[0].examples"},
+	"POST /api/v1/channels":                           {`{"type":5}`, "type", `{"name":"x"}`, "type"},
+	"PATCH /api/v1/channels/{id}":                     {`{"name":5}`, "name", `{"name":""}`, "name"},
+	"PATCH /api/v1/contacts/{id}":                     {`{"email":5}`, "email", `{"email":"nope"}`, "email"},
+	"POST /api/v1/conversations":                      {`{"channel_id":5}`, "channel_id", `{}`, "channel_id"},
+	"PUT /api/v1/conversations/{id}":                  {`{"status":5}`, "status", `{"status":"paused"}`, "status"},
+	"POST /api/v1/conversations/{id}/messages":        {`{"text":5}`, "text", `{"sender":"agent"}`, "text"},
+	"POST /api/v1/messages":                           {`{"text":5}`, "text", `{"text":"x"}`, "channel_id"},
+	"POST /api/v1/webhooks":                           {`{"url":5}`, "url", `{"description":"no url"}`, "url"},
+	"PATCH /api/v1/webhooks/{id}":                     {`{"url":5}`, "url", `{"status":"paused"}`, "status"},
+	"POST /api/v1/webhooks/{id}/rotate-secret":        {`{"grace_period_seconds":"1d"}`, "grace_period_seconds", `{"grace_period_seconds":-1}`, "grace_period_seconds"},
+	"POST /api/v1/webhooks/{id}/test":                 {`{"message":5}`, "message", `{"message":""}`, "message"},
+	"POST /api/v1/webhooks/{id}/replay":               {`{"since":5}`, "since", `{"status":"failed"}`, "since"},
+	"POST /api/v1/deliveries/{id}/retry":              {`"now"`, "body", `null`, "body"},
+	"POST /api/v1/integrations":                       {`{"type":5}`, "type", `{"name":"x"}`, "type"},
+	"PATCH /api/v1/integrations/{id}":                 {`{"name":5}`, "name", `{"name":""}`, "name"},
+	"POST /api/v1/integrations/{id}/actions/{action}": {`{"params":5}`, "params", `{"conversation_id":"x"}`, "conversation_id"},
+	"POST /api/v1/automations":                        {`{"name":5}`, "name", `{"name":"a"}`, "integration_id"},
+	"PATCH /api/v1/automations/{id}":                  {`{"name":5}`, "name", `{"name":null}`, "name"},
 }
 
 // TestBadBodies sends every route with a body malformed JSON, wrong types,

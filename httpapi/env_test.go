@@ -22,6 +22,7 @@ import (
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/internal/providers"
 	"github.com/switchboardhq/switchboard/pipeline"
+	"github.com/switchboardhq/switchboard/queue"
 	"github.com/switchboardhq/switchboard/retry"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
@@ -44,6 +45,8 @@ type env struct {
 	spec   *specChecker
 	pipe   *pipeline.Pipeline  // not started: tests run its jobs with RunDue
 	disp   *webhook.Dispatcher // not started unless a test starts it
+	jobs   *queue.Queue        // integration runs and hooks; not started
+	ops    *app.Service
 }
 
 type envOptions struct {
@@ -56,6 +59,8 @@ type envOptions struct {
 	// hookIP and hookChannel are the refusal budgets of /hooks; zero: the
 	// server's defaults.
 	hookIP, hookChannel httpapi.Budget
+	// integrations are integration types beyond those of this build.
+	integrations []sb.IntegrationProvider
 }
 
 // platformsOnLoopback is the env of tests whose fake platforms, bots and
@@ -116,7 +121,9 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	e.pipe = newPipeline(db, disp.Publisher(), logger, channels, engines)
 	authn := auth.New(db, logger, nil)
 	ops := app.New(app.Config{PublicURL: "https://sb.example.com", WebhookPolicy: egress.Policy{AllowPrivate: o.allowPrivate}},
-		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn})
+		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn,
+			Integrations: e.integrationDeps(o)})
+	e.ops = ops
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
 		TrustedProxies: o.trusted, HookIPRefusals: o.hookIP, HookChannelRefusals: o.hookChannel},
 		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})
@@ -127,6 +134,23 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 	})
 	return e
 }
+
+// integrationDeps are the integration types of this build and o's, their
+// queue (e.jobs, not started) and a client that reaches loopback.
+func (e *env) integrationDeps(o envOptions) app.IntegrationDeps {
+	all := []sb.IntegrationProvider{}
+	for _, p := range providers.Integrations() {
+		all = append(all, p)
+	}
+	e.jobs = queue.New(queue.Config{}, queue.Deps{Store: e.db, Commit: writer(e.pipe.Write)})
+	return app.IntegrationDeps{Providers: sb.NewIntegrations(append(all, o.integrations...)...), Jobs: e.jobs,
+		Client: testClient(), Retry: retry.Schedule{time.Millisecond}}
+}
+
+// writer makes Pipeline.Write a queue.Committer.
+type writer func(ctx context.Context, fn func(q sb.Queries) error) error
+
+func (w writer) Do(ctx context.Context, fn func(q sb.Queries) error) error { return w(ctx, fn) }
 
 func (e *env) workspace(name string) *sb.Workspace {
 	ws := &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: name, CreatedAt: time.Now().UTC()}

@@ -340,9 +340,9 @@ func TestAutomationRunsOnceAcrossProcesses(t *testing.T) {
 		}
 		ended[conv["id"].(string)] = true
 	}
-	calls := d.wait(t, "/leads", n)
+	d.wait(t, "/leads", n)
 	time.Sleep(3 * time.Second) // time for a second run, if there were one
-	calls = d.get("/leads")
+	calls := d.get("/leads")
 	seen := map[string]bool{}
 	for _, c := range calls {
 		id, _ := c.Body["conversation"].(string)
