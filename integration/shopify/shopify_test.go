@@ -286,12 +286,14 @@ func TestLookupOrder(t *testing.T) {
 	defer shop.Close()
 	shop.AddOrder(readFile(t, "webhooks/orders_fulfilled.json"))
 	in := integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","access_token":"shpat_1","api_base_url":"`+shop.URL+`"}`)
+	var facts []sb.FactUpsert
 	run := func(params string) (map[string]any, error) {
 		res, err := New().Run(context.Background(), &sb.ActionCall{Integration: in, Action: ActionLookupOrder,
 			Params: json.RawMessage(params), Client: http.DefaultClient, Attempt: 1})
 		if err != nil {
 			return nil, err
 		}
+		facts = res.Facts
 		var out map[string]any
 		if err := json.Unmarshal(res.Output, &out); err != nil {
 			t.Fatal(err)
@@ -305,8 +307,11 @@ func TestLookupOrder(t *testing.T) {
 	if order := out["order"].(map[string]any); order["tracking_number"] != "JD014600006281230704" || order["status"] != "fulfilled" {
 		t.Errorf("order %v", order)
 	}
+	if len(facts) != 1 || facts[0].Key != "order.1042" || facts[0].Email != "maria.lopez@example.org" {
+		t.Errorf("facts %+v, want order.1042 for the email", facts)
+	}
 	out, err = run(`{"number":1042,"email":"intruder@example.org"}`)
-	if err != nil || out["found"] != false || len(out) != 1 {
+	if err != nil || out["found"] != false || len(out) != 1 || len(facts) != 0 {
 		t.Fatalf("lookup with another email = %v, %v", out, err)
 	}
 	for _, params := range []string{`{"number":"1042"}`, `[]`, `{"email":"a@b.c"}`} {
