@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,4 +336,65 @@ func TestCRMEndToEnd(t *testing.T) {
 	}
 	p.event(t, "integration.disconnected", hsID)
 	p.stop(t)
+}
+
+// TestSalesforceRunKilledMidCreate kills the server (SIGKILL) after the
+// fake Salesforce created the Lead but before it answered; the restarted
+// server runs the action again, finds the Lead by its email and updates
+// it: one Lead, never two.
+func TestSalesforceRunKilledMidCreate(t *testing.T) {
+	sf := salesforcetest.NewServer("3MVG9e2e", "cs-e2e", "5Aep861e2e")
+	defer sf.Close()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	sf.AfterCall(func(c salesforcetest.Call) {
+		if c.Method == "POST" && strings.HasSuffix(c.Path, "/sobjects/Lead") {
+			once.Do(func() {
+				close(arrived)
+				<-release
+			})
+		}
+	})
+	defer close(release)
+	env := append([]string{"SWITCHBOARD_DATA_DIR=" + t.TempDir()}, integrationEnv...)
+	p := serve(t, env...)
+	in := p.create(t, "/api/v1/integrations", map[string]any{"type": "salesforce", "name": "Sales", "config": map[string]any{
+		"client_id": "3MVG9e2e", "client_secret": "cs-e2e", "refresh_token": "5Aep861e2e", "api_base_url": sf.URL}})
+	st, run := p.json(t, "POST", "/api/v1/integrations/"+in["id"].(string)+"/actions/upsert_lead",
+		map[string]any{"params": map[string]any{"email": "grace@example.org", "last_name": "Hopper", "company": "US Navy"}})
+	if st != 202 {
+		t.Fatalf("run: %d %v", st, run)
+	}
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the Lead was never created")
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+
+	again := serve(t, env...)
+	done := again.waitRun(t, run["id"].(string))
+	leads := sf.Leads()
+	if done["status"] != "succeeded" || len(leads) != 1 || leads[0].Fields["LastName"] != "Hopper" {
+		t.Fatalf("after the restart: run %v, leads %+v", done, leads)
+	}
+	if res, _ := done["result"].(map[string]any); res["id"] != leads[0].ID || res["created"] != false {
+		t.Fatalf("result %v: want the Lead found and updated", done["result"])
+	}
+	creates, updates := 0, 0
+	for _, c := range sf.Calls("/sobjects/Lead") {
+		switch c.Method {
+		case "POST":
+			creates++
+		case "PATCH":
+			updates++
+		}
+	}
+	if creates != 1 || updates != 1 {
+		t.Fatalf("%d creates and %d updates, want 1 and 1", creates, updates)
+	}
+	again.stop(t)
 }

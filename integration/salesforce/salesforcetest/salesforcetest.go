@@ -72,6 +72,7 @@ type Server struct {
 	leads      []*Lead
 	nextID     int
 	refreshBad bool
+	afterCall  func(Call)
 }
 
 // NewServer starts a fake org that accepts these credentials.
@@ -164,14 +165,46 @@ func (s *Server) Calls(part string) []Call {
 	return out
 }
 
+// serve acts on a call, then calls the AfterCall hook, then answers: a
+// hook that blocks holds back an answer whose work is done (a Lead
+// created, its id not yet told).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	c := s.handle(rec, r)
+	s.mu.Lock()
+	after := s.afterCall
+	s.mu.Unlock()
+	if after != nil {
+		after(c)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// AfterCall sets a function called with each call once the fake has
+// acted on it and before it answers (nil: none).
+func (s *Server) AfterCall(f func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterCall = f
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) Call {
 	body, _ := io.ReadAll(r.Body)
 	c := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.handleLocked(w, r, &c, body)
+	return c
+}
+
+func (s *Server) handleLocked(w http.ResponseWriter, r *http.Request, c *Call, body []byte) {
 	if r.URL.Path == "/services/oauth2/token" {
 		c.Form, _ = url.ParseQuery(string(body))
-		s.calls = append(s.calls, c)
+		s.calls = append(s.calls, *c)
 		if r.Method != http.MethodPost {
 			write(w, Reply{Status: 405, Body: `{"error":"invalid_request","error_description":"must use HTTP POST"}`})
 			return
@@ -186,7 +219,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.Token, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.calls = append(s.calls, c)
+	s.calls = append(s.calls, *c)
 	if len(s.failAPI) > 0 {
 		rep := s.failAPI[0]
 		s.failAPI = s.failAPI[1:]
