@@ -196,146 +196,148 @@ func TestShopifyFulfilledOrderEndToEnd(t *testing.T) {
 // HubSpot: upsert_contact through a 429 (its Retry-After) and a 502,
 // the same contact updated on the second run, a revoked token refused.
 func TestCRMEndToEnd(t *testing.T) {
-	tg := telegramtest.NewServer()
-	defer tg.Close()
-	sf := salesforcetest.NewServer("3MVG9e2e", "cs-e2e", "5Aep861e2e")
-	defer sf.Close()
-	hs := hubspottest.NewServer("pat-e2e")
-	defer hs.Close()
-	p := serve(t, append([]string{"SWITCHBOARD_DATA_DIR=" + t.TempDir()}, integrationEnv...)...)
-	hookURL, token := telegramChannel(t, p, tg, greeter)
-	channelID := hookURL[strings.LastIndex(hookURL, "/")+1:]
+	forDialects(t, func(t *testing.T, env []string) {
+		tg := telegramtest.NewServer()
+		defer tg.Close()
+		sf := salesforcetest.NewServer("3MVG9e2e", "cs-e2e", "5Aep861e2e")
+		defer sf.Close()
+		hs := hubspottest.NewServer("pat-e2e")
+		defer hs.Close()
+		p := serve(t, append(env, integrationEnv...)...)
+		hookURL, token := telegramChannel(t, p, tg, greeter)
+		channelID := hookURL[strings.LastIndex(hookURL, "/")+1:]
 
-	sfIn := p.create(t, "/api/v1/integrations", map[string]any{"type": "salesforce", "name": "Sales", "config": map[string]any{
-		"client_id": "3MVG9e2e", "client_secret": "cs-e2e", "refresh_token": "5Aep861e2e", "api_base_url": sf.URL}})
-	sfID := sfIn["id"].(string)
-	p.create(t, "/api/v1/automations", map[string]any{"name": "Leads", "event_types": []string{"conversation.ended"},
-		"integration_id": sfID, "action": "upsert_lead", "params": map[string]any{"company": "Analytical Engines"}})
+		sfIn := p.create(t, "/api/v1/integrations", map[string]any{"type": "salesforce", "name": "Sales", "config": map[string]any{
+			"client_id": "3MVG9e2e", "client_secret": "cs-e2e", "refresh_token": "5Aep861e2e", "api_base_url": sf.URL}})
+		sfID := sfIn["id"].(string)
+		p.create(t, "/api/v1/automations", map[string]any{"name": "Leads", "event_types": []string{"conversation.ended"},
+			"integration_id": sfID, "action": "upsert_lead", "params": map[string]any{"company": "Analytical Engines"}})
 
-	converse := func(updateID int64, text string, replies int) {
-		t.Helper()
-		p.post(t, hookURL, "", telegramtest.Update(updateID, 815, "Ada", text), telegram.HeaderSecretToken, token)
-		tg.Wait("sendMessage", replies, 60*time.Second)
-		_, convs := p.json(t, "GET", "/api/v1/conversations?status=active&channel_id="+channelID, nil)
-		data := convs["data"].([]any)
-		if len(data) != 1 {
-			t.Fatalf("open conversations: %v", convs)
+		converse := func(updateID int64, text string, replies int) {
+			t.Helper()
+			p.post(t, hookURL, "", telegramtest.Update(updateID, 815, "Ada", text), telegram.HeaderSecretToken, token)
+			tg.Wait("sendMessage", replies, 60*time.Second)
+			_, convs := p.json(t, "GET", "/api/v1/conversations?status=active&channel_id="+channelID, nil)
+			data := convs["data"].([]any)
+			if len(data) != 1 {
+				t.Fatalf("open conversations: %v", convs)
+			}
+			id := data[0].(map[string]any)["id"].(string)
+			if st, got := p.json(t, "PUT", "/api/v1/conversations/"+id, map[string]any{"status": "ended"}); st != 200 {
+				t.Fatalf("end: %d %v", st, got)
+			}
 		}
-		id := data[0].(map[string]any)["id"].(string)
-		if st, got := p.json(t, "PUT", "/api/v1/conversations/"+id, map[string]any{"status": "ended"}); st != 200 {
-			t.Fatalf("end: %d %v", st, got)
-		}
-	}
-	runs := func(n int) []map[string]any {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			_, got := p.json(t, "GET", "/api/v1/integrations/"+sfID+"/runs", nil)
-			data, _ := got["data"].([]any)
-			done := 0
-			var out []map[string]any
-			for _, r := range data {
-				run := r.(map[string]any)
-				out = append(out, run)
-				if run["status"] == "succeeded" || run["status"] == "failed" {
-					done++
+		runs := func(n int) []map[string]any {
+			t.Helper()
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				_, got := p.json(t, "GET", "/api/v1/integrations/"+sfID+"/runs", nil)
+				data, _ := got["data"].([]any)
+				done := 0
+				var out []map[string]any
+				for _, r := range data {
+					run := r.(map[string]any)
+					out = append(out, run)
+					if run["status"] == "succeeded" || run["status"] == "failed" {
+						done++
+					}
 				}
+				if done >= n {
+					return out // newest first
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("runs: %v", got)
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			if done >= n {
-				return out // newest first
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("runs: %v", got)
-			}
-			time.Sleep(50 * time.Millisecond)
 		}
-	}
 
-	// The contact gives their email; the conversation ends.
-	p.post(t, hookURL, "", telegramtest.Update(8000, 815, "Ada", "hello"), telegram.HeaderSecretToken, token)
-	tg.Wait("sendMessage", 1, 60*time.Second)
-	ct := p.contactOf(t, channelID)
-	p.json(t, "PATCH", "/api/v1/contacts/"+ct["id"].(string), map[string]any{"email": "ada@example.org"})
-	_, convs := p.json(t, "GET", "/api/v1/conversations?channel_id="+channelID, nil)
-	p.json(t, "PUT", "/api/v1/conversations/"+convs["data"].([]any)[0].(map[string]any)["id"].(string), map[string]any{"status": "ended"})
-	first := runs(1)[0]
-	leads := sf.Leads()
-	if first["status"] != "succeeded" || len(leads) != 1 {
-		t.Fatalf("first run %v, leads %+v", first, leads)
-	}
-	l := leads[0].Fields
-	if l["Email"] != "ada@example.org" || l["LeadSource"] != "Chatbot" || l["Company"] != "Analytical Engines" || l["LastName"] != "Ada" ||
-		!strings.Contains(l["Description"].(string), "hello") || !strings.Contains(l["Description"].(string), "Hello! How can I help?") {
-		t.Fatalf("lead %v", l)
-	}
-
-	// The next conversation: Salesforce answers 503 once, and the token
-	// has expired meanwhile.
-	sf.ExpireTokens()
-	sf.FailNext(1, salesforcetest.ErrorUnavailable)
-	converse(8001, "I would like a quote for 20 machines", 2)
-	second := runs(2)[0]
-	leads = sf.Leads()
-	if second["status"] != "succeeded" || len(attempts(second)) != 2 || attempts(second)[0]["status_code"] != 503.0 || len(leads) != 1 {
-		t.Fatalf("second run %v, %d leads", second, len(leads))
-	}
-	if d := leads[0].Fields["Description"].(string); !strings.Contains(d, "20 machines") || strings.Contains(d, "hello") {
-		t.Fatalf("the Lead's description is not the second conversation's: %q", d)
-	}
-	if n := len(sf.Calls("/services/oauth2/token")); n != 2 {
-		t.Fatalf("%d token requests, want 2 (the first, one refresh)", n)
-	}
-
-	// Salesforce revokes the refresh token: the run fails at once, the
-	// integration is in error.
-	sf.RevokeRefreshToken()
-	converse(8002, "thanks", 3)
-	third := runs(3)[0]
-	if third["status"] != "failed" || len(attempts(third)) != 1 || !strings.Contains(third["error"].(string), "invalid_grant") {
-		t.Fatalf("third run %v", third)
-	}
-	p.event(t, "integration.disconnected", sfID)
-	if _, got := p.json(t, "GET", "/api/v1/integrations/"+sfID, nil); got["status"] != "error" {
-		t.Fatalf("integration %v", got)
-	}
-	if len(sf.Leads()) != 1 {
-		t.Fatalf("leads %+v", sf.Leads())
-	}
-
-	// HubSpot.
-	hsIn := p.create(t, "/api/v1/integrations", map[string]any{"type": "hubspot", "name": "Marketing", "config": map[string]any{
-		"access_token": "pat-e2e", "api_base_url": hs.URL}})
-	hsID := hsIn["id"].(string)
-	upsert := func(params map[string]any) map[string]any {
-		t.Helper()
-		st, run := p.json(t, "POST", "/api/v1/integrations/"+hsID+"/actions/upsert_contact", map[string]any{"params": params})
-		if st != 202 {
-			t.Fatalf("run: %d %v", st, run)
+		// The contact gives their email; the conversation ends.
+		p.post(t, hookURL, "", telegramtest.Update(8000, 815, "Ada", "hello"), telegram.HeaderSecretToken, token)
+		tg.Wait("sendMessage", 1, 60*time.Second)
+		ct := p.contactOf(t, channelID)
+		p.json(t, "PATCH", "/api/v1/contacts/"+ct["id"].(string), map[string]any{"email": "ada@example.org"})
+		_, convs := p.json(t, "GET", "/api/v1/conversations?channel_id="+channelID, nil)
+		p.json(t, "PUT", "/api/v1/conversations/"+convs["data"].([]any)[0].(map[string]any)["id"].(string), map[string]any{"status": "ended"})
+		first := runs(1)[0]
+		leads := sf.Leads()
+		if first["status"] != "succeeded" || len(leads) != 1 {
+			t.Fatalf("first run %v, leads %+v", first, leads)
 		}
-		return p.waitRun(t, run["id"].(string))
-	}
-	hs.FailNext(1, hubspottest.Error429(10000, 1))
-	hs.FailNext(1, hubspottest.Error502)
-	run := upsert(map[string]any{"email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace"})
-	as := attempts(run)
-	if run["status"] != "succeeded" || len(as) != 3 || as[0]["status_code"] != 429.0 || as[1]["status_code"] != 502.0 || as[2]["status_code"] != 200.0 {
-		t.Fatalf("hubspot run %v", run)
-	}
-	run = upsert(map[string]any{"email": "ada@example.org", "phone": "+44 20 7946 0000"})
-	contacts := hs.Contacts()
-	c := contacts["ada@example.org"]
-	if run["status"] != "succeeded" || len(contacts) != 1 || c.Properties["lastname"] != "Lovelace" || c.Properties["phone"] != "+44 20 7946 0000" {
-		t.Fatalf("run %v, contacts %+v", run, contacts)
-	}
-	if n := len(hs.Calls()); n != 4 {
-		t.Fatalf("%d calls to HubSpot, want 4", n)
-	}
-	hs.Token = "pat-rotated"
-	if run = upsert(map[string]any{"email": "ada@example.org"}); run["status"] != "failed" || len(attempts(run)) != 1 {
-		t.Fatalf("revoked token: %v", run)
-	}
-	p.event(t, "integration.disconnected", hsID)
-	p.stop(t)
+		l := leads[0].Fields
+		if l["Email"] != "ada@example.org" || l["LeadSource"] != "Chatbot" || l["Company"] != "Analytical Engines" || l["LastName"] != "Ada" ||
+			!strings.Contains(l["Description"].(string), "hello") || !strings.Contains(l["Description"].(string), "Hello! How can I help?") {
+			t.Fatalf("lead %v", l)
+		}
+
+		// The next conversation: Salesforce answers 503 once, and the token
+		// has expired meanwhile.
+		sf.ExpireTokens()
+		sf.FailNext(1, salesforcetest.ErrorUnavailable)
+		converse(8001, "I would like a quote for 20 machines", 2)
+		second := runs(2)[0]
+		leads = sf.Leads()
+		if second["status"] != "succeeded" || len(attempts(second)) != 2 || attempts(second)[0]["status_code"] != 503.0 || len(leads) != 1 {
+			t.Fatalf("second run %v, %d leads", second, len(leads))
+		}
+		if d := leads[0].Fields["Description"].(string); !strings.Contains(d, "20 machines") || strings.Contains(d, "hello") {
+			t.Fatalf("the Lead's description is not the second conversation's: %q", d)
+		}
+		if n := len(sf.Calls("/services/oauth2/token")); n != 2 {
+			t.Fatalf("%d token requests, want 2 (the first, one refresh)", n)
+		}
+
+		// Salesforce revokes the refresh token: the run fails at once, the
+		// integration is in error.
+		sf.RevokeRefreshToken()
+		converse(8002, "thanks", 3)
+		third := runs(3)[0]
+		if third["status"] != "failed" || len(attempts(third)) != 1 || !strings.Contains(third["error"].(string), "invalid_grant") {
+			t.Fatalf("third run %v", third)
+		}
+		p.event(t, "integration.disconnected", sfID)
+		if _, got := p.json(t, "GET", "/api/v1/integrations/"+sfID, nil); got["status"] != "error" {
+			t.Fatalf("integration %v", got)
+		}
+		if len(sf.Leads()) != 1 {
+			t.Fatalf("leads %+v", sf.Leads())
+		}
+
+		// HubSpot.
+		hsIn := p.create(t, "/api/v1/integrations", map[string]any{"type": "hubspot", "name": "Marketing", "config": map[string]any{
+			"access_token": "pat-e2e", "api_base_url": hs.URL}})
+		hsID := hsIn["id"].(string)
+		upsert := func(params map[string]any) map[string]any {
+			t.Helper()
+			st, run := p.json(t, "POST", "/api/v1/integrations/"+hsID+"/actions/upsert_contact", map[string]any{"params": params})
+			if st != 202 {
+				t.Fatalf("run: %d %v", st, run)
+			}
+			return p.waitRun(t, run["id"].(string))
+		}
+		hs.FailNext(1, hubspottest.Error429(10000, 1))
+		hs.FailNext(1, hubspottest.Error502)
+		run := upsert(map[string]any{"email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace"})
+		as := attempts(run)
+		if run["status"] != "succeeded" || len(as) != 3 || as[0]["status_code"] != 429.0 || as[1]["status_code"] != 502.0 || as[2]["status_code"] != 200.0 {
+			t.Fatalf("hubspot run %v", run)
+		}
+		run = upsert(map[string]any{"email": "ada@example.org", "phone": "+44 20 7946 0000"})
+		contacts := hs.Contacts()
+		c := contacts["ada@example.org"]
+		if run["status"] != "succeeded" || len(contacts) != 1 || c.Properties["lastname"] != "Lovelace" || c.Properties["phone"] != "+44 20 7946 0000" {
+			t.Fatalf("run %v, contacts %+v", run, contacts)
+		}
+		if n := len(hs.Calls()); n != 4 {
+			t.Fatalf("%d calls to HubSpot, want 4", n)
+		}
+		hs.Token = "pat-rotated"
+		if run = upsert(map[string]any{"email": "ada@example.org"}); run["status"] != "failed" || len(attempts(run)) != 1 {
+			t.Fatalf("revoked token: %v", run)
+		}
+		p.event(t, "integration.disconnected", hsID)
+		p.stop(t)
+	})
 }
 
 // TestSalesforceRunKilledMidCreate kills the server (SIGKILL) after the
