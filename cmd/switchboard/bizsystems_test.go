@@ -195,6 +195,7 @@ func TestShopifyFulfilledOrderEndToEnd(t *testing.T) {
 // Salesforce revoked fails the run and puts the integration in error.
 // HubSpot: upsert_contact through a 429 (its Retry-After) and a 502,
 // the same contact updated on the second run, a revoked token refused.
+// On SQLite and PostgreSQL.
 func TestCRMEndToEnd(t *testing.T) {
 	forDialects(t, func(t *testing.T, env []string) {
 		tg := telegramtest.NewServer()

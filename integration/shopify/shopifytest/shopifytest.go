@@ -361,22 +361,3 @@ func Deliver(client *http.Client, url string, header http.Header, body []byte) (
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
 }
-
-// Fulfill returns a copy of an order JSON fulfilled by one shipment with a
-// tracking number and URL.
-func Fulfill(order []byte, trackingNumber, trackingURL string) []byte {
-	var o map[string]any
-	if err := json.Unmarshal(order, &o); err != nil {
-		panic(fmt.Sprintf("shopifytest: order JSON: %v", err))
-	}
-	o["fulfillment_status"] = "fulfilled"
-	o["updated_at"] = time.Now().UTC().Format(time.RFC3339)
-	o["fulfillments"] = []any{map[string]any{
-		"id": 5209384756000 + len(trackingNumber), "order_id": o["id"], "status": "success", "service": "manual",
-		"tracking_company": "DHL Express", "tracking_number": trackingNumber, "tracking_numbers": []string{trackingNumber},
-		"tracking_url": trackingURL, "tracking_urls": []string{trackingURL}, "shipment_status": nil,
-		"created_at": o["updated_at"], "updated_at": o["updated_at"],
-	}}
-	out, _ := json.Marshal(o)
-	return out
-}
