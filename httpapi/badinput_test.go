@@ -25,9 +25,10 @@ func (e *env) fixtures(t *testing.T) fixtures {
 		"config": map[string]any{"url": "https://1.2.3.4/tickets"}}).str(t, "id")
 	runID := e.must(202, "POST", "/api/v1/integrations/"+intID+"/actions/call", e.admin, map[string]any{"params": map[string]any{}}).str(t, "id")
 	autID := e.must(201, "POST", "/api/v1/automations", e.admin, map[string]any{"name": "a", "integration_id": intID, "action": "call"}).str(t, "id")
+	factID := e.must(201, "POST", "/api/v1/knowledge", e.admin, map[string]any{"key": "hours", "text": "9-5"}).str(t, "id")
 	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
 		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID,
-		"integrations": intID, "runs": runID, "automations": autID}
+		"integrations": intID, "runs": runID, "automations": autID, "knowledge": factID}
 }
 
 // path fills the parameters of a route pattern with fixture ids.
@@ -50,7 +51,8 @@ func (f fixtures) path(pattern string) string {
 // change nothing.
 func (e *env) snapshot(t *testing.T) string {
 	var b strings.Builder
-	for _, p := range []string{"/api/v1/bots", "/api/v1/channels", "/api/v1/contacts", "/api/v1/conversations", "/api/v1/events"} {
+	for _, p := range []string{"/api/v1/bots", "/api/v1/channels", "/api/v1/contacts", "/api/v1/conversations", "/api/v1/events",
+		"/api/v1/knowledge"} {
 		b.Write(e.must(200, "GET", p+"?limit=200", e.admin, nil).body)
 	}
 	keys := e.must(200, "GET", "/api/v1/api-keys?limit=200", e.admin, nil).data(t)

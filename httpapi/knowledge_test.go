@@ -14,6 +14,12 @@ import (
 	"github.com/switchboardhq/switchboard/tmpl"
 )
 
+func init() {
+	goodBodies["POST /api/v1/knowledge"] = `{"key":"hours","text":"9-5"}`
+	badBodies["POST /api/v1/knowledge"] = struct{ wrongType, wrongField, missing, missingField string }{
+		`{"key":5}`, "key", `{"text":"no key"}`, "key"}
+}
+
 // newContact stores a contact of the env's workspace on a new channel.
 func (e *env) newContact(t *testing.T, ws *sb.Workspace, email, phone string) *sb.Contact {
 	t.Helper()

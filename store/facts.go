@@ -111,7 +111,8 @@ func (q *queries) ListFacts(ctx context.Context, workspaceID string, f switchboa
 	w.and("workspace_id = ?", workspaceID)
 	w.eq("key", f.Key)
 	if f.KeyPrefix != "" {
-		w.and(`key LIKE ? ESCAPE '\'`, escapeLike(f.KeyPrefix)+"%")
+		// Not LIKE, which ignores case on SQLite: keys are case-sensitive.
+		w.and("substr(key, 1, ?) = ?", len(f.KeyPrefix), f.KeyPrefix)
 	}
 	if f.ContactID != "" {
 		w.and("subject = ?", subjectContact+f.ContactID)
@@ -161,9 +162,7 @@ func (q *queries) LookupFacts(ctx context.Context, workspaceID string, keys []st
 		}
 	}
 	args = append(args, q.t(at))
-	facts, err := getMany(ctx, q, "fact", scanFact,
-		`SELECT `+factCols+` FROM facts WHERE workspace_id = ? AND subject IN (`+marks(len(subjects))+`)
-		 AND key IN (`+marks(len(seen))+`) AND (expires_at IS NULL OR expires_at > ?)`, args...)
+	facts, err := getMany(ctx, q, "fact", scanFact, lookupFactsQuery(len(subjects), len(seen)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +172,13 @@ func (q *queries) LookupFacts(ctx context.Context, workspaceID string, keys []st
 		}
 	}
 	return out, nil
+}
+
+// lookupFactsQuery reads the unexpired facts of nKeys keys about
+// nSubjects subjects: arguments workspace, subjects, keys, time.
+func lookupFactsQuery(nSubjects, nKeys int) string {
+	return `SELECT ` + factCols + ` FROM facts WHERE workspace_id = ? AND subject IN (` + marks(nSubjects) + `)
+		 AND key IN (` + marks(nKeys) + `) AND (expires_at IS NULL OR expires_at > ?)`
 }
 
 // factRank orders the subjects of facts, most specific first.

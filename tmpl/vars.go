@@ -20,7 +20,7 @@ type Facts interface {
 // integration action's run. Fields left zero have no values: a placeholder
 // that needs one cannot be filled.
 type Vars struct {
-	WorkspaceID  string
+	WorkspaceID  string      // whose facts (default: the contact's workspace)
 	Contact      *sb.Contact // its facts, then its email's, its phone's and the workspace's
 	Conversation *sb.Conversation
 	// Transcript returns the conversation's transcript; called only for a
@@ -136,7 +136,11 @@ func (v Vars) facts(ctx context.Context, paths []string) (map[string]*sb.Fact, e
 	if clock == nil {
 		clock = sb.SystemClock{}
 	}
-	return v.Facts.LookupFacts(ctx, v.WorkspaceID, keys, sb.SubjectOf(v.Contact), clock.Now())
+	ws := v.WorkspaceID
+	if ws == "" && v.Contact != nil {
+		ws = v.Contact.WorkspaceID
+	}
+	return v.Facts.LookupFacts(ctx, ws, keys, sb.SubjectOf(v.Contact), clock.Now())
 }
 
 // knowledge finds the value of a knowledge placeholder among the facts

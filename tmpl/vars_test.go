@@ -36,7 +36,7 @@ type world struct {
 	store   sb.Store
 }
 
-func newWorld(t *testing.T, url string) *world {
+func newWorld(t testing.TB, url string) *world {
 	ctx := t.Context()
 	s := pgtest.Open(t, url)
 	w := &world{store: s, facts: &countingFacts{Facts: s}, clock: testclock.New(time.Now())}
@@ -53,7 +53,7 @@ func newWorld(t *testing.T, url string) *world {
 	return w
 }
 
-func (w *world) fact(t *testing.T, f sb.Fact) {
+func (w *world) fact(t testing.TB, f sb.Fact) {
 	t.Helper()
 	f.WorkspaceID, f.Source = w.ws.ID, sb.FactSourceAPI
 	if _, _, err := w.store.UpsertFact(t.Context(), &f); err != nil {
@@ -65,7 +65,7 @@ func (w *world) vars() tmpl.Vars {
 	return tmpl.Vars{WorkspaceID: w.ws.ID, Contact: w.contact, Conversation: w.conv, Facts: w.facts, Clock: w.clock}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +186,12 @@ func TestVars(t *testing.T) {
 		wantInvalid(t, err, "no conversation")
 		_, err = tmpl.Vars{}.Fill(ctx, "{{knowledge.hours}}")
 		wantInvalid(t, err, "no knowledge")
+
+		// The workspace defaults to the contact's.
+		got, err = tmpl.Vars{Contact: w.contact, Facts: w.facts}.Fill(ctx, "{{knowledge.greeting}}")
+		if err != nil || got != "Hello, Ada" {
+			t.Fatalf("without a workspace id: %q, %v", got, err)
+		}
 
 		// A contact without a name cannot fill {{contact.name}}.
 		nameless := *w.contact

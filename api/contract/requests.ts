@@ -188,6 +188,21 @@ const end: Body<"/api/v1/conversations/{id}", "put"> = { status: "ended", metada
 // @ts-expect-error only agents and bots send through the API
 const asUser: Body<"/api/v1/conversations/{id}/messages", "post"> = { text: "hi", sender: "user" };
 
+// --- Knowledge (README: Knowledge and templates) ---
+
+const orderFact: Body<"/api/v1/knowledge", "post"> = {
+  key: "order.latest",
+  email: "ada@example.com",
+  text: "Order #1001 shipped on 14 January.",
+  data: { number: "1001", status: "shipped", tracking_number: "1Z999AA10123456784" },
+  expires_at: "2026-02-15T10:30:00Z",
+};
+
+const hoursFact: Body<"/api/v1/knowledge", "post"> = { key: "hours", text: "We are open 9:00 to 17:00, Monday to Friday." };
+
+// @ts-expect-error a fact needs a key
+const keylessFact: Body<"/api/v1/knowledge", "post"> = { text: "9-5" };
+
 // Every operation that takes a JSON body has its bodies here: an operation
 // added to the document without them fails the build.
 export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
@@ -201,6 +216,7 @@ export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
   "POST /api/v1/conversations/{id}/messages": [agentMessage, botReply, asUser],
   "POST /api/v1/messages": [proactive],
   "PATCH /api/v1/contacts/{id}": [contact],
+  "POST /api/v1/knowledge": [orderFact, hoursFact, keylessFact],
   "POST /api/v1/webhooks": [endpoint],
   "PATCH /api/v1/webhooks/{id}": [endpointUpdate],
   "POST /api/v1/webhooks/{id}/rotate-secret": [rotate],

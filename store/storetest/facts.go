@@ -107,6 +107,7 @@ func testFactFilters(t *testing.T, f *fixture) {
 	order1001 := add(&switchboard.Fact{Key: "order.1001", Email: "ada@example.com", Source: "int_shop"})
 	orders := add(&switchboard.Fact{Key: "orders", ContactID: f.ct.ID})
 	underscore := add(&switchboard.Fact{Key: "order_x", Phone: "+1 555"})
+	capital := add(&switchboard.Fact{Key: "Order.x", Text: "keys are case-sensitive"})
 	hours := add(&switchboard.Fact{Key: "hours", Text: "9-5"})
 	expired := add(&switchboard.Fact{Key: "promo", Text: "old", ExpiresAt: &past})
 	live := add(&switchboard.Fact{Key: "promo.new", Text: "new", ExpiresAt: &future})
@@ -120,6 +121,8 @@ func testFactFilters(t *testing.T, f *fixture) {
 		{switchboard.FactFilter{}, all},
 		{switchboard.FactFilter{Key: "order.latest"}, []string{orderLatest}},
 		{switchboard.FactFilter{KeyPrefix: "order."}, []string{orderLatest, order1001}},
+		{switchboard.FactFilter{KeyPrefix: "Order"}, []string{capital}},
+		{switchboard.FactFilter{Key: "Order.x"}, []string{capital}},
 		{switchboard.FactFilter{KeyPrefix: "order_"}, []string{underscore}}, // "_" is no wildcard
 		{switchboard.FactFilter{KeyPrefix: "order"}, []string{orderLatest, order1001, orders, underscore}},
 		{switchboard.FactFilter{Email: "ADA@example.com"}, []string{orderLatest, order1001}},
@@ -129,7 +132,7 @@ func testFactFilters(t *testing.T, f *fixture) {
 		{switchboard.FactFilter{Source: "int_shop", Key: "order.1001"}, []string{order1001}},
 		{switchboard.FactFilter{KeyPrefix: "promo", LiveAt: time.Now()}, []string{live}},
 		{switchboard.FactFilter{KeyPrefix: "promo"}, []string{expired, live}},
-		{switchboard.FactFilter{LiveAt: time.Now()}, []string{orderLatest, order1001, orders, underscore, hours, live, faq1, faq2}},
+		{switchboard.FactFilter{LiveAt: time.Now()}, []string{orderLatest, order1001, orders, underscore, capital, hours, live, faq1, faq2}},
 	}
 	for _, c := range cases {
 		got, err := f.s.ListFacts(f.ctx, f.ws.ID, c.filter, switchboard.Page{})
