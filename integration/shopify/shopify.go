@@ -125,12 +125,16 @@ var spec = &sb.IntegrationSpec{
 	OutboundURLs: shopURL,
 }
 
-// checkConfig refuses a shop_domain that is not a host name and an
-// order_fulfilled template with placeholders it cannot fill.
+// checkConfig refuses a shop_domain that is not a host name, a
+// notify_channel_id that is not a channel id and an order_fulfilled
+// template with placeholders it cannot fill.
 func checkConfig(config map[string]any, _ map[string]string) error {
 	d, _ := config["shop_domain"].(string)
 	if d == "" || strings.ContainsAny(d, "/:?#@ ") {
 		return sb.Invalid("config.shop_domain", "must be the shop's domain, such as hoodies-and-co.myshopify.com")
+	}
+	if ch, ok := config["notify_channel_id"].(string); ok && !sb.HasPrefix(ch, sb.PrefixChannel) {
+		return sb.Invalid("config.notify_channel_id", "must be a channel id (ch_…)")
 	}
 	if m, ok := config["messages"].(map[string]any); ok {
 		if t, ok := m["order_fulfilled"].(string); ok {

@@ -54,7 +54,7 @@ func TestVerifyHookRefusesBadSignatures(t *testing.T) {
 }
 
 func TestOrderHookFacts(t *testing.T) {
-	in := integration(t, `{"shop_domain":"hoodies-and-co.myshopify.com","webhook_secret":"`+secret+`","notify_channel_id":"ch_1"}`)
+	in := integration(t, `{"shop_domain":"hoodies-and-co.myshopify.com","webhook_secret":"`+secret+`","notify_channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD"}`)
 	for _, topic := range []string{TopicOrdersCreate, TopicOrdersUpdated} {
 		fx, err := process(t, in, topic, readFile(t, "webhooks/orders_create.json"))
 		if err != nil {
@@ -84,7 +84,7 @@ func TestOrderHookFacts(t *testing.T) {
 }
 
 func TestFulfilledOrderSendsOneMessagePerOrder(t *testing.T) {
-	in := integration(t, `{"shop_domain":"hoodies-and-co.myshopify.com","webhook_secret":"`+secret+`","notify_channel_id":"ch_tg"}`)
+	in := integration(t, `{"shop_domain":"hoodies-and-co.myshopify.com","webhook_secret":"`+secret+`","notify_channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD"}`)
 	fulfilled := readFile(t, "webhooks/orders_fulfilled.json")
 	fx, err := process(t, in, TopicOrdersFulfilled, fulfilled)
 	if err != nil {
@@ -95,7 +95,7 @@ func TestFulfilledOrderSendsOneMessagePerOrder(t *testing.T) {
 	if len(fx.Messages) != 2 {
 		t.Fatalf("messages %+v, want one to the email and one to the phone", fx.Messages)
 	}
-	if m := fx.Messages[0]; m != (sb.ProactiveMessage{ChannelID: "ch_tg", Email: "maria.lopez@example.org", Text: want, DedupKey: "shopify:order_fulfilled:5832014970963"}) {
+	if m := fx.Messages[0]; m != (sb.ProactiveMessage{ChannelID: "ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD", Email: "maria.lopez@example.org", Text: want, DedupKey: "shopify:order_fulfilled:5832014970963"}) {
 		t.Errorf("email message %+v", m)
 	}
 	if m := fx.Messages[1]; m.Phone != "+34612345678" || m.Email != "" || m.DedupKey != fx.Messages[0].DedupKey || m.Text != want {
@@ -113,7 +113,7 @@ func TestFulfilledOrderSendsOneMessagePerOrder(t *testing.T) {
 }
 
 func TestFulfilledTemplate(t *testing.T) {
-	in := integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"ch_1",
+	in := integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD",
 		"messages":{"order_fulfilled":"Hi! {{ knowledge.order.latest.name }} is on its way with {{knowledge.order.latest.tracking_company}}: {{knowledge.order.latest.tracking_url}}"}}`)
 	fx, err := process(t, in, TopicOrdersFulfilled, readFile(t, "webhooks/orders_fulfilled.json"))
 	if err != nil {
@@ -145,7 +145,7 @@ func TestFulfilledTemplate(t *testing.T) {
 		t.Errorf("text without a tracking URL = %q", got)
 	}
 	// The summary and nested fields fill too.
-	in = integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"ch_1",
+	in = integration(t, `{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD",
 		"messages":{"order_fulfilled":"{{knowledge.order.latest}} First item: {{knowledge.order.latest.items.0.title}} ({{knowledge.order.latest.number}})"}}`)
 	fx, err = process(t, in, TopicOrdersFulfilled, readFile(t, "webhooks/orders_fulfilled.json"))
 	if err != nil {
@@ -225,6 +225,7 @@ func TestSpecConfig(t *testing.T) {
 		`{"shop_domain":"s.myshopify.com","webhook_secret":"x","messages":{"order_fulfilled":"{{contact.name}}"}}`: "config.messages.order_fulfilled",
 		`{"shop_domain":"s.myshopify.com","webhook_secret":"x","messages":{"order_fulfilled":"  "}}`:               "config.messages.order_fulfilled",
 		`{"shop_domain":"s.myshopify.com","webhook_secret":"x","api_base_url":"ftp://x"}`:                          "config.api_base_url",
+		`{"shop_domain":"s.myshopify.com","webhook_secret":"x","notify_channel_id":"telegram"}`:                    "config.notify_channel_id",
 	} {
 		_, _, err := spec.ParseConfig(json.RawMessage(raw), nil, nil)
 		e, ok := err.(*sb.Error)
@@ -232,7 +233,7 @@ func TestSpecConfig(t *testing.T) {
 			t.Errorf("ParseConfig(%s) = %v, want invalid %s", raw, err, field)
 		}
 	}
-	config, secrets, err := spec.ParseConfig(json.RawMessage(`{"shop_domain":"s.myshopify.com","webhook_secret":"w","access_token":"shpat_1","notify_channel_id":"ch_1"}`), nil, nil)
+	config, secrets, err := spec.ParseConfig(json.RawMessage(`{"shop_domain":"s.myshopify.com","webhook_secret":"w","access_token":"shpat_1","notify_channel_id":"ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD"}`), nil, nil)
 	if err != nil || secrets["webhook_secret"] != "w" || secrets["access_token"] != "shpat_1" || config["webhook_secret"] != nil || config["shop_domain"] != "s.myshopify.com" {
 		t.Fatalf("ParseConfig = %v %v %v", config, secrets, err)
 	}
