@@ -37,9 +37,8 @@ const (
 var AllScopes = []string{
 	ScopeReadBots, ScopeWriteBots, ScopeReadChannels, ScopeWriteChannels,
 	ScopeReadConversations, ScopeWriteConversations, ScopeReadMessages, ScopeWriteMessages,
-	ScopeReadWebhooks, ScopeWriteWebhooks,
+	ScopeReadWebhooks, ScopeWriteWebhooks, ScopeReadIntegrations, ScopeWriteIntegrations,
 	ScopeReadKnowledge, ScopeWriteKnowledge,
-	ScopeReadIntegrations, ScopeWriteIntegrations,
 	ScopeAdmin,
 }
 

@@ -103,7 +103,7 @@ type Service struct {
 
 	jobs  *queue.Queue                     // the pipeline's (nil without one)
 	train *queue.Kind[trainArgs, struct{}] // training jobs (training.go)
-	integ    *integrations
+	integ *integrations
 }
 
 // New returns the operations on the given collaborators. With a

@@ -21,14 +21,14 @@ func (e *env) fixtures(t *testing.T) fixtures {
 	evID := e.must(200, "GET", "/api/v1/events?limit=1", e.admin, nil).data(t)[0]["id"].(string)
 	epID := e.must(201, "POST", "/api/v1/webhooks", e.admin, map[string]any{"url": "https://1.2.3.4/hook"}).str(t, "id")
 	dlvID := e.must(202, "POST", "/api/v1/webhooks/"+epID+"/test", e.admin, map[string]any{}).str(t, "id")
-	factID := e.must(201, "POST", "/api/v1/knowledge", e.admin, map[string]any{"key": "hours", "text": "9-5"}).str(t, "id")
 	intID := e.must(201, "POST", "/api/v1/integrations", e.admin, map[string]any{"type": "http", "name": "Desk",
 		"config": map[string]any{"url": "https://1.2.3.4/tickets"}}).str(t, "id")
 	runID := e.must(202, "POST", "/api/v1/integrations/"+intID+"/actions/call", e.admin, map[string]any{"params": map[string]any{}}).str(t, "id")
 	autID := e.must(201, "POST", "/api/v1/automations", e.admin, map[string]any{"name": "a", "integration_id": intID, "action": "call"}).str(t, "id")
+	factID := e.must(201, "POST", "/api/v1/knowledge", e.admin, map[string]any{"key": "hours", "text": "9-5"}).str(t, "id")
 	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
 		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID,
-		"knowledge": factID, "integrations": intID, "runs": runID, "automations": autID}
+		"integrations": intID, "runs": runID, "automations": autID, "knowledge": factID}
 }
 
 // path fills the parameters of a route pattern with fixture ids.

@@ -159,7 +159,9 @@ type writer func(ctx context.Context, fn func(q sb.Queries) error) error
 
 func (w writer) Do(ctx context.Context, fn func(q sb.Queries) error) error { return w(ctx, fn) }
 
-func (w writer) DoKey(ctx context.Context, _ string, fn func(q sb.Queries) error) error { return w(ctx, fn) }
+func (w writer) DoKey(ctx context.Context, _ string, fn func(q sb.Queries) error) error {
+	return w(ctx, fn)
+}
 
 func (e *env) workspace(name string) *sb.Workspace {
 	ws := &sb.Workspace{ID: sb.NewID(sb.PrefixWorkspace), Name: name, CreatedAt: time.Now().UTC()}

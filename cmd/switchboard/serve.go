@@ -179,7 +179,7 @@ func (m *Main) Start(ctx context.Context) error {
 		Events: m.Dispatcher.Publisher(), Keys: m.auth, Clock: m.clock(), Integrations: m.newIntegrations()})
 	// Automations run from every event published, from the first.
 	m.Dispatcher.Publisher().Observe(m.App)
-	m.Pipeline.QueueActionsWith(m.App)     // builtin intents' actions
+	m.Pipeline.QueueActionsWith(m.App) // builtin intents' actions
 	// Started after app registered its jobs' workers (training, runs);
 	// stopped by Serve's drain or Close.
 	m.Pipeline.Start(context.Background())

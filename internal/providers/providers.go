@@ -19,6 +19,9 @@ import (
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/channel/whatsapp"
 	inthttp "github.com/switchboardhq/switchboard/integration/http"
+	"github.com/switchboardhq/switchboard/integration/hubspot"
+	"github.com/switchboardhq/switchboard/integration/salesforce"
+	"github.com/switchboardhq/switchboard/integration/shopify"
 )
 
 // New returns the registries of every channel type and bot engine.
@@ -51,5 +54,8 @@ func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.
 func Integrations() sb.Integrations {
 	return sb.NewIntegrations(
 		inthttp.New(),
+		shopify.New(),
+		salesforce.New(),
+		hubspot.New(),
 	)
 }
