@@ -31,6 +31,10 @@
 #   BENCH_E2E_RATE      end-to-end: open-loop updates per second (default: 1000;
 #                       end-to-end always runs open loop, whatever BENCH_RATE)
 #   BENCH_USERS         inbound-ack, end-to-end: Telegram users (default: 1000)
+#   BENCH_BOT_INTENTS   inbound-ack, end-to-end: a CSV of text,category rows for
+#                       the bot's intents (e.g. Banking77's train split,
+#                       bot/builtin/classify/testdata/banking77/train.csv);
+#                       default: one intent
 #   BENCH_JSON          1: also append JSON results to bench/results/
 #   BENCH_KEEP          1: keep the temp dir (logs, database)
 #
@@ -340,6 +344,7 @@ run_pipeline() {
 			return
 		fi
 		args=(-scenario "$name" -url "http://127.0.0.1:$PORT" -d "$DURATION" -warmup "$WARMUP" -users "${BENCH_USERS:-1000}")
+		[[ -n ${BENCH_BOT_INTENTS:-} ]] && args+=(-bot-intents "$BENCH_BOT_INTENTS")
 		if [[ $name == end-to-end ]]; then
 			args+=(-rate "${BENCH_E2E_RATE:-1000}" -c "$((CONCURRENCY > 64 ? CONCURRENCY : 64))")
 		else

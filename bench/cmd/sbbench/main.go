@@ -48,6 +48,7 @@ type options struct {
 	messages    int
 	users       int
 	noBot       bool
+	botIntents  string
 	endpoints   int           // delivery: webhook endpoints
 	drain       time.Duration // delivery: how long to wait for deliveries after the load
 	pid         int           // delivery: the server's process id, for its peak RSS
@@ -89,6 +90,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.messages, "messages", 100, "api-read: messages written to the conversation before the run")
 	fs.IntVar(&o.users, "users", 1000, "inbound-ack, end-to-end: Telegram users the updates come from, in turn")
 	fs.BoolVar(&o.noBot, "no-bot", false, "inbound-ack: no bot on the channel (measures storing the updates alone)")
+	fs.StringVar(&o.botIntents, "bot-intents", "", "inbound-ack, end-to-end: the bot's intents from a CSV `file` of text,category rows (Banking77's form), its held-out phrases sent by the load; default: one intent, \"hello\"")
 	fs.IntVar(&o.endpoints, "endpoints", 10, "delivery: webhook endpoints, each on its own local sink")
 	fs.DurationVar(&o.drain, "drain", time.Minute, "delivery: how long to wait for the deliveries still on their way after the load")
 	fs.IntVar(&o.pid, "pid", 0, "delivery: the server's process id, to report its peak RSS (VmHWM)")

@@ -29,21 +29,29 @@ type hookTarget struct {
 	url   string // the channel's webhook URL
 	token string // its secret token
 	tg    *telegramtest.Server
+	texts []string // what the updates say, in turn
 }
 
-// setupTelegram creates the bot and the channel (without a bot if noBot).
-func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server, noBot bool) (*hookTarget, error) {
+// setupTelegram creates the bot and the channel (without a bot if
+// o.noBot): the greeter, or the bot of o.botIntents.
+func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server, o options) (*hookTarget, error) {
+	bot := greeterBot()
+	if o.botIntents != "" {
+		var err error
+		if bot, err = intentsBot(o.botIntents); err != nil {
+			return nil, err
+		}
+	}
+	// POST /bots trains the bot before it answers: a large one takes
+	// seconds.
+	slow := *c
+	slow.http = loadgen.NewClient(1, 5*time.Minute)
 	var botID any
-	id, err := c.createID(ctx, "/api/v1/bots", map[string]any{
-		"name": "bench", "engine": "builtin",
-		"config": map[string]any{
-			"intents":  []any{map[string]any{"name": "greet", "examples": []string{"hello", "hi"}, "responses": []string{"Hello! How can I help?"}}},
-			"fallback": "Sorry, I did not get that.",
-		},
-	})
+	id, err := slow.createID(ctx, "/api/v1/bots", map[string]any{"name": "bench", "engine": "builtin", "config": bot.config})
 	if err != nil {
 		return nil, err
 	}
+	noBot := o.noBot
 	if !noBot {
 		botID = id
 	}
@@ -70,7 +78,7 @@ func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server, n
 		return nil, fmt.Errorf("POST /api/v1/channels: status %d: %.300s", resp.StatusCode, raw)
 	}
 	// The server's PUBLIC_URL may differ from -url; the hook is the same path.
-	return &hookTarget{url: c.base + "/hooks/channels/" + ch.ID, token: ch.Config.SecretToken, tg: tg}, nil
+	return &hookTarget{url: c.base + "/hooks/channels/" + ch.ID, token: ch.Config.SecretToken, tg: tg, texts: bot.texts}, nil
 }
 
 // updates returns a RequestFunc posting a new update each time, and calls
@@ -82,7 +90,7 @@ func (h *hookTarget) updates(users int, sent func(chat int64, at time.Time)) loa
 	return func(int) (*http.Request, error) {
 		n := next.Add(1)
 		user := 1_000_000 + n%int64(max(users, 1))
-		body := telegramtest.Update(base*1000+n, user, "Bench", "hello")
+		body := telegramtest.Update(base*1000+n, user, "Bench", h.texts[n%int64(len(h.texts))])
 		req, err := http.NewRequest(http.MethodPost, h.url, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -104,7 +112,7 @@ func prepareInboundAck(ctx context.Context, o options, log io.Writer) (loadgen.C
 		return loadgen.Config{}, nil, err
 	}
 	tg := telegramtest.NewServer()
-	h, err := setupTelegram(ctx, c, tg, o.noBot)
+	h, err := setupTelegram(ctx, c, tg, o)
 	if err != nil {
 		tg.Close()
 		return loadgen.Config{}, nil, err
@@ -204,7 +212,8 @@ func runEndToEnd(ctx context.Context, o options, out, log io.Writer) error {
 	}
 	tg := telegramtest.NewServer()
 	defer tg.Close()
-	h, err := setupTelegram(ctx, c, tg, false)
+	o.noBot = false
+	h, err := setupTelegram(ctx, c, tg, o)
 	if err != nil {
 		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
