@@ -91,6 +91,8 @@ type Queries interface {
 	IdempotencyQueries
 	WebhookQueries
 	JobQueries
+	UserQueries
+	OAuthQueries
 	// AfterCommit runs fn after the transaction of these Queries commits
 	// (at once outside a transaction; never if it rolls back). Work that
 	// must start only once its rows are visible, like handing new deliveries

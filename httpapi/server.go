@@ -69,6 +69,9 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	webchat Webchat
+
+	oauth     OAuth        // nil: the OAuth endpoints answer 404
+	authorize http.Handler // nil: /oauth/authorize answers 404
 }
 
 // Route is one registered operation.
@@ -88,6 +91,8 @@ type Deps struct {
 	Ready       func(context.Context) error // nil: always ready
 	Registry    *prometheus.Registry        // metrics are registered here and served at /metrics
 	Webchat     Webchat                     // nil: the web chat routes answer 404
+	OAuth       OAuth                       // the authorization server; nil: its endpoints answer 404
+	Authorize   http.Handler                // the sign-in and consent pages of /oauth/authorize; nil: 404
 }
 
 // New builds the server and its routes.
@@ -104,7 +109,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		app: d.App, records: d.Idempotency, auth: d.Auth, clock: d.Clock, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
-		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
+		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat, oauth: d.OAuth, authorize: d.Authorize,
 	}
 	s.hooks = newHookGuard(cfg, d.Logger)
 	s.registerRoutes()
@@ -181,6 +186,8 @@ func (s *Server) registerRoutes() {
 	s.api1("GET /api/v1/webhooks/{id}/deliveries", sb.ScopeReadWebhooks, s.listDeliveries)
 	s.api1("GET /api/v1/deliveries/{id}", sb.ScopeReadWebhooks, s.getDelivery)
 	s.api1("POST /api/v1/deliveries/{id}/retry", sb.ScopeWriteWebhooks, s.retryDelivery)
+
+	s.registerIdentityRoutes()
 
 	s.mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
 }
