@@ -102,3 +102,7 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 	_, err := w.Write(s.oauth.JWKS(r.Context()))
 	return err
 }
+
+// ClientIP names the client of a request as the rate limits do: the peer,
+// or the address a trusted proxy forwarded.
+func (s *Server) ClientIP(r *http.Request) string { return limitKey(s.clientIP(r)) }
