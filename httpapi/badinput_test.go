@@ -21,8 +21,11 @@ func (e *env) fixtures(t *testing.T) fixtures {
 	evID := e.must(200, "GET", "/api/v1/events?limit=1", e.admin, nil).data(t)[0]["id"].(string)
 	epID := e.must(201, "POST", "/api/v1/webhooks", e.admin, map[string]any{"url": "https://1.2.3.4/hook"}).str(t, "id")
 	dlvID := e.must(202, "POST", "/api/v1/webhooks/"+epID+"/test", e.admin, map[string]any{}).str(t, "id")
-	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
+	f := fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
 		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID}
+	f["users"] = e.must(201, "POST", "/api/v1/users", e.admin, map[string]any{"email": "fixture@example.com", "role": "agent", "password": "correct horse battery"}).str(t, "id")
+	f["oauth-clients"] = e.must(201, "POST", "/api/v1/oauth-clients", e.admin, map[string]any{"name": "c", "grant_types": []string{"client_credentials"}, "scopes": []string{"read:bots"}}).str(t, "id")
+	return f
 }
 
 // path fills the parameters of a route pattern with fixture ids.
@@ -108,6 +111,11 @@ var goodBodies = map[string]string{
 	"POST /api/v1/webhooks/{id}/test":          `{}`,
 	"POST /api/v1/webhooks/{id}/replay":        `{"since":"2026-01-01T00:00:00Z"}`,
 	"POST /api/v1/deliveries/{id}/retry":       `{}`,
+
+	"POST /api/v1/users":               `{"email":"new@example.com","role":"agent","password":"correct horse battery"}`,
+	"PATCH /api/v1/users/{id}":         `{"name":"n"}`,
+	"POST /api/v1/oauth-clients":       `{"name":"c","grant_types":["client_credentials"],"scopes":["read:bots"]}`,
+	"PATCH /api/v1/oauth-clients/{id}": `{"name":"n"}`,
 }
 
 // bodyless are the POST routes that take no body (actions on a resource);
@@ -143,6 +151,11 @@ var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField 
 	"POST /api/v1/webhooks/{id}/test":          {`{"message":5}`, "message", `{"message":""}`, "message"},
 	"POST /api/v1/webhooks/{id}/replay":        {`{"since":5}`, "since", `{"status":"failed"}`, "since"},
 	"POST /api/v1/deliveries/{id}/retry":       {`"now"`, "body", `null`, "body"},
+
+	"POST /api/v1/users":               {`{"email":5}`, "email", `{"email":"a@example.com","password":"correct horse battery"}`, "role"},
+	"PATCH /api/v1/users/{id}":         {`{"role":5}`, "role", `{"password":"short"}`, "password"},
+	"POST /api/v1/oauth-clients":       {`{"name":5}`, "name", `{"name":"c","scopes":["read:bots"]}`, "grant_types"},
+	"PATCH /api/v1/oauth-clients/{id}": {`{"scopes":"admin"}`, "scopes", `{"scopes":["root"]}`, "scopes[0]"},
 }
 
 // TestBadBodies sends every route with a body malformed JSON, wrong types,
