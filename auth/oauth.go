@@ -172,6 +172,11 @@ func (s *OAuthServer) Metadata() map[string]any {
 func (s *OAuthServer) Token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ar, err := s.provider.NewAccessRequest(ctx, r, &Session{})
+	if errors.Is(err, fosite.ErrInactiveToken) || errors.Is(err, fosite.ErrTokenExpired) {
+		// A reused (hence now revoked) or expired grant is invalid_grant
+		// in RFC 6749 §5.2, not fosite's token_inactive.
+		err = fosite.ErrInvalidGrant.WithHint("The grant has expired, was used already, or was revoked.").WithWrap(err)
+	}
 	if err != nil {
 		s.provider.WriteAccessError(ctx, w, ar, err)
 		return
@@ -251,6 +256,11 @@ func (s *OAuthServer) ParseAuthorization(r *http.Request) (*Authorization, error
 	// match here is exact, and a refusal is never sent to the URI given.
 	if uri := r.Form.Get("redirect_uri"); uri != "" && !slices.Contains(c.c.RedirectURIs, uri) {
 		return &Authorization{ar: fosite.NewAuthorizeRequest()}, fosite.ErrInvalidRequest.WithHint("The redirect_uri is not one of the client's registered redirect URIs.")
+	}
+	// fosite checks PKCE only when the code is issued, after consent;
+	// refuse a request without S256 before asking the user anything.
+	if ar.GetRequestForm().Get("code_challenge") == "" || ar.GetRequestForm().Get("code_challenge_method") != "S256" {
+		return &Authorization{ar: ar}, fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge with code_challenge_method=S256.")
 	}
 	a := &Authorization{ar: ar, Client: c.c}
 	if u := ar.GetRedirectURI(); u != nil {
