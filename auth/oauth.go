@@ -148,17 +148,17 @@ func (s *OAuthServer) AccessTokenTTL() time.Duration { return s.cfg.AccessTokenT
 func (s *OAuthServer) Metadata() map[string]any {
 	base := s.cfg.PublicURL
 	return map[string]any{
-		"issuer":                                base,
-		"authorization_endpoint":                base + "/oauth/authorize",
-		"token_endpoint":                        base + "/oauth/token",
-		"revocation_endpoint":                   base + "/oauth/revoke",
-		"introspection_endpoint":                base + "/oauth/introspect",
-		"jwks_uri":                              base + "/.well-known/jwks.json",
-		"scopes_supported":                      sb.AllScopes,
-		"response_types_supported":              []string{"code"},
-		"response_modes_supported":              []string{"query"},
-		"grant_types_supported":                 []string{sb.GrantAuthorizationCode, sb.GrantClientCredentials, sb.GrantRefreshToken},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
+		"issuer":                                        base,
+		"authorization_endpoint":                        base + "/oauth/authorize",
+		"token_endpoint":                                base + "/oauth/token",
+		"revocation_endpoint":                           base + "/oauth/revoke",
+		"introspection_endpoint":                        base + "/oauth/introspect",
+		"jwks_uri":                                      base + "/.well-known/jwks.json",
+		"scopes_supported":                              sb.AllScopes,
+		"response_types_supported":                      []string{"code"},
+		"response_modes_supported":                      []string{"query"},
+		"grant_types_supported":                         []string{sb.GrantAuthorizationCode, sb.GrantClientCredentials, sb.GrantRefreshToken},
+		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post", "none"},
 		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
 		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":              []string{"S256"},
@@ -332,10 +332,10 @@ func (s *OAuthServer) logServerError(op string, err error) {
 // which workspace, and when each kind of token expires. It is stored with
 // the grant's tokens.
 type Session struct {
-	Subject     string                          `json:"sub"`
-	ClientID    string                          `json:"client_id"`
-	WorkspaceID string                          `json:"workspace_id"`
-	UserID      string                          `json:"user_id,omitempty"`
+	Subject     string                         `json:"sub"`
+	ClientID    string                         `json:"client_id"`
+	WorkspaceID string                         `json:"workspace_id"`
+	UserID      string                         `json:"user_id,omitempty"`
 	Expires     map[fosite.TokenType]time.Time `json:"expires,omitempty"`
 }
 

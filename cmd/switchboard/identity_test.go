@@ -350,7 +350,10 @@ func TestOAuthEndToEnd(t *testing.T) {
 	}
 	for name, mod := range map[string]func(url.Values){
 		"missing PKCE": func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") },
-		"plain PKCE":   func(v url.Values) { v.Set("code_challenge_method", "plain"); v.Set("code_challenge", strings.Repeat("a", 43)) },
+		"plain PKCE": func(v url.Values) {
+			v.Set("code_challenge_method", "plain")
+			v.Set("code_challenge", strings.Repeat("a", 43))
+		},
 		"scope beyond": func(v url.Values) { v.Set("scope", "read:bots write:webhooks") },
 	} {
 		res := b.get(q(mod))
