@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/dashboard"
 	"github.com/switchboardhq/switchboard/httpapi"
@@ -39,7 +42,28 @@ func (m *Main) startIdentity(ctx context.Context) error {
 	if token != "" {
 		m.setupLink = m.Config.PublicURL + "/setup?token=" + token
 	}
+	go m.purgeTokensLoop(ctx)
 	return nil
+}
+
+// purgeTokensLoop removes the records of expired OAuth codes and tokens
+// every hour.
+func (m *Main) purgeTokensLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := m.DB.DeleteOAuthTokensBefore(ctx, m.clock().Now())
+		if err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging expired OAuth tokens", "error", err)
+		} else if n > 0 {
+			m.Logger.Debug("purged expired OAuth tokens", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // clientIP names the client of a dashboard request as the API does (with
@@ -65,5 +89,5 @@ func (m *Main) printSetupLink() {
 		return
 	}
 	fmt.Fprintf(m.Stdout, "\nNo dashboard user exists yet. Create the first admin here (works once, for %s):\n  %s\n\n",
-		"1 hour", m.setupLink)
+		app.SetupLinkTTL, m.setupLink)
 }
