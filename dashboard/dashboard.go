@@ -19,6 +19,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,7 +94,13 @@ func New(cfg Config, d Deps) *Handler {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	if d.ClientIP == nil {
-		d.ClientIP = func(r *http.Request) string { host, _, _ := strings.Cut(r.RemoteAddr, ":"); return host }
+		d.ClientIP = func(r *http.Request) string {
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				return r.RemoteAddr
+			}
+			return host
+		}
 	}
 	h := &Handler{cfg: cfg, app: d.App, oauth: d.OAuth, clock: d.Clock, clientIP: d.ClientIP, log: d.Logger,
 		throttle: auth.NewSignInThrottle(d.Clock), pages: map[string]*template.Template{},
