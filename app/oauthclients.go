@@ -113,6 +113,7 @@ func (s *Service) CreateOAuthClient(ctx context.Context, ws string, req *CreateO
 // UpdateOAuthClient changes a client's name, redirect URIs, grant types
 // or scopes. Tokens already issued keep their scopes until they expire.
 func (s *Service) UpdateOAuthClient(ctx context.Context, ws, id string, req *UpdateOAuthClientParams) (*sb.OAuthClient, error) {
+	defer s.forgetClient(id)
 	return writeResult(ctx, s, func(q sb.Queries) (*sb.OAuthClient, error) {
 		c, err := q.GetOAuthClient(ctx, ws, id)
 		if err != nil {
@@ -143,10 +144,14 @@ func (s *Service) DeleteOAuthClient(ctx context.Context, ws, id string) error {
 	if err := s.write(ctx, func(q sb.Queries) error { return q.DeleteOAuthClient(ctx, ws, id) }); err != nil {
 		return err
 	}
+	s.forgetClient(id)
+	return nil
+}
+
+func (s *Service) forgetClient(id string) {
 	if c, ok := s.keys.(IdentityCache); ok {
 		c.ForgetClient(id)
 	}
-	return nil
 }
 
 func orEmptyList(l []string) []string {

@@ -51,6 +51,8 @@ type TokenVerifier struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]cachedToken
+
+	onForgetClient func(clientID string) // the token endpoint's client cache
 }
 
 type cachedToken struct {
@@ -185,7 +187,11 @@ func (v *TokenVerifier) ForgetUser(userID string) {
 	v.forget(func(c cachedToken) bool { return c.p.UserID == userID })
 }
 
-// ForgetClient drops the cached tokens of a client (deleted).
+// ForgetClient drops the cached tokens of a client, and the client (changed
+// or deleted).
 func (v *TokenVerifier) ForgetClient(clientID string) {
 	v.forget(func(c cachedToken) bool { return c.p.ClientID == clientID })
+	if v.onForgetClient != nil {
+		v.onForgetClient(clientID)
+	}
 }

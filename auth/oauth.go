@@ -118,10 +118,11 @@ func NewOAuthServer(ctx context.Context, cfg OAuthConfig, d OAuthDeps) (*OAuthSe
 		ClientSecretsHasher:            sha256Hasher{},
 		MinParameterEntropy:            fosite.MinParameterEntropy,
 	}
-	st := &storage{store: d.Store, write: write, audience: []string{audience}}
+	st := &storage{store: d.Store, write: write, audience: []string{audience}, now: d.Clock.Now}
 	s := &OAuthServer{storage: st, keys: keys, cfg: cfg, log: d.Logger}
 	s.verifier = newTokenVerifier(keys, d.Store, d.Clock, cfg.PublicURL)
 	st.forget = s.verifier.ForgetGrant
+	s.verifier.onForgetClient = st.forgetClient
 	hmacStrategy := compose.NewOAuth2HMACStrategy(fc)
 	strategy := &oauth2.DefaultJWTStrategy{Signer: &signer{keys: keys}, HMACSHAStrategy: hmacStrategy, Config: fc}
 	s.provider = compose.Compose(fc, st, strategy,

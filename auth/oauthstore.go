@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/ory/fosite"
@@ -32,6 +33,25 @@ type storage struct {
 	write    Writer
 	audience []string
 	forget   func(requestID string) // drops cached access tokens of a grant
+	now      func() time.Time
+
+	// Clients read by the token endpoint are cached for CacheTTL, as API
+	// keys are: a client changed or deleted through this process is
+	// dropped at once, through another within CacheTTL.
+	mu      sync.Mutex
+	clients map[string]cachedClient
+}
+
+type cachedClient struct {
+	c  *sb.OAuthClient
+	at time.Time
+}
+
+// forgetClient drops a client from the cache.
+func (s *storage) forgetClient(id string) {
+	s.mu.Lock()
+	delete(s.clients, id)
+	s.mu.Unlock()
 }
 
 // client adapts an OAuthClient to fosite.
@@ -66,10 +86,23 @@ func workspaceOf(c fosite.Client) string {
 
 // GetClient finds a client by id.
 func (s *storage) GetClient(ctx context.Context, id string) (fosite.Client, error) {
+	now := s.now()
+	s.mu.Lock()
+	cc, ok := s.clients[id]
+	s.mu.Unlock()
+	if ok && now.Sub(cc.at) < CacheTTL {
+		return &client{c: cc.c, audience: s.audience}, nil
+	}
 	c, err := s.store.GetOAuthClientByID(ctx, id)
 	if err != nil {
 		return nil, notFound(err)
 	}
+	s.mu.Lock()
+	if s.clients == nil || len(s.clients) > 10000 {
+		s.clients = map[string]cachedClient{}
+	}
+	s.clients[id] = cachedClient{c: c, at: now}
+	s.mu.Unlock()
 	return &client{c: c, audience: s.audience}, nil
 }
 
