@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"strings"
 	"sync"
 	"time"
@@ -49,8 +48,10 @@ type TokenVerifier struct {
 	issuer   string
 	audience string
 
+	// cache is keyed by the token itself: hashing a whole JWT would cost
+	// more than the map lookup (entries are bounded, see Verify).
 	mu    sync.Mutex
-	cache map[[32]byte]cachedToken
+	cache map[string]cachedToken
 
 	onForgetClient func(clientID string) // the token endpoint's client cache
 }
@@ -64,7 +65,7 @@ type cachedToken struct {
 
 func newTokenVerifier(keys *KeySet, store TokenStore, clock sb.Clock, publicURL string) *TokenVerifier {
 	return &TokenVerifier{keys: keys, store: store, now: clock.Now, issuer: publicURL, audience: Audience(publicURL),
-		cache: map[[32]byte]cachedToken{}}
+		cache: map[string]cachedToken{}}
 }
 
 // accessClaims are the claims of an access token.
@@ -83,10 +84,9 @@ var algorithms = []jose.SignatureAlgorithm{jose.ES256}
 // Verify returns the principal of an access token, or an unauthorized
 // error that does not say what was wrong.
 func (v *TokenVerifier) Verify(ctx context.Context, token string) (*Principal, error) {
-	h := sha256.Sum256([]byte(token))
 	now := v.now()
 	v.mu.Lock()
-	c, ok := v.cache[h]
+	c, ok := v.cache[token]
 	v.mu.Unlock()
 	if ok && now.Sub(c.checked) < CacheTTL && now.Before(c.expires.Add(clockSkew)) {
 		return c.p, nil
@@ -103,7 +103,7 @@ func (v *TokenVerifier) Verify(ctx context.Context, token string) (*Principal, e
 	if len(v.cache) > 10000 {
 		clear(v.cache)
 	}
-	v.cache[h] = cachedToken{p: p, requestID: requestID, checked: now, expires: claims.Expiry.Time()}
+	v.cache[token] = cachedToken{p: p, requestID: requestID, checked: now, expires: claims.Expiry.Time()}
 	v.mu.Unlock()
 	return p, nil
 }
