@@ -79,6 +79,8 @@ CREATE TABLE signing_keys (
     created_at  TIMESTAMPTZ NOT NULL,
     retired_at  TIMESTAMPTZ
 );
+-- A handful of rows, but the reads and the retirement go through the index.
+CREATE INDEX signing_keys_retired_at ON signing_keys (retired_at);
 
 -- +goose Down
 DROP TABLE signing_keys;
