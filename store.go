@@ -94,6 +94,8 @@ type Queries interface {
 	WebhookQueries
 	JobQueries
 	FactQueries
+	UserQueries
+	OAuthQueries
 	// AfterCommit runs fn after the transaction of these Queries commits
 	// (at once outside a transaction; never if it rolls back). Work that
 	// must start only once its rows are visible, like handing new deliveries

@@ -277,6 +277,24 @@ var operations = map[string]string{
 	"GET /api/v1/automations/{id}":                         switchboard.ScopeReadIntegrations,
 	"PATCH /api/v1/automations/{id}":                       switchboard.ScopeWriteIntegrations,
 	"DELETE /api/v1/automations/{id}":                      switchboard.ScopeWriteIntegrations,
+
+	"GET /api/v1/users":                           switchboard.ScopeAdmin,
+	"POST /api/v1/users":                          switchboard.ScopeAdmin,
+	"GET /api/v1/users/{id}":                      switchboard.ScopeAdmin,
+	"PATCH /api/v1/users/{id}":                    switchboard.ScopeAdmin,
+	"DELETE /api/v1/users/{id}":                   switchboard.ScopeAdmin,
+	"GET /api/v1/oauth-clients":                   switchboard.ScopeAdmin,
+	"POST /api/v1/oauth-clients":                  switchboard.ScopeAdmin,
+	"GET /api/v1/oauth-clients/{id}":              switchboard.ScopeAdmin,
+	"PATCH /api/v1/oauth-clients/{id}":            switchboard.ScopeAdmin,
+	"DELETE /api/v1/oauth-clients/{id}":           switchboard.ScopeAdmin,
+	"GET /oauth/authorize":                        "",
+	"POST /oauth/authorize":                       "",
+	"POST /oauth/token":                           "",
+	"POST /oauth/revoke":                          "",
+	"POST /oauth/introspect":                      "",
+	"GET /.well-known/oauth-authorization-server": "",
+	"GET /.well-known/jwks.json":                  "",
 }
 
 // standardHeaders are declared on every response of every operation.
@@ -381,11 +399,16 @@ func checkAuthenticated(t *testing.T, o operation, scope string, params map[stri
 	if !switchboard.ValidScope(scope) {
 		t.Fatalf("bad scope %q in the test's table", scope)
 	}
-	if op.Security == nil || len(*op.Security) != 1 {
-		t.Fatal("security must list exactly one requirement")
+	// Either an API key (bearerAuth) or an OAuth 2.0 access token with
+	// the scope.
+	if op.Security == nil || len(*op.Security) != 2 {
+		t.Fatal("security must list two alternatives: bearerAuth and oauth2")
 	}
 	if got := (*op.Security)[0]["bearerAuth"]; !slices.Equal(got, []string{scope}) {
 		t.Errorf("security = %v, want bearerAuth [%s]", *op.Security, scope)
+	}
+	if got := (*op.Security)[1]["oauth2"]; !slices.Equal(got, []string{scope}) {
+		t.Errorf("security = %v, want oauth2 [%s]", *op.Security, scope)
 	}
 	if got, _ := op.Extensions["x-required-scopes"].([]any); len(got) != 1 || got[0] != scope {
 		t.Errorf("x-required-scopes = %v, want [%s]", op.Extensions["x-required-scopes"], scope)
@@ -423,6 +446,10 @@ func checkAuthenticated(t *testing.T, o operation, scope string, params map[stri
 }
 
 func checkResponses(t *testing.T, o operation) {
+	if strings.HasPrefix(o.path, "/oauth/") {
+		checkOAuthResponses(t, o)
+		return
+	}
 	responses := o.op.Responses.Map()
 	errorsDeclared, successes := 0, 0
 	for code, ref := range responses {
@@ -478,6 +505,13 @@ func checkRequestBody(t *testing.T, o operation) {
 	body := o.op.RequestBody.Value
 	if !body.Required {
 		t.Error("request body not required")
+	}
+	if strings.HasPrefix(o.path, "/oauth/") {
+		// OAuth 2.0's own format (RFC 6749): form-encoded.
+		if body.Content.Get("application/x-www-form-urlencoded") == nil || len(body.Content) != 1 {
+			t.Error("an OAuth endpoint's body must be application/x-www-form-urlencoded")
+		}
+		return
 	}
 	if strings.HasPrefix(o.path, "/hooks/") {
 		// The platforms' own formats (TestHookBodies), open to fields
@@ -1078,4 +1112,35 @@ func sampleEventData(t *testing.T, ev *switchboard.Event) map[string]any {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// checkOAuthResponses checks the endpoints of the OAuth 2.0 authorization
+// server, which speak OAuth's formats rather than the API's: their errors
+// are RFC 6749 §5.2 JSON (OAuthError), and the authorization endpoint
+// answers with a page or a redirect.
+func checkOAuthResponses(t *testing.T, o operation) {
+	for code, ref := range o.op.Responses.Map() {
+		resp := ref.Value
+		if resp.Description == nil || *resp.Description == "" {
+			t.Errorf("response %s has no description", code)
+		}
+		if resp.Headers["X-Request-Id"] == nil {
+			t.Errorf("response %s does not declare X-Request-Id", code)
+		}
+		status, err := strconv.Atoi(code)
+		if err != nil || status < 400 {
+			continue
+		}
+		mt := resp.Content.Get("application/json")
+		if mt == nil {
+			mt = resp.Content.Get("text/html") // the consent page's refusals
+			if mt == nil || o.path != "/oauth/authorize" {
+				t.Errorf("response %s is neither an OAuthError nor a page", code)
+			}
+			continue
+		}
+		if mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/OAuthError" {
+			t.Errorf("response %s is not an OAuthError", code)
+		}
+	}
 }

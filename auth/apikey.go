@@ -1,4 +1,6 @@
-// Package auth authenticates API requests and manages API keys.
+// Package auth authenticates API requests and manages API keys, user
+// passwords, and the OAuth 2.0 authorization server with its JWT access
+// tokens and signing keys.
 //
 // An API key is "sbk_" followed by 43 characters (base64url of 32 random
 // bytes). Only its SHA-256 is stored. Validated keys are cached in memory
@@ -30,8 +32,10 @@ const touchEvery = time.Minute
 // Principal is who is making a request.
 type Principal struct {
 	WorkspaceID string
-	KeyID       string
+	KeyID       string // the credential: an API key's id, or "oauth:" client and subject for an access token
 	Scopes      []string
+	ClientID    string // the OAuth client of an access token
+	UserID      string // the user an access token acts for
 }
 
 // Allows reports whether the principal holds scope.
@@ -51,6 +55,8 @@ type Authenticator struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]cached
+
+	tokens *TokenVerifier // nil: API keys only
 }
 
 type cached struct {
@@ -108,6 +114,9 @@ func NewAPIKey(workspaceID, name string, scopes []string, secret string) *sb.API
 // Authenticate returns the principal of a bearer token, or an unauthorized
 // error that does not say which part was wrong.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	if a.tokens != nil && !strings.HasPrefix(token, sb.APIKeyPrefix) && strings.Count(token, ".") == 2 {
+		return a.tokens.Verify(ctx, token)
+	}
 	if !strings.HasPrefix(token, sb.APIKeyPrefix) {
 		return nil, sb.Errorf(sb.EUnauthorized, "The bearer token is not a valid API key.")
 	}
@@ -151,6 +160,25 @@ func (a *Authenticator) lookup(ctx context.Context, h [32]byte, now time.Time) (
 	a.cache[h] = cached{key: key, checked: now, touchedAt: touched}
 	a.mu.Unlock()
 	return key, nil
+}
+
+// UseTokens makes the authenticator accept the JWT access tokens that v
+// verifies, besides API keys.
+func (a *Authenticator) UseTokens(v *TokenVerifier) { a.tokens = v }
+
+// ForgetUser drops the cached access tokens of a user (deleted, or whose
+// role changed).
+func (a *Authenticator) ForgetUser(userID string) {
+	if a.tokens != nil {
+		a.tokens.ForgetUser(userID)
+	}
+}
+
+// ForgetClient drops the cached access tokens of an OAuth client (deleted).
+func (a *Authenticator) ForgetClient(clientID string) {
+	if a.tokens != nil {
+		a.tokens.ForgetClient(clientID)
+	}
 }
 
 // Forget drops a key from the cache (after it was revoked).

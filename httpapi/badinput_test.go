@@ -26,9 +26,12 @@ func (e *env) fixtures(t *testing.T) fixtures {
 	runID := e.must(202, "POST", "/api/v1/integrations/"+intID+"/actions/call", e.admin, map[string]any{"params": map[string]any{}}).str(t, "id")
 	autID := e.must(201, "POST", "/api/v1/automations", e.admin, map[string]any{"name": "a", "integration_id": intID, "action": "call"}).str(t, "id")
 	factID := e.must(201, "POST", "/api/v1/knowledge", e.admin, map[string]any{"key": "hours", "text": "9-5"}).str(t, "id")
-	return fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
+	f := fixtures{"bots": botID, "channels": channelID, "conversations": convID, "contacts": contactID,
 		"messages": msgID, "api-keys": keyID, "events": evID, "webhooks": epID, "deliveries": dlvID,
 		"integrations": intID, "runs": runID, "automations": autID, "knowledge": factID}
+	f["users"] = e.must(201, "POST", "/api/v1/users", e.admin, map[string]any{"email": "fixture@example.com", "role": "agent", "password": "correct horse battery"}).str(t, "id")
+	f["oauth-clients"] = e.must(201, "POST", "/api/v1/oauth-clients", e.admin, map[string]any{"name": "c", "grant_types": []string{"client_credentials"}, "scopes": []string{"read:bots"}}).str(t, "id")
+	return f
 }
 
 // path fills the parameters of a route pattern with fixture ids.
@@ -124,6 +127,11 @@ var goodBodies = map[string]string{
 	"POST /api/v1/integrations/{id}/actions/{action}": `{"params":{}}`,
 	"POST /api/v1/automations":                        `{"name":"a","integration_id":"int_01ARZ3NDEKTSV4RRFFQ69G5FAV","action":"call"}`,
 	"PATCH /api/v1/automations/{id}":                  `{"name":"n"}`,
+
+	"POST /api/v1/users":               `{"email":"new@example.com","role":"agent","password":"correct horse battery"}`,
+	"PATCH /api/v1/users/{id}":         `{"name":"n"}`,
+	"POST /api/v1/oauth-clients":       `{"name":"c","grant_types":["client_credentials"],"scopes":["read:bots"]}`,
+	"PATCH /api/v1/oauth-clients/{id}": `{"name":"n"}`,
 }
 
 // bodyless are the POST routes that take no body (actions on a resource);
@@ -170,6 +178,11 @@ var badBodies = map[string]struct{ wrongType, wrongField, missing, missingField 
 	"POST /api/v1/integrations/{id}/actions/{action}": {`{"params":5}`, "params", `{"conversation_id":"x"}`, "conversation_id"},
 	"POST /api/v1/automations":                        {`{"name":5}`, "name", `{"name":"a"}`, "integration_id"},
 	"PATCH /api/v1/automations/{id}":                  {`{"name":5}`, "name", `{"name":null}`, "name"},
+
+	"POST /api/v1/users":               {`{"email":5}`, "email", `{"email":"a@example.com","password":"correct horse battery"}`, "role"},
+	"PATCH /api/v1/users/{id}":         {`{"role":5}`, "role", `{"password":"short"}`, "password"},
+	"POST /api/v1/oauth-clients":       {`{"name":5}`, "name", `{"name":"c","scopes":["read:bots"]}`, "grant_types"},
+	"PATCH /api/v1/oauth-clients/{id}": {`{"scopes":"admin"}`, "scopes", `{"scopes":["root"]}`, "scopes[0]"},
 }
 
 // TestBadBodies sends every route with a body malformed JSON, wrong types,

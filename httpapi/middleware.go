@@ -121,7 +121,7 @@ func (s *Server) api(scope string, h handlerFunc) http.Handler {
 			return
 		}
 		if scope != "" && !p.Allows(scope) {
-			s.fail(w, r, sb.Errorf(sb.EForbidden, "This API key lacks the %s scope.", scope))
+			s.fail(w, r, sb.Errorf(sb.EForbidden, "These credentials (API key or access token) lack the %s scope.", scope))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))

@@ -72,6 +72,9 @@ type Server struct {
 	mux     *http.ServeMux
 	webchat Webchat
 	tracer  trace.Tracer
+
+	oauth     OAuth        // nil: the OAuth endpoints answer 404
+	authorize http.Handler // nil: /oauth/authorize answers 404
 }
 
 // Route is one registered operation.
@@ -96,6 +99,8 @@ type Deps struct {
 	// SharedLimits, if set, holds the API's rate-limit buckets for every
 	// process on the database (PostgreSQL); nil keeps them in memory.
 	SharedLimits sb.TokenBuckets
+	OAuth        OAuth        // the authorization server; nil: its endpoints answer 404
+	Authorize    http.Handler // the sign-in and consent pages of /oauth/authorize; nil: 404
 }
 
 // New builds the server and its routes.
@@ -115,7 +120,7 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		app: d.App, records: d.Idempotency, auth: d.Auth, clock: d.Clock, cfg: cfg, log: d.Logger, ready: d.Ready,
 		metrics: newMetrics(d.Registry), limits: newLimiters(cfg.RateLimit, cfg.RateBurst),
-		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat,
+		gather: d.Registry, mux: http.NewServeMux(), webchat: d.Webchat, oauth: d.OAuth, authorize: d.Authorize,
 		tracer: d.Tracer,
 	}
 	if d.SharedLimits != nil {
@@ -209,6 +214,7 @@ func (s *Server) registerRoutes() {
 	s.api1("POST /api/v1/deliveries/{id}/retry", sb.ScopeWriteWebhooks, s.retryDelivery)
 
 	s.registerIntegrationRoutes()
+	s.registerIdentityRoutes()
 
 	s.mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/internal/connlimit"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/retry"
@@ -50,6 +51,8 @@ type Config struct {
 	WebhookPollInterval time.Duration  // how often due and orphaned deliveries are looked for
 	WebhookDisableAfter time.Duration  // an endpoint failing this long is disabled
 	Retention           time.Duration  // events, deliveries and attempts older than this are purged
+
+	AccessTokenTTL time.Duration // lifetime of OAuth access tokens (JWTs); default 15m
 }
 
 // setting describes one configuration field for the flag set and the
@@ -89,6 +92,7 @@ func (c *Config) settings() []setting {
 		{"webhook-poll-interval", "how often due retries and deliveries left by stopped processes are looked for", (*durationValue)(&c.WebhookPollInterval)},
 		{"webhook-disable-after", "an endpoint whose every attempt failed for this long is disabled", (*durationValue)(&c.WebhookDisableAfter)},
 		{"retention", "events, deliveries and attempts older than this are purged", (*durationValue)(&c.Retention)},
+		{"access-token-ttl", "lifetime of the OAuth access tokens (JWTs) the server issues, from 1m to 24h", (*durationValue)(&c.AccessTokenTTL)},
 	}
 }
 
@@ -117,6 +121,8 @@ func DefaultConfig() Config {
 		WebhookPollInterval: webhook.DefaultPollInterval,
 		WebhookDisableAfter: webhook.DefaultDisableAfter,
 		Retention:           webhook.DefaultRetention,
+
+		AccessTokenTTL: auth.DefaultAccessTokenTTL,
 	}
 }
 
@@ -181,6 +187,9 @@ func (c *Config) Finish() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, errors.New("metrics-token must be at least 16 characters"))
+	}
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 24*time.Hour {
+		errs = append(errs, errors.New("access-token-ttl must be from 1m to 24h"))
 	}
 	errs = append(errs, c.checkDelivery())
 	return errors.Join(errs...)

@@ -48,6 +48,8 @@ Commands:
   serve           run the API, inbound hooks and workers in one process
   migrate         apply database migrations and exit
   apikey create   print a new API key once (--name N --scopes S1,S2 [--workspace W])
+  user create     create a dashboard user (--email E --role admin|agent [--workspace W]); password on stdin
+  keys rotate     add a JWT signing key and make it current
   version         print the version
 
 Run 'switchboard <command> -h' for the flags of a command. Every flag can
@@ -78,6 +80,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: switchboard apikey create --name N --scopes S1,S2 [--workspace W]")
 		}
 		return createAPIKey(ctx, args[2:], getenv, stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New("usage: switchboard user create --email E --role admin|agent [--workspace W] < password")
+		}
+		return createUser(ctx, args[2:], getenv, os.Stdin, stdout, stderr)
+	case "keys":
+		if len(args) < 2 || args[1] != "rotate" {
+			return errors.New("usage: switchboard keys rotate")
+		}
+		return rotateKeys(ctx, args[2:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", Version())
 		return nil

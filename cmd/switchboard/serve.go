@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/channel/webchat"
+	"github.com/switchboardhq/switchboard/dashboard"
 	"github.com/switchboardhq/switchboard/egress"
 	"github.com/switchboardhq/switchboard/httpapi"
 	"github.com/switchboardhq/switchboard/internal/connlimit"
@@ -60,6 +61,13 @@ type Main struct {
 
 	// Integrations are the integration types (integrations.go).
 	Integrations sb.Integrations
+	// Identity (identity.go): the OAuth 2.0 authorization server, the
+	// dashboard's pages, and the setup link printed at a start without users.
+	OAuth     *auth.OAuthServer
+	Dashboard *dashboard.Handler
+	setupLink string
+	masterKey []byte
+	api       *httpapi.Server
 }
 
 // Open opens and migrates the database and makes sure the default workspace
@@ -69,6 +77,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
 	}
+	m.masterKey = key
 	box, err := secret.New(key)
 	if err != nil {
 		return err
@@ -180,6 +189,9 @@ func (m *Main) Start(ctx context.Context) error {
 	// Automations run from every event published, from the first.
 	m.Dispatcher.Publisher().Observe(m.App)
 	m.Pipeline.QueueActionsWith(m.App) // builtin intents' actions
+	if err := m.startIdentity(ctx); err != nil {
+		return err
+	}
 	// Started after app registered its jobs' workers (training, runs);
 	// stopped by Serve's drain or Close.
 	m.Pipeline.Start(context.Background())
@@ -234,7 +246,7 @@ func (m *Main) handler() http.Handler {
 	if m.DB.Dialect() == "sqlite" {
 		registerPoolMetrics(reg, "reader", m.DB.ReaderStats)
 	}
-	return httpapi.New(httpapi.Config{
+	return m.withPages(httpapi.New(httpapi.Config{
 		PublicURL:      m.Config.PublicURL,
 		RateLimit:      m.Config.RateLimit,
 		RateBurst:      m.Config.RateBurst,
@@ -251,7 +263,9 @@ func (m *Main) handler() http.Handler {
 		Ready:        m.DB.Ready,
 		Registry:     reg,
 		Webchat:      m.Webchat,
-	})
+		OAuth:        m.OAuth,
+		Authorize:    m.Dashboard.Authorize(),
+	}))
 }
 
 // bootstrap creates the default workspace, the bootstrap key if one is
@@ -305,6 +319,7 @@ func (m *Main) printBanner(createdKey string) {
 		fmt.Fprintf(m.Stdout, "\nAdmin API key for the default workspace (shown once; store it now):\n  %s\n\n", createdKey)
 		fmt.Fprintf(m.Stdout, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/api/v1/bots\n\n", createdKey, base)
 	}
+	m.printSetupLink()
 	fmt.Fprintln(m.Stdout, "Press Ctrl+C to stop.")
 }
 

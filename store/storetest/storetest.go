@@ -80,6 +80,12 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"GetConversationStatus", testGetConversationStatus},
 		{"ClaimNewJob", testClaimNewJob},
 		{"TouchConversation", testTouchConversation},
+		{"Users", testUsers},
+		{"DashboardSessions", testDashboardSessions},
+		{"SetupTokens", testSetupTokens},
+		{"OAuthClients", testOAuthClients},
+		{"OAuthTokens", testOAuthTokens},
+		{"SigningKeys", testSigningKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
