@@ -167,8 +167,10 @@ const sms: Schemas["TwilioWebhookRequest"] = { MessageSid: "SM8f2d", From: "+121
 
 const apiKey: Body<"/api/v1/api-keys", "post"> = { name: "CRM sync", scopes: ["read:conversations", "write:messages"] };
 
-// @ts-expect-error the integrations scopes do not exist in this build
-const integrationsKey: Body<"/api/v1/api-keys", "post"> = { name: "k", scopes: ["read:integrations"] };
+const integrationsKey: Body<"/api/v1/api-keys", "post"> = { name: "Ops", scopes: ["read:integrations", "write:integrations", "read:knowledge"] };
+
+// @ts-expect-error a scope that does not exist
+const unknownScopeKey: Body<"/api/v1/api-keys", "post"> = { name: "k", scopes: ["read:everything"] };
 
 const contact: Body<"/api/v1/contacts/{id}", "patch"> = { name: "Ada Lovelace", email: "ada@example.com", attributes: { plan: "pro", since: 2021 } };
 
@@ -229,6 +231,70 @@ const withAction: Body<"/api/v1/bots/{id}/config", "put"> = {
   fallback: "Sorry, I did not get that.",
 };
 
+// --- Integrations and automations (README) ---
+
+const helpDesk: Body<"/api/v1/integrations", "post"> = {
+  type: "http",
+  name: "Help desk",
+  config: {
+    url: "https://yourcompany.zendesk.com/api/v2/tickets",
+    headers: { Authorization: "Basic BASE64(agent@yourcompany.com/token:API_TOKEN)" },
+    body: '{"ticket": {"subject": "Chat with {{contact.name}}", "comment": {"body": "{{conversation.transcript}}"}, "external_id": "{{conversation.id}}"}}',
+    store_as: "ticket.latest",
+  },
+};
+const shop: Body<"/api/v1/integrations", "post"> = {
+  type: "shopify",
+  name: "Hoodies & Co",
+  config: { shop_domain: "hoodies-and-co.myshopify.com", webhook_secret: "shpss_1f0c", access_token: "shpat_5e2b", notify_channel_id: "ch_01JHF3Q8R5ZK7M2W9XN4T6B0CD" },
+};
+const sales: Body<"/api/v1/integrations", "post"> = {
+  type: "salesforce",
+  name: "Sales",
+  config: { client_id: "3MVG9", client_secret: "9F2C", refresh_token: "5Aep861" },
+};
+const marketing: Body<"/api/v1/integrations", "post"> = { type: "hubspot", name: "Marketing", config: { access_token: "pat-eu1-0d3e" } };
+const reconnect: Body<"/api/v1/integrations/{id}", "patch"> = { status: "connected", config: { access_token: "pat-eu1-7a1c" } };
+const upsertContact: Body<"/api/v1/integrations/{id}/actions/{action}", "post"> = {
+  params: { email: "ada@example.org", properties: { lifecyclestage: "lead" } },
+};
+const leadFromChat: Body<"/api/v1/integrations/{id}/actions/{action}", "post"> = {
+  params: { fields: { Rating: "Warm" } },
+  conversation_id: "conv_01JHF3Q8R5ZK7M2W9XN4T6B0CD",
+};
+const ticketOnHandoff: Body<"/api/v1/automations", "post"> = {
+  name: "Ticket on handoff",
+  event_types: ["conversation.updated"],
+  filter: { "data.conversation.status": "handoff", "data.changes.field": "status" },
+  integration_id: "int_01JHF3Q8R5ZK7M2W9XN4T6B0CD",
+  action: "call",
+};
+const leads: Body<"/api/v1/automations", "post"> = {
+  name: "Leads",
+  event_types: ["conversation.ended"],
+  integration_id: "int_01JHF3Q8R5ZK7M2W9XN4T6B0CD",
+  action: "upsert_lead",
+  params: { fields: { Rating: "Warm" } },
+};
+const pause: Body<"/api/v1/automations/{id}", "patch"> = { enabled: false };
+
+// --- Users and OAuth clients (README: API keys, OAuth and JWT) ---
+
+const agent: Body<"/api/v1/users", "post"> = { email: "ana@example.com", name: "Ana Lima", role: "agent", password: "correct horse battery" };
+const promote: Body<"/api/v1/users/{id}", "patch"> = { role: "admin" };
+const backend: Body<"/api/v1/oauth-clients", "post"> = {
+  name: "CRM sync",
+  grant_types: ["client_credentials"],
+  scopes: ["read:conversations", "write:messages"],
+};
+const helpdeskApp: Body<"/api/v1/oauth-clients", "post"> = {
+  name: "Helpdesk app",
+  redirect_uris: ["https://helpdesk.example.com/oauth/callback"],
+  grant_types: ["authorization_code", "refresh_token"],
+  scopes: ["read:conversations", "write:messages"],
+};
+const moreScopes: Body<"/api/v1/oauth-clients/{id}", "patch"> = { scopes: ["read:conversations", "write:messages", "read:knowledge"] };
+
 // Every operation that takes a JSON body has its bodies here: an operation
 // added to the document without them fails the build.
 export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
@@ -251,7 +317,17 @@ export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
   "POST /api/v1/webhooks/{id}/test": [test],
   "POST /api/v1/webhooks/{id}/replay": [replay],
   "POST /api/v1/deliveries/{id}/retry": [retry],
-  "POST /api/v1/api-keys": [apiKey, integrationsKey],
+  "POST /api/v1/api-keys": [apiKey, integrationsKey, unknownScopeKey],
+  "POST /api/v1/integrations": [helpDesk, shop, sales, marketing],
+  "PATCH /api/v1/integrations/{id}": [reconnect],
+  "POST /api/v1/integrations/{id}/actions/{action}": [upsertContact, leadFromChat],
+  "POST /api/v1/automations": [ticketOnHandoff, leads],
+  "PATCH /api/v1/automations/{id}": [pause],
+  "POST /hooks/integrations/{id}": [{ id: 820982911946154508, name: "#1042", email: "ada@example.org" }],
+  "POST /api/v1/users": [agent],
+  "PATCH /api/v1/users/{id}": [promote],
+  "POST /api/v1/oauth-clients": [backend, helpdeskApp],
+  "PATCH /api/v1/oauth-clients/{id}": [moreScopes],
 };
 export const formBodies: readonly Schemas["TwilioWebhookRequest"][] = [sms];
 
