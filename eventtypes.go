@@ -110,7 +110,7 @@ var EventTypes = []EventType{
 	{EventBotTrained, "A bot's draft was trained into a new version; data.version has its metrics.", botTrainedData},
 	{EventBotDeployed, "A version of a bot went live (an older one than before: a rollback); data.previous_version is the one it replaced.", botDeployedData},
 	{EventBotError, "A bot's training failed (data.version is null), or a version failed to answer a message after its retries.", botErrorData},
-	{EventIntegrationConnected, "A channel was registered with its platform (POST /channels/{id}/register).", integrationData},
+	{EventIntegrationConnected, "A channel was registered with its platform (POST /channels/{id}/register), or an integration was created, registered (POST /integrations/{id}/register) or switched back on; data.integration is the channel or the integration.", integrationData},
 	{EventIntegrationDisconnected, "An integration was deleted or disconnected, or its system refused its credentials (its status is then error); data.reason says which.", disconnectedData},
 	{EventIntegrationSyncFailed, "An integration action run failed, after its retries; data.run is the run with its attempts.", syncFailedData},
 	{EventEndpointDisabled, "A webhook endpoint was disabled after failing for too long.", endpointData},

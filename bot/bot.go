@@ -1,8 +1,10 @@
 // Package bot is where Switchboard's bot engines live, one package per
 // engine behind one interface (switchboard.BotEngine):
 //
-//	bot/builtin   intents matched by their examples, a fallback, a handoff intent
+//	bot/builtin   intents learned from examples by a classifier (bot/builtin/classify),
+//	              a fallback for out-of-scope messages, a handoff intent
 //	bot/webhook   the bot's logic in the customer's own service, called by a signed POST
+//	bot/bottest   an engine for tests that trains and answers with its own version
 //
 // Each engine names itself, parses and validates its own configuration
 // (splitting out its secrets) and answers; cmd/switchboard registers the
@@ -12,8 +14,8 @@
 // conversation the bot answers, and sends what it returns; engines never
 // write to the store or talk to platforms.
 //
-// Bots answer with their current configuration whatever their status:
-// training and deployment (POST /bots/{id}/train and /deploy) are not
-// needed by these two engines and are not implemented yet; a draft bot
-// answers.
+// Bots answer with their deployed version only: training turns a draft
+// into a version (engines that learn implement switchboard.Trainer and
+// return a model), and the pipeline hands the engine the deployed
+// version's configuration, secrets and model in each turn.
 package bot
