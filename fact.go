@@ -36,6 +36,11 @@ type Fact struct {
 	ExpiresAt   *time.Time      `json:"expires_at,omitempty"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
+	// AsOf is the time of the outside state the fact describes, when its
+	// source says (a Shopify order's updated_at): UpsertFact does not
+	// replace a fact with one that describes an older state, so a webhook
+	// delivered late cannot undo a newer one. Nil for API facts.
+	AsOf *time.Time `json:"-"`
 }
 
 // Expired reports whether the fact has expired at t.

@@ -469,6 +469,9 @@ type FactUpsert struct {
 	Text      string          `json:"text"`
 	Data      json.RawMessage `json:"data,omitempty"`
 	ExpiresAt *time.Time      `json:"expires_at,omitempty"`
+	// AsOf is the time of the system's state the fact describes (an
+	// order's updated_at): a fact of an older state never replaces it.
+	AsOf *time.Time `json:"as_of,omitempty"`
 }
 
 // HookHandler is implemented by providers whose system sends webhooks

@@ -411,7 +411,7 @@ func (s *Service) keepFacts(ctx context.Context, q sb.Queries, ws, integrationID
 		}
 		fact := &sb.Fact{
 			WorkspaceID: ws, Key: f.Key, ContactID: f.ContactID, Email: f.Email, Phone: f.Phone, Text: f.Text,
-			Data: f.Data, Source: integrationID, ExpiresAt: f.ExpiresAt,
+			Data: f.Data, Source: integrationID, ExpiresAt: f.ExpiresAt, AsOf: f.AsOf,
 		}
 		if _, _, err := q.UpsertFact(ctx, fact); err != nil {
 			return fmt.Errorf("keeping fact %s: %w", f.Key, err)

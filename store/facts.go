@@ -9,7 +9,7 @@ import (
 	"github.com/switchboardhq/switchboard"
 )
 
-const factCols = "id, workspace_id, key, subject, contact_id, email, phone, text, data, source, expires_at, created_at, updated_at"
+const factCols = "id, workspace_id, key, subject, contact_id, email, phone, text, data, source, expires_at, created_at, updated_at, as_of"
 
 // Subjects of facts as the subject column encodes them; the workspace's is
 // the empty string.
@@ -24,7 +24,7 @@ func scanFact(s scanner) (*switchboard.Fact, error) {
 	var subject string
 	var contactID *string
 	err := s.Scan(&f.ID, &f.WorkspaceID, &f.Key, &subject, &contactID, &f.Email, &f.Phone, &f.Text,
-		rawCol{&f.Data}, &f.Source, nullTimeCol{&f.ExpiresAt}, timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt})
+		rawCol{&f.Data}, &f.Source, nullTimeCol{&f.ExpiresAt}, timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt}, nullTimeCol{&f.AsOf})
 	if err != nil {
 		return nil, err
 	}
@@ -82,17 +82,27 @@ func (q *queries) UpsertFact(ctx context.Context, f *switchboard.Fact) (*switchb
 	if f.ContactID != "" {
 		contactID = &f.ContactID
 	}
+	f.AsOf = normPtr(f.AsOf)
 	const replaced = `facts.expires_at IS NOT NULL AND facts.expires_at <= ?`
+	// A fact describing an older state than the stored one (both with
+	// as_of) leaves it as it is, unless the stored one has expired.
 	stored, err := getOne(ctx, q.writes(), "fact", scanFact,
-		`INSERT INTO facts (`+factCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO facts (`+factCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (workspace_id, subject, key) DO UPDATE SET
 		   id = CASE WHEN `+replaced+` THEN excluded.id ELSE facts.id END,
 		   created_at = CASE WHEN `+replaced+` THEN excluded.created_at ELSE facts.created_at END,
 		   text = excluded.text, data = excluded.data, source = excluded.source,
-		   expires_at = excluded.expires_at, updated_at = excluded.updated_at
+		   expires_at = excluded.expires_at, updated_at = excluded.updated_at, as_of = excluded.as_of
+		 WHERE excluded.as_of IS NULL OR facts.as_of IS NULL OR excluded.as_of >= facts.as_of OR `+replaced+`
 		 RETURNING `+factCols,
 		f.ID, f.WorkspaceID, f.Key, subject, contactID, f.Email, f.Phone, f.Text, data, f.Source,
-		q.tp(f.ExpiresAt), q.t(f.CreatedAt), q.t(f.UpdatedAt), q.t(now), q.t(now))
+		q.tp(f.ExpiresAt), q.t(f.CreatedAt), q.t(f.UpdatedAt), q.tp(f.AsOf), q.t(now), q.t(now), q.t(now))
+	if switchboard.ErrorCode(err) == switchboard.ENotFound {
+		// Not replaced: the stored fact describes a newer state.
+		older, gerr := getOne(ctx, q.writes(), "fact", scanFact,
+			`SELECT `+factCols+` FROM facts WHERE workspace_id = ? AND subject = ? AND key = ?`, f.WorkspaceID, subject, f.Key)
+		return older, false, gerr
+	}
 	if err != nil {
 		return nil, false, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/tmpl"
@@ -69,17 +70,28 @@ func orderFacts(o *Order) []sb.FactUpsert {
 	facts := make([]sb.FactUpsert, 0, 2)
 	for _, key := range []string{"order." + o.Number(), "order.latest"} {
 		fact := subject
-		fact.Key, fact.Text, fact.Data = key, f.Text(), data
+		fact.Key, fact.Text, fact.Data, fact.AsOf = key, f.Text(), data, asOf(o.UpdatedAt)
 		facts = append(facts, fact)
 	}
 	return facts
+}
+
+// asOf is the time of the state a webhook describes (its resource's
+// updated_at), so that a webhook Shopify delivers late (its retries come
+// in any order) never replaces the facts of a newer state; nil if absent.
+func asOf(updatedAt string) *time.Time {
+	t, err := time.Parse(time.RFC3339, updatedAt)
+	if err != nil {
+		return nil
+	}
+	return &t
 }
 
 // productFact is the workspace fact product.{handle}.
 func productFact(p *Product) sb.FactUpsert {
 	f := p.Fact()
 	data, _ := json.Marshal(f)
-	return sb.FactUpsert{Key: "product." + p.Handle, Text: f.Text(), Data: data}
+	return sb.FactUpsert{Key: "product." + p.Handle, Text: f.Text(), Data: data, AsOf: asOf(p.UpdatedAt)}
 }
 
 // fulfilledMessages are the messages telling the customer of a fulfilled

@@ -70,6 +70,11 @@ func TestOrderHookFacts(t *testing.T) {
 			if f.Email != "maria.lopez@example.org" || f.Phone != "" || f.ContactID != "" || !strings.HasPrefix(f.Text, "Order #1042: 2 items, 89.90 EUR, paid, open.") {
 				t.Errorf("%s: fact %+v", topic, f)
 			}
+			// The order's updated_at: a late webhook of an older state
+			// does not replace these facts.
+			if f.AsOf == nil || f.AsOf.IsZero() {
+				t.Errorf("%s: fact without as_of: %+v", topic, f)
+			}
 			var data map[string]any
 			if err := json.Unmarshal(f.Data, &data); err != nil {
 				t.Fatal(err)

@@ -254,3 +254,29 @@ func testPurgeExpiredFacts(t *testing.T, f *fixture) {
 	_, err = f.s.GetFact(f.ctx, f.ws.ID, old.ID)
 	wantNotFound(t, err)
 }
+
+// testFactAsOf: a fact that describes an older outside state (as_of) than
+// the stored one leaves it as it is (a webhook delivered late); a newer
+// one, or one without as_of, replaces it.
+func testFactAsOf(t *testing.T, f *fixture) {
+	t1 := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	t2, t3 := t1.Add(time.Minute), t1.Add(2*time.Minute)
+	fulfilled, _ := f.upsertFact(t, &switchboard.Fact{Key: "order.1042", Email: "ada@example.com", Text: "fulfilled", AsOf: &t2})
+	late, created := f.upsertFact(t, &switchboard.Fact{Key: "order.1042", Email: "ada@example.com", Text: "unfulfilled", AsOf: &t1})
+	if created || late.ID != fulfilled.ID || late.Text != "fulfilled" || late.AsOf == nil || !late.AsOf.Equal(t2) {
+		t.Fatalf("an older state replaced a newer one: created %v, %+v", created, late)
+	}
+	got, err := f.s.GetFact(f.ctx, f.ws.ID, fulfilled.ID)
+	must(t, err)
+	if got.Text != "fulfilled" {
+		t.Fatalf("stored %q", got.Text)
+	}
+	newer, _ := f.upsertFact(t, &switchboard.Fact{Key: "order.1042", Email: "ada@example.com", Text: "delivered", AsOf: &t3})
+	if newer.ID != fulfilled.ID || newer.Text != "delivered" || !newer.AsOf.Equal(t3) {
+		t.Fatalf("a newer state: %+v", newer)
+	}
+	byHand, _ := f.upsertFact(t, &switchboard.Fact{Key: "order.1042", Email: "ada@example.com", Text: "corrected"})
+	if byHand.Text != "corrected" || byHand.AsOf != nil {
+		t.Fatalf("a fact without as_of: %+v", byHand)
+	}
+}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"Secrets", testSecrets},
 		{"Contacts", testContacts},
 		{"Facts", testFacts},
+		{"FactAsOf", testFactAsOf},
 		{"FactFilters", testFactFilters},
 		{"LookupFacts", testLookupFacts},
 		{"PurgeExpiredFacts", testPurgeExpiredFacts},
