@@ -158,19 +158,10 @@ func (l *limiters) charge(name string, now time.Time) {
 }
 
 // until is how long a bucket holding tokens takes to hold one.
-func (l *limiters) until(tokens float64) time.Duration {
-	if tokens >= 1 || l.rate <= 0 {
-		return 0
-	}
-	return time.Duration((1 - tokens) / float64(l.rate) * float64(time.Second))
-}
+func (l *limiters) until(tokens float64) time.Duration { return l.secondsFor(1 - tokens) }
 
 func (l *limiters) untilFull(lim *rate.Limiter, now time.Time) time.Duration {
-	missing := float64(l.burst) - lim.TokensAt(now)
-	if missing <= 0 || l.rate <= 0 {
-		return 0
-	}
-	return time.Duration(missing / float64(l.rate) * float64(time.Second))
+	return l.secondsFor(float64(l.burst) - lim.TokensAt(now))
 }
 
 // sweep drops buckets idle long enough to be full again. Called with mu held.

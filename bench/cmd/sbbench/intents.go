@@ -44,6 +44,7 @@ func intentsBot(path string) (*benchBot, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	examples := map[string][]string{}
+	seen := map[string]int{} // phrases of each category so far
 	b := &benchBot{}
 	for {
 		row, err := r.Read()
@@ -54,17 +55,15 @@ func intentsBot(path string) (*benchBot, error) {
 			return nil, fmt.Errorf("%s: want text,category rows: %v", path, err)
 		}
 		text, cat := strings.TrimSpace(row[0]), strings.TrimSpace(row[1])
-		if n := len(examples[cat]); n%5 == 4 {
+		if seen[cat]++; seen[cat]%5 == 0 {
 			b.texts = append(b.texts, text)
-			examples[cat] = append(examples[cat], "") // counted, not an example
 			continue
 		}
 		examples[cat] = append(examples[cat], text)
 	}
 	var intents []any
 	for _, cat := range slices.Sorted(maps.Keys(examples)) {
-		ex := slices.DeleteFunc(examples[cat], func(s string) bool { return s == "" })
-		intents = append(intents, map[string]any{"name": cat, "examples": ex, "responses": []string{"About " + strings.ReplaceAll(cat, "_", " ") + "."}})
+		intents = append(intents, map[string]any{"name": cat, "examples": examples[cat], "responses": []string{"About " + strings.ReplaceAll(cat, "_", " ") + "."}})
 	}
 	if len(intents) == 0 || len(b.texts) == 0 {
 		return nil, fmt.Errorf("%s: no phrases", path)
