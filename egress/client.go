@@ -89,7 +89,9 @@ func dialContext(p Policy, d *net.Dialer) func(ctx context.Context, network, add
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(address)
 		if err != nil {
-			return d.DialContext(ctx, network, address)
+			// An unbalanced bracket or a missing port: nothing a dial could
+			// judge, so nothing to connect to.
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &BlockedError{Reason: "unparsable address " + address}}
 		}
 		if _, err := netip.ParseAddr(host); err != nil {
 			if addr, ok := legacyAddr(host); ok {
