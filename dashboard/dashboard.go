@@ -1,9 +1,10 @@
 // Package dashboard serves Switchboard's web pages: rendered on the
 // server with html/template, embedded in the binary, without inline
-// scripts or styles, under a strict Content-Security-Policy. Today it has
+// scripts or styles, under a strict Content-Security-Policy. This file has
 // the pages of identity: sign-in, sign-out, the one-time setup of the
 // first admin, and the consent page of the OAuth 2.0 authorization
-// endpoint.
+// endpoint. console.go has the frame of the pages a signed-in person works
+// in; each of those pages is a file of its own (events.go, inbox.go, ...).
 //
 // Every form carries a CSRF token: the session's for signed-in pages, a
 // double-submit cookie's before sign-in; cross-origin POSTs are refused
@@ -12,7 +13,6 @@
 package dashboard
 
 import (
-	"context"
 	"crypto/subtle"
 	"embed"
 	"errors"
@@ -31,17 +31,8 @@ import (
 	"github.com/switchboardhq/switchboard/auth"
 )
 
-//go:embed templates/*.html static/*
+//go:embed templates static/*
 var files embed.FS
-
-// App is what the pages need of the business operations.
-type App interface {
-	SignIn(ctx context.Context, email, password string) (*sb.User, error)
-	StartSession(ctx context.Context, u *sb.User) (string, *sb.DashboardSession, error)
-	Session(ctx context.Context, cookie string) (*sb.DashboardSession, *sb.User, error)
-	EndSession(ctx context.Context, cookie string) error
-	SetupAdmin(ctx context.Context, ws, token string, req *app.CreateUserParams) (*sb.User, error)
-}
 
 // OAuth is what the consent page needs of the authorization server.
 type OAuth interface {
@@ -62,7 +53,9 @@ type Config struct {
 
 // Deps are the collaborators of the pages.
 type Deps struct {
-	App   App
+	// App is the business operations: the pages call the same functions
+	// as the REST API and hold no rules of their own.
+	App   *app.Service
 	OAuth OAuth // nil: no consent page
 	Clock sb.Clock
 	// ClientIP names the client of a request, for the per-IP sign-in
@@ -74,13 +67,14 @@ type Deps struct {
 // Handler serves the pages.
 type Handler struct {
 	cfg      Config
-	app      App
+	app      *app.Service
 	oauth    OAuth
 	clock    sb.Clock
 	clientIP func(r *http.Request) string
 	log      *slog.Logger
 	throttle *auth.SignInThrottle
-	pages    map[string]*template.Template
+	pages    map[string]*template.Template // the identity pages
+	console  map[string]*template.Template // the console's pages
 	secure   bool
 	origins  *http.CrossOriginProtection
 }
@@ -104,7 +98,8 @@ func New(cfg Config, d Deps) *Handler {
 	}
 	h := &Handler{cfg: cfg, app: d.App, oauth: d.OAuth, clock: d.Clock, clientIP: d.ClientIP, log: d.Logger,
 		throttle: auth.NewSignInThrottle(d.Clock), pages: map[string]*template.Template{},
-		secure: strings.HasPrefix(cfg.PublicURL, "https://"), origins: http.NewCrossOriginProtection()}
+		secure: strings.HasPrefix(cfg.PublicURL, "https://"), origins: http.NewCrossOriginProtection(),
+		console: parseConsole()}
 	for _, name := range []string{"signin", "setup", "consent", "message"} {
 		h.pages[name] = template.Must(template.New("").ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -120,6 +115,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /signout", h.headers(h.origins.Handler(http.HandlerFunc(h.signout)), ""))
 	mux.Handle("GET /setup", h.headers(http.HandlerFunc(h.setupPage), ""))
 	mux.Handle("POST /setup", h.headers(h.origins.Handler(http.HandlerFunc(h.setup)), ""))
+	h.mountEvents(mux)
 }
 
 // Authorize is the handler of GET and POST /oauth/authorize: sign-in if

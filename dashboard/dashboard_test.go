@@ -22,6 +22,8 @@ import (
 type stack struct {
 	srv    *httptest.Server
 	app    *app.Service
+	db     *store.DB
+	ws     string
 	client *http.Client
 }
 
@@ -42,7 +44,7 @@ func newStack(t *testing.T) *stack {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
-	return &stack{srv: srv, app: svc, client: &http.Client{Jar: jar,
+	return &stack{srv: srv, app: svc, db: db, ws: ws.ID, client: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 

@@ -1,0 +1,78 @@
+// Live updates for the console's pages, without a framework.
+//
+// A page marks the parts that change with data-live: a space-separated
+// list of event type prefixes ("message. conversation."), and an id. When
+// the server's stream (/live, Server-Sent Events) reports an event of one
+// of those types, the page is read again from the server and each marked
+// part whose content changed is replaced by its new version. A part may
+// narrow itself to one conversation with data-live-conversation="conv_…".
+// Forms the person is typing in stay outside marked parts, so nothing
+// they typed is lost. Without JavaScript the pages are the same, and a
+// reload shows what changed.
+(function () {
+  "use strict";
+  if (!window.EventSource || !window.fetch || !window.DOMParser) { return; }
+  var parts = document.querySelectorAll("[data-live][id]");
+  if (parts.length === 0) { return; }
+
+  function wants(el, ev) {
+    var conv = el.getAttribute("data-live-conversation");
+    if (conv && ev.conversation_id && conv !== ev.conversation_id) { return false; }
+    // "message.*" and "message." both mean every message event; "*"
+    // means every event.
+    return el.getAttribute("data-live").split(/\s+/).some(function (p) {
+      return p !== "" && ev.type.indexOf(p.replace(/\*$/, "")) === 0;
+    });
+  }
+
+  var dirty = {}, timer = null, busy = false;
+  function schedule(ids) {
+    ids.forEach(function (id) { dirty[id] = true; });
+    if (timer === null) { timer = window.setTimeout(refresh, 250); }
+  }
+
+  function refresh() {
+    timer = null;
+    if (busy) { timer = window.setTimeout(refresh, 250); return; }
+    var ids = Object.keys(dirty);
+    dirty = {};
+    if (ids.length === 0) { return; }
+    busy = true;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ids.forEach(function (id) {
+          var now = document.getElementById(id), next = doc.getElementById(id);
+          if (now && next && now.innerHTML !== next.innerHTML) {
+            now.innerHTML = next.innerHTML;
+            now.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
+          }
+        });
+      })
+      .catch(function () { /* the next event or reconnection tries again */ })
+      .then(function () { busy = false; });
+  }
+
+  function allIDs() {
+    return Array.prototype.map.call(parts, function (el) { return el.id; });
+  }
+
+  var stream = new EventSource("/live");
+  var opened = false;
+  stream.addEventListener("open", function () {
+    // After a dropped connection the server replays what was missed
+    // (Last-Event-ID); read everything once more besides, in case the
+    // replay window was passed.
+    if (opened) { schedule(allIDs()); }
+    opened = true;
+  });
+  stream.addEventListener("change", function (e) {
+    var ev;
+    try { ev = JSON.parse(e.data); } catch (err) { return; }
+    var ids = [];
+    Array.prototype.forEach.call(parts, function (el) { if (wants(el, ev)) { ids.push(el.id); } });
+    if (ids.length > 0) { schedule(ids); }
+  });
+})();
