@@ -205,12 +205,7 @@ func (s ChannelSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]any, 
 			config[name] = str
 		}
 	}
-	var required []string
-	for _, f := range s.Fields {
-		if f.Required {
-			required = append(required, f.Name)
-		}
-	}
+	required := requiredNames(s.Fields, func(f ConfigField) (string, bool) { return f.Name, f.Required })
 	if err := settle(&v, s.Type+" channel", required, config, secrets, s.Check); err != nil {
 		return nil, nil, err
 	}

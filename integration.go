@@ -261,12 +261,7 @@ func (s *IntegrationSpec) ParseConfig(raw json.RawMessage, oldConfig map[string]
 			config[name] = str
 		}
 	}
-	var required []string
-	for _, f := range s.Fields {
-		if f.Required {
-			required = append(required, f.Name)
-		}
-	}
+	required := requiredNames(s.Fields, func(f IntegrationField) (string, bool) { return f.Name, f.Required })
 	if err := settle(&v, s.Type+" integration", required, config, secrets, s.Check); err != nil {
 		return nil, nil, err
 	}
@@ -292,6 +287,17 @@ func settle(v *Validation, what string, required []string, config map[string]any
 		return check(config, secrets)
 	}
 	return nil
+}
+
+// requiredNames lists the names of the required fields of a spec.
+func requiredNames[F any](fields []F, required func(F) (string, bool)) []string {
+	var names []string
+	for _, f := range fields {
+		if name, ok := required(f); ok {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // mergeBase returns copies of the stored settings for new ones to be
