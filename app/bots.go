@@ -77,13 +77,19 @@ func (s *Service) CreateBot(ctx context.Context, ws string, req *CreateBotParams
 	version.Version, version.CreatedAt, version.DeployedAt = 1, trained, &trained
 	bot.DeployedVersion = &one
 	bot.Training = &sb.TrainingState{Status: sb.TrainingSucceeded, Version: &one, StartedAt: now, FinishedAt: &trained}
-	// No event: creating a bot emits none, its version 1 included (the
-	// response says it all).
+	// Version 1 is trained and deployed like any other: subscribers
+	// auditing deployments see bot.trained and bot.deployed for it too.
 	err = s.write(ctx, func(q sb.Queries) error {
 		if err := q.CreateBot(ctx, bot); err != nil {
 			return err
 		}
-		return q.CreateBotVersion(ctx, version)
+		if err := q.CreateBotVersion(ctx, version); err != nil {
+			return err
+		}
+		if err := s.events.Publish(ctx, q, sb.BotVersionEvent(sb.EventBotTrained, bot, version, nil)); err != nil {
+			return err
+		}
+		return s.events.Publish(ctx, q, sb.BotVersionEvent(sb.EventBotDeployed, bot, version, nil))
 	})
 	if err != nil {
 		return nil, err

@@ -85,8 +85,16 @@ func TestBotLifecycle(t *testing.T) {
 			tr["status"] != "succeeded" || num(tr["version"]) != 1 || tr["error"] != nil || eng.Trains() != 1 {
 			t.Fatalf("created bot %v after %d trainings", b, eng.Trains())
 		}
-		if evs := e.botEvents(t); len(evs) != 0 {
+		// Version 1 is trained and deployed as the bot is created.
+		evs := e.botEvents(t)
+		if len(evs) != 2 || evs[0]["event"] != "bot.trained" || evs[1]["event"] != "bot.deployed" {
 			t.Fatalf("creating a bot emitted %v", evs)
+		}
+		for _, ev := range evs {
+			d := ev["data"].(map[string]any)
+			if num(d["version"].(map[string]any)["version"]) != 1 || d["previous_version"] != nil {
+				t.Fatalf("creating a bot emitted %v", ev)
+			}
 		}
 		// No fact fills the placeholder: the other response answers.
 		p := e.parse(t, id, "Hello", 0)
@@ -121,7 +129,7 @@ func TestBotLifecycle(t *testing.T) {
 			tr["status"] != "succeeded" || num(tr["version"]) != 2 || tr["finished_at"] == nil {
 			t.Fatalf("trained bot: %v", got)
 		}
-		evs := e.botEvents(t)
+		evs = e.botEvents(t)[2:]
 		if len(evs) != 1 || evs[0]["event"] != "bot.trained" {
 			t.Fatalf("events after training: %v", evs)
 		}
@@ -151,7 +159,7 @@ func TestBotLifecycle(t *testing.T) {
 		if got := replies(e.parse(t, id, "hello", 0)); got != "Hello from v1" {
 			t.Fatalf("after the rollback the bot answers %q", got)
 		}
-		evs = e.botEvents(t)
+		evs = e.botEvents(t)[2:]
 		if len(evs) != 3 || evs[1]["event"] != "bot.deployed" || evs[2]["event"] != "bot.deployed" {
 			t.Fatalf("events: %v", evs)
 		}
@@ -193,7 +201,7 @@ func TestBotLifecycle(t *testing.T) {
 			num(got["version"]) != 2 || num(got["deployed_version"]) != 1 {
 			t.Fatalf("failed training: %v", got)
 		}
-		evs = e.botEvents(t)
+		evs = e.botEvents(t)[2:]
 		last := evs[len(evs)-1]
 		if last["event"] != "bot.error" || last["data"].(map[string]any)["version"] != nil ||
 			!strings.HasPrefix(last["data"].(map[string]any)["error"].(string), "training failed: config.fallback") {
