@@ -708,6 +708,14 @@ type IntegrationQueries interface {
 	CreateIntegrationHook(ctx context.Context, h *IntegrationHook) error
 	GetIntegrationHook(ctx context.Context, workspaceID, id string) (*IntegrationHook, error)
 	MarkIntegrationHookProcessed(ctx context.Context, workspaceID, id string, at time.Time) error
+	// PurgeRuns deletes up to limit finished runs (with their attempts),
+	// of any workspace, created before the given time, oldest first.
+	// Queued and running runs are kept whatever their age.
+	PurgeRuns(ctx context.Context, before time.Time, limit int) (int64, error)
+	// PurgeIntegrationHooks deletes up to limit processed hooks, of any
+	// workspace, received before the given time; unprocessed ones are
+	// kept.
+	PurgeIntegrationHooks(ctx context.Context, before time.Time, limit int) (int64, error)
 	// CreateNotice records that the proactive message dedupKey goes to a
 	// contact.
 	CreateNotice(ctx context.Context, workspaceID, dedupKey, contactID string, at time.Time) error

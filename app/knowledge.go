@@ -118,12 +118,18 @@ const purgeBatch = 500
 // are never used even before they are purged; purging reclaims their room.
 func (s *Service) PurgeExpiredFacts(ctx context.Context) (int64, error) {
 	now := s.now()
+	return s.purge(ctx, func(q sb.Queries) (int64, error) { return q.PurgeExpiredFacts(ctx, now, purgeBatch) })
+}
+
+// purge runs one batch of a purge per write until a batch deletes fewer
+// than purgeBatch rows, and returns how many rows went.
+func (s *Service) purge(ctx context.Context, batch func(q sb.Queries) (int64, error)) (int64, error) {
 	var total int64
 	for {
 		var n int64
 		err := s.write(ctx, func(q sb.Queries) error {
 			var err error
-			n, err = q.PurgeExpiredFacts(ctx, now, purgeBatch)
+			n, err = batch(q)
 			return err
 		})
 		total += n

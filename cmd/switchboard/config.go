@@ -50,7 +50,7 @@ type Config struct {
 	WebhookLease        time.Duration  // how long a process holds a delivery it claimed
 	WebhookPollInterval time.Duration  // how often due and orphaned deliveries are looked for
 	WebhookDisableAfter time.Duration  // an endpoint failing this long is disabled
-	Retention           time.Duration  // events, deliveries and attempts older than this are purged
+	Retention           time.Duration  // events, deliveries, attempts and finished integration runs older than this are purged
 
 	AccessTokenTTL time.Duration // lifetime of OAuth access tokens (JWTs); default 15m
 }
@@ -91,7 +91,7 @@ func (c *Config) settings() []setting {
 		{"webhook-lease", "how long a process holds a delivery it claimed (at least twice webhook-timeout)", (*durationValue)(&c.WebhookLease)},
 		{"webhook-poll-interval", "how often due retries and deliveries left by stopped processes are looked for", (*durationValue)(&c.WebhookPollInterval)},
 		{"webhook-disable-after", "an endpoint whose every attempt failed for this long is disabled", (*durationValue)(&c.WebhookDisableAfter)},
-		{"retention", "events, deliveries and attempts older than this are purged", (*durationValue)(&c.Retention)},
+		{"retention", "events, deliveries, attempts and finished integration runs older than this are purged", (*durationValue)(&c.Retention)},
 		{"access-token-ttl", "lifetime of the OAuth access tokens (JWTs) the server issues, from 1m to 24h", (*durationValue)(&c.AccessTokenTTL)},
 	}
 }

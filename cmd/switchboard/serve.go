@@ -345,6 +345,11 @@ func (m *Main) purgeLoop(ctx context.Context) {
 		} else if n > 0 {
 			m.Logger.Debug("purged expired facts", "count", n)
 		}
+		if n, err := m.App.PurgeIntegrationHistory(ctx, m.Config.Retention); err != nil && !errors.Is(err, context.Canceled) {
+			m.Logger.Warn("purging integration runs and hooks", "error", err)
+		} else if n > 0 {
+			m.Logger.Debug("purged integration runs and hooks", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

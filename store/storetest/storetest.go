@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"FactFilters", testFactFilters},
 		{"LookupFacts", testLookupFacts},
 		{"PurgeExpiredFacts", testPurgeExpiredFacts},
+		{"PurgeIntegrationHistory", testPurgeIntegrationHistory},
 		{"Conversations", testConversations},
 		{"ConversationFilters", testConversationFilters},
 		{"FindOpenConversation", testFindOpenConversation},
