@@ -14,11 +14,11 @@ import (
 // core is what every Queries value of one DB shares: the dialect and the
 // sealer.
 type core struct {
-	dialect  string
-	sealer   switchboard.Sealer
-	clock    switchboard.Clock // stamps creations and updates that carry no time
-	rebound  sync.Map          // query with ? placeholders → query with $n placeholders
-	webhooks webhookHooks      // webhooks.go
+	dialect string
+	sealer  switchboard.Sealer
+	clock   switchboard.Clock // stamps creations and updates that carry no time
+	rebound sync.Map          // query with ? placeholders → query with $n placeholders
+	routes  *routeCaches      // targets.go; nil: no caches
 }
 
 // execer is what *sql.DB and *sql.Tx have in common.
@@ -37,9 +37,9 @@ type queries struct {
 	// committed collects the functions to run after the transaction
 	// commits; nil outside a transaction, where they run at once.
 	committed *[]func()
-	// wroteEndpoints is set once the transaction writes a webhook endpoint
+	// wrote records which cached lists the transaction writes
 	// (targets.go); nil outside a transaction.
-	wroteEndpoints *bool
+	wrote *routeWrites
 }
 
 // AfterCommit runs fn once the current transaction has committed, or at once

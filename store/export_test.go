@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // RawColumn runs query on the writer and returns every row as bytes (the
@@ -67,5 +68,16 @@ func MigrateTo(t testing.TB, db *DB, version int64) {
 	}
 	if _, err := p.UpTo(context.Background(), version); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// WaitListening waits until a PostgreSQL DB opened with SharedCaches
+// listens for changes.
+func WaitListening(t testing.TB, db *DB) {
+	t.Helper()
+	select {
+	case <-db.listener.listening:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the listener did not start")
 	}
 }

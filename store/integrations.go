@@ -90,6 +90,7 @@ func (q *queries) UpdateIntegration(ctx context.Context, in *switchboard.Integra
 // DeleteIntegration deletes an integration with its runs, hooks and
 // automations.
 func (q *queries) DeleteIntegration(ctx context.Context, workspaceID, id string) error {
+	defer q.automationsChanging(ctx)()
 	return q.change(ctx, "delete", "integration",
 		`DELETE FROM integrations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
@@ -329,6 +330,7 @@ func (q *queries) CreateAutomation(ctx context.Context, a *switchboard.Automatio
 	if err != nil {
 		return err
 	}
+	defer q.automationsChanging(ctx)()
 	return q.insert(ctx, "automation",
 		`INSERT INTO automations (`+automationCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.ID, a.WorkspaceID, a.Name, types, filter, a.IntegrationID, a.Action, params, a.Enabled,
@@ -348,12 +350,6 @@ func (q *queries) ListAutomations(ctx context.Context, workspaceID string, p swi
 	return getMany(ctx, q, "automation", scanAutomation, w.page(automationCols, "automations", p), w.args...)
 }
 
-// EnabledAutomations returns the enabled automations of a workspace.
-func (q *queries) EnabledAutomations(ctx context.Context, workspaceID string) ([]*switchboard.Automation, error) {
-	return getMany(ctx, q, "automation", scanAutomation,
-		`SELECT `+automationCols+` FROM automations WHERE workspace_id = ? AND enabled = ? ORDER BY id`, workspaceID, true)
-}
-
 // UpdateAutomation replaces everything but the id and creation time, and
 // stamps UpdatedAt.
 func (q *queries) UpdateAutomation(ctx context.Context, a *switchboard.Automation) error {
@@ -362,6 +358,7 @@ func (q *queries) UpdateAutomation(ctx context.Context, a *switchboard.Automatio
 		return err
 	}
 	a.UpdatedAt = q.now()
+	defer q.automationsChanging(ctx)()
 	return q.change(ctx, "update", "automation",
 		`UPDATE automations SET name = ?, event_types = ?, event_filter = ?, integration_id = ?, action = ?, params = ?,
 		 enabled = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
@@ -370,6 +367,7 @@ func (q *queries) UpdateAutomation(ctx context.Context, a *switchboard.Automatio
 
 // DeleteAutomation deletes an automation (its runs stay).
 func (q *queries) DeleteAutomation(ctx context.Context, workspaceID, id string) error {
+	defer q.automationsChanging(ctx)()
 	return q.change(ctx, "delete", "automation",
 		`DELETE FROM automations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }

@@ -69,6 +69,9 @@ type DB struct {
 	// (ratelimits.go), opened at the first take.
 	url    string
 	limits lazyPool
+	// On PostgreSQL with SharedCaches, what keeps the route caches
+	// current (listen.go).
+	listener *listener
 }
 
 // Options are the collaborators of a DB; every field may be left zero.
@@ -81,6 +84,12 @@ type Options struct {
 	// Clock stamps the creations and updates whose times the caller left
 	// zero (default: the system clock).
 	Clock switchboard.Clock
+	// SharedCaches, on PostgreSQL, caches each workspace's enabled webhook
+	// endpoints and automations (read for every event) and keeps them
+	// current across processes through LISTEN/NOTIFY on a connection of
+	// its own (targets.go). The URL must then reach PostgreSQL itself, not
+	// a pooler in transaction mode. SQLite always caches them.
+	SharedCaches bool
 }
 
 // Open connects to the database named by databaseURL: "sqlite://PATH" (a
@@ -121,7 +130,11 @@ func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
 		db.queries.r, db.queries.w = db.readerStmts, db.writerStmts
 		db.checkpoints, db.checkpointer = checkpoints, startCheckpointer(checkpoints, logger)
-		db.webhooks.targets = &targetCache{}
+		db.routes = newRouteCaches(routeTTL)
+	}
+	if dialect == DialectPostgres && o.SharedCaches {
+		db.routes = newRouteCaches(sharedRouteTTL)
+		db.listener = startListener(databaseURL, db.routes, logger)
 	}
 	return db, nil
 }
@@ -164,6 +177,7 @@ func (db *DB) Close() error {
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
 	}
+	db.listener.stop()
 	return errors.Join(err, db.limits.close())
 }
 
@@ -177,12 +191,15 @@ func (db *DB) Tx(ctx context.Context, fn func(q switchboard.Queries) error) (err
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	var committed []func()
-	var wroteEndpoints bool
-	q := &queries{core: db.core, r: tx, w: tx, committed: &committed, wroteEndpoints: &wroteEndpoints}
-	if c := db.webhooks.targets; c != nil {
-		defer func() {
-			if wroteEndpoints { // committed, rolled back or panicked: cached lists go
-				c.bump()
+	var wrote routeWrites
+	q := &queries{core: db.core, r: tx, w: tx, committed: &committed, wrote: &wrote}
+	if c := db.routes; c != nil {
+		defer func() { // committed, rolled back or panicked: cached lists go
+			if wrote.endpoints {
+				c.endpoints.bump()
+			}
+			if wrote.automations {
+				c.automations.bump()
 			}
 		}()
 	}

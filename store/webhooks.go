@@ -14,12 +14,6 @@ import (
 	"github.com/switchboardhq/switchboard"
 )
 
-// webhookHooks holds, on SQLite, the cache of the enabled endpoints of
-// each workspace (targets.go).
-type webhookHooks struct {
-	targets *targetCache
-}
-
 // sealJSON encodes v as JSON and seals it.
 func (c *core) sealJSON(v any) ([]byte, error) {
 	if c.sealer == nil {
@@ -102,7 +96,7 @@ func (q *queries) CreateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 	if err != nil {
 		return err
 	}
-	defer q.endpointsChanging()()
+	defer q.endpointsChanging(ctx)()
 	return q.insert(ctx, "webhook endpoint",
 		`INSERT INTO webhook_endpoints (`+endpointCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		e.ID, e.WorkspaceID, e.URL, e.Description, types, e.Status, e.DisabledReason, e.RateLimitPerSecond,
@@ -135,7 +129,7 @@ func (q *queries) UpdateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 	if err != nil {
 		return err
 	}
-	defer q.endpointsChanging()()
+	defer q.endpointsChanging(ctx)()
 	e.UpdatedAt = q.now()
 	return q.change(ctx, "update", "webhook endpoint",
 		`UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, status = ?, disabled_reason = ?,
@@ -147,7 +141,7 @@ func (q *queries) UpdateEndpoint(ctx context.Context, e *switchboard.WebhookEndp
 
 // DeleteEndpoint deletes an endpoint with its deliveries and attempts.
 func (q *queries) DeleteEndpoint(ctx context.Context, workspaceID, id string) error {
-	defer q.endpointsChanging()()
+	defer q.endpointsChanging(ctx)()
 	return q.change(ctx, "delete", "webhook endpoint",
 		`DELETE FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, workspaceID, id)
 }
