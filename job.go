@@ -100,6 +100,9 @@ type JobQueries interface {
 	// open conversation) take turns. It does nothing outside a transaction,
 	// and nothing on SQLite, whose write transactions already take turns.
 	LockContact(ctx context.Context, workspaceID, id string) error
+	// HoldContactByExternalID finds a contact by its platform id on a
+	// channel and holds it as LockContact does, in one statement.
+	HoldContactByExternalID(ctx context.Context, channelID, externalID string) (*Contact, error)
 	// BoundLockWait makes the statements of the current transaction fail
 	// rather than wait longer than d for a row another transaction holds
 	// (PostgreSQL's lock_timeout), so that a transaction that could

@@ -138,11 +138,11 @@ func (p *Pipeline) receive(ctx context.Context, q sb.Queries, r inbound) (dup bo
 			return false, err
 		}
 	}
+	// The contact is held until the transaction ends, so that concurrent
+	// messages of one contact take turns finding or starting its open
+	// conversation.
 	contact, wrote, err := upsertContact(ctx, q, ch, &in.Contact, now)
 	if err != nil {
-		return false, err
-	}
-	if err := q.LockContact(ctx, contact.WorkspaceID, contact.ID); err != nil {
 		return false, err
 	}
 	conv, started, err := p.openConversation(ctx, q, ch, contact, now)
@@ -218,9 +218,11 @@ func (p *Pipeline) newBotTurn(ctx context.Context, q sb.Queries, conv *sb.Conver
 }
 
 // upsertContact finds the sender's contact on the channel, creating it, or
-// refreshing what the platform says about it; wrote says it wrote.
+// refreshing what the platform says about it; wrote says it wrote. The
+// contact is held until the transaction ends (found with
+// HoldContactByExternalID, or created by it and so invisible to others).
 func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.ContactInfo, now time.Time) (*sb.Contact, bool, error) {
-	c, err := q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
+	c, err := q.HoldContactByExternalID(ctx, ch.ID, info.ExternalID)
 	if sb.ErrorCode(err) == sb.ENotFound {
 		c = &sb.Contact{
 			ID: sb.NewID(sb.PrefixContact), WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, ExternalID: info.ExternalID,
@@ -229,7 +231,7 @@ func upsertContact(ctx context.Context, q sb.Queries, ch *sb.Channel, info *sb.C
 		}
 		err = q.CreateContact(ctx, c)
 		if sb.ErrorCode(err) == sb.EConflict { // created meanwhile by another process
-			c, err = q.GetContactByExternalID(ctx, ch.ID, info.ExternalID)
+			c, err = q.HoldContactByExternalID(ctx, ch.ID, info.ExternalID)
 			return c, false, err
 		}
 		return c, true, err

@@ -388,6 +388,35 @@ func TestManyUsersAtOnce(t *testing.T) {
 	})
 }
 
+// TestOneNewUserAtOnce: concurrent hooks from one user never seen before,
+// taken by two processes, make one contact with one conversation: the first
+// transaction creates the contact and the others wait for it, then take
+// turns holding it.
+func TestOneNewUserAtOnce(t *testing.T) {
+	pgtest.EachDatabase(t, func(t *testing.T, url string) {
+		e := newEnv(t, url)
+		a, b := e.p, e.pipeline()
+		a.Start(e.ctx)
+		b.Start(e.ctx)
+		const n = 16
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.hook([]*pipeline.Pipeline{a, b}[i%2], int64(i+1), 4242, "hello")
+			}()
+		}
+		wg.Wait()
+		if calls := e.tg.Wait("sendMessage", n, 60*time.Second); len(calls) != n {
+			t.Fatalf("%d replies, want %d", len(calls), n)
+		}
+		if convs := e.conversations(4242); len(convs) != 1 {
+			t.Fatalf("%d conversations, want 1", len(convs))
+		}
+	})
+}
+
 // TestStatusReceipts: delivery receipts move an outbound message forward,
 // never back, with their events.
 func TestStatusReceipts(t *testing.T) {

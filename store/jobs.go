@@ -179,6 +179,18 @@ func (q *queries) LockContact(ctx context.Context, workspaceID, id string) error
 	return q.lockRow(ctx, "contacts", "contact", workspaceID, id)
 }
 
+// HoldContactByExternalID finds a contact by its platform id on a channel
+// and, on PostgreSQL in a transaction, holds it until the transaction ends
+// (FOR UPDATE), as LockContact does.
+func (q *queries) HoldContactByExternalID(ctx context.Context, channelID, externalID string) (*switchboard.Contact, error) {
+	lock := ""
+	if q.dialect == DialectPostgres && q.committed != nil {
+		lock = " FOR UPDATE"
+	}
+	return getOne(ctx, q, "contact", scanContact,
+		`SELECT `+contactCols+` FROM contacts WHERE channel_id = ? AND external_id = ?`+lock, channelID, externalID)
+}
+
 // TouchConversation sets a conversation's last activity.
 func (q *queries) TouchConversation(ctx context.Context, workspaceID, id string, at time.Time) error {
 	return q.change(ctx, "update", "conversation",
