@@ -133,6 +133,11 @@ func (s *Service) UpdateUser(ctx context.Context, ws, id string, req *UpdateUser
 			u.Name = req.Name.Value
 		}
 		if req.Role.Set {
+			if u.Role == sb.RoleAdmin && req.Role.Value != sb.RoleAdmin {
+				if err := keepAnAdmin(ctx, q, ws, id); err != nil {
+					return nil, err
+				}
+			}
 			u.Role = req.Role.Value
 		}
 		if hash != "" {
@@ -148,9 +153,22 @@ func (s *Service) UpdateUser(ctx context.Context, ws, id string, req *UpdateUser
 }
 
 // DeleteUser deletes a user: their dashboard sessions and access tokens
-// stop working at once.
+// stop working at once. The workspace's last admin is not deleted
+// (keepAnAdmin).
 func (s *Service) DeleteUser(ctx context.Context, ws, id string) error {
-	if err := s.write(ctx, func(q sb.Queries) error { return q.DeleteUser(ctx, ws, id) }); err != nil {
+	err := s.write(ctx, func(q sb.Queries) error {
+		u, err := q.GetUser(ctx, ws, id)
+		if err != nil {
+			return err
+		}
+		if u.Role == sb.RoleAdmin {
+			if err := keepAnAdmin(ctx, q, ws, id); err != nil {
+				return err
+			}
+		}
+		return q.DeleteUser(ctx, ws, id)
+	})
+	if err != nil {
 		return err
 	}
 	s.forgetUser(id)
