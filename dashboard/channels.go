@@ -144,7 +144,7 @@ func formFields(t app.ChannelType, ch *sb.Channel, form map[string][]string, p *
 		if f.Internal {
 			continue
 		}
-		cf := configField{ConfigField: f, Error: p.FieldError("config." + f.Name), Editing: ch != nil}
+		cf := configField{ConfigField: f, Error: listError(p.Fields, "config."+f.Name), Editing: ch != nil}
 		if ch != nil {
 			if f.Secret {
 				_, cf.IsSet = ch.Secrets[f.Name]
@@ -410,7 +410,7 @@ func (h *Handler) registerChannel(w http.ResponseWriter, r *http.Request, v *vis
 		// The platform's refusal says why; the channel's page shows it.
 		var e *sb.Error
 		if errors.As(err, &e) && (e.Code == sb.EUnprocessable || e.Code == sb.EInvalid) {
-			p := &pageView{Title: c.Name, Section: "channels", visit: v, Data: c, Error: e.Message}
+			p := &pageView{Title: c.Name, Section: "channels", visit: v, Data: c, Error: fieldsSentence(e)}
 			h.show(w, map[string]int{sb.EUnprocessable: http.StatusUnprocessableEntity, sb.EInvalid: http.StatusBadRequest}[e.Code], "channels_show", p)
 			return
 		}
