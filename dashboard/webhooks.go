@@ -168,7 +168,7 @@ type endpointView struct {
 	Secret     string
 	Deliveries []*sb.Delivery
 	Pager      pager
-	Status     string // the deliveries' filter
+	Filter     string // the deliveries' status filter
 	Since      string // the replay form's
 	Pending    bool
 }
@@ -209,14 +209,14 @@ func (h *Handler) showEndpoint(w http.ResponseWriter, r *http.Request, v *visit,
 		p = &pageView{visit: v}
 	}
 	p.Title, p.Section, p.Data = e.URL, "webhooks", e
-	e.Status = r.URL.Query().Get("status")
+	e.Filter = r.URL.Query().Get("status")
 	page := listPage(r)
 	if r.Method == http.MethodPost {
-		e.Status, page = "", sb.Page{Limit: pageSize + 1}
+		e.Filter, page = "", sb.Page{Limit: pageSize + 1}
 	}
-	rows, err := h.app.ListDeliveries(r.Context(), v.Workspace, e.ID, sb.DeliveryFilter{Status: e.Status}, page)
+	rows, err := h.app.ListDeliveries(r.Context(), v.Workspace, e.ID, sb.DeliveryFilter{Status: e.Filter}, page)
 	if err != nil {
-		e.Status = ""
+		e.Filter = ""
 		h.failed(w, r, err, "webhooks_show", p)
 		return
 	}
