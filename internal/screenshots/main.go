@@ -1,0 +1,175 @@
+// Command screenshots makes the pictures of the dashboard shown in the
+// README:
+//
+//	make screenshots        # = go run ./internal/screenshots -out docs/screenshots
+//
+// It builds the switchboard binary, starts `switchboard serve` on a
+// temporary SQLite database with fake Telegram, webhook receiver and help
+// desk servers on loopback, seeds demo data through the REST API (a
+// builtin bot with intents, a Telegram and a web chat channel,
+// conversations with messages in and out, one waiting for an agent, one
+// answered by an agent, webhook endpoints with deliveries, facts, an
+// http integration with a run and an automation, an admin and an agent),
+// signs in as the admin in headless Chromium (internal/browsertest) and
+// saves a full-page PNG of each page of the pages slice: 1280 px wide,
+// and the inbox also at 375 px. It prints the paths that did not answer
+// 200 (or sent the browser elsewhere) and saves nothing for them; that is
+// not an error, as pages are added one by one. It needs Go and Chromium.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/switchboardhq/switchboard/internal/browsertest"
+)
+
+// shot is one picture: a page by URL path, in a viewport.
+type shot struct {
+	Path     string
+	File     string // the PNG's name in the output folder
+	Viewport browsertest.Viewport
+	// SignedOut: taken before signing in.
+	SignedOut bool
+}
+
+// pages are the pictures taken, in order: the dashboard's pages of SPEC
+// §6 at desktop width, and the inbox on a phone.
+var pages = []shot{
+	{Path: "/signin", File: "signin.png", Viewport: browsertest.Desktop, SignedOut: true},
+	{Path: "/", File: "overview.png", Viewport: browsertest.Desktop},
+	{Path: "/inbox", File: "inbox.png", Viewport: browsertest.Desktop},
+	{Path: "/inbox", File: "inbox-phone.png", Viewport: browsertest.Phone},
+	{Path: "/bots", File: "bots.png", Viewport: browsertest.Desktop},
+	{Path: "/channels", File: "channels.png", Viewport: browsertest.Desktop},
+	{Path: "/webhooks", File: "webhooks.png", Viewport: browsertest.Desktop},
+	{Path: "/integrations", File: "integrations.png", Viewport: browsertest.Desktop},
+	{Path: "/knowledge", File: "knowledge.png", Viewport: browsertest.Desktop},
+	{Path: "/events", File: "events.png", Viewport: browsertest.Desktop},
+	{Path: "/settings", File: "settings.png", Viewport: browsertest.Desktop},
+}
+
+func main() {
+	out := flag.String("out", "docs/screenshots", "folder the PNGs are written to")
+	bin := flag.String("bin", "", "a built switchboard binary (default: go build ./cmd/switchboard into a temporary folder)")
+	verbose := flag.Bool("v", false, "show the server's log")
+	flag.Parse()
+	log.SetFlags(0)
+	if err := run(*out, *bin, *verbose); err != nil {
+		log.Fatalf("screenshots: %v", err)
+	}
+}
+
+func run(out, bin string, verbose bool) error {
+	if _, err := browsertest.Find(); err != nil {
+		return fmt.Errorf("%w: apt-get install chromium", err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "switchboard-screenshots-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if bin == "" {
+		bin = filepath.Join(tmp, "switchboard")
+		log.Print("building ./cmd/switchboard")
+		if err := build(bin); err != nil {
+			return err
+		}
+	}
+	fakes := startFakes()
+	defer fakes.Close()
+	logs := io.Discard
+	if verbose {
+		logs = os.Stderr
+	}
+	srv, err := startServer(bin, filepath.Join(tmp, "data"), logs)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	log.Printf("Switchboard is running on %s; seeding demo data", srv.Base)
+	if err := seed(srv, fakes); err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+
+	ctx, stop, err := browsertest.Start(context.Background(), browsertest.Options{})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+
+	var missing []string
+	signedIn := false
+	for _, s := range pages {
+		if !s.SignedOut && !signedIn {
+			if err := browsertest.SignIn(ctx, srv.Base, adminEmail, adminPassword); err != nil {
+				return err
+			}
+			signedIn = true
+		}
+		problem, err := take(ctx, srv.Base, s, filepath.Join(out, s.File))
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Path, err)
+		}
+		if problem != "" {
+			missing = append(missing, fmt.Sprintf("%s (%s): %s", s.Path, s.File, problem))
+			continue
+		}
+		log.Printf("saved %s (%s, %d px)", filepath.Join(out, s.File), s.Path, s.Viewport.Width)
+	}
+	if len(missing) > 0 {
+		log.Printf("not saved, %d of %d:", len(missing), len(pages))
+		for _, m := range missing {
+			log.Printf("  %s", m)
+		}
+	}
+	return nil
+}
+
+// take opens the page in the viewport and saves its picture to file. A
+// page that does not answer 200, or sends the browser to another path
+// (the sign-in page, when the session does not let it in), is not saved:
+// the returned problem says what happened instead.
+func take(ctx context.Context, base string, s shot, file string) (problem string, err error) {
+	if err := chromedp.Do(ctx, browsertest.SetViewport(s.Viewport)); err != nil {
+		return "", err
+	}
+	res, err := chromedp.Run(ctx, chromedp.NavigateResponse(base+s.Path))
+	if err != nil {
+		return "", err
+	}
+	if res.Status != 200 {
+		return fmt.Sprintf("answered %d %s", res.Status, res.StatusText), nil
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		return "", err
+	}
+	if u, err := url.Parse(loc); err != nil || u.Path != s.Path {
+		return "sent the browser to " + strings.TrimPrefix(loc, base), nil
+	}
+	// Let live data and fonts settle.
+	if err := chromedp.Do(ctx, browsertest.Void(chromedp.Evaluate[bool](`document.fonts.ready.then(() => true)`, chromedp.EvalAwaitPromise)), chromedp.Sleep(500*time.Millisecond)); err != nil {
+		return "", err
+	}
+	png, err := chromedp.Run(ctx, browsertest.Screenshot())
+	if err != nil {
+		return "", err
+	}
+	return "", os.WriteFile(file, png, 0o644)
+}
