@@ -25,8 +25,10 @@ import (
 	"log"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -63,14 +65,15 @@ func main() {
 	out := flag.String("out", "docs/screenshots", "folder the PNGs are written to")
 	bin := flag.String("bin", "", "a built switchboard binary (default: go build ./cmd/switchboard into a temporary folder)")
 	verbose := flag.Bool("v", false, "show the server's log")
+	keep := flag.Bool("keep", false, "keep the server running after the screenshots, until Ctrl+C, to look at the demo by hand")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*out, *bin, *verbose); err != nil {
+	if err := run(*out, *bin, *verbose, *keep); err != nil {
 		log.Fatalf("screenshots: %v", err)
 	}
 }
 
-func run(out, bin string, verbose bool) error {
+func run(out, bin string, verbose, keep bool) error {
 	if _, err := browsertest.Find(); err != nil {
 		return fmt.Errorf("%w: apt-get install chromium", err)
 	}
@@ -104,6 +107,11 @@ func run(out, bin string, verbose bool) error {
 	if err := seed(srv, fakes); err != nil {
 		return fmt.Errorf("seeding: %w", err)
 	}
+	made, err := summary(srv)
+	if err != nil {
+		return err
+	}
+	log.Printf("seeded: %s", made)
 
 	ctx, stop, err := browsertest.Start(context.Background(), browsertest.Options{})
 	if err != nil {
@@ -137,6 +145,14 @@ func run(out, bin string, verbose bool) error {
 		for _, m := range missing {
 			log.Printf("  %s", m)
 		}
+	}
+	if keep {
+		stop()
+		log.Printf("The demo runs on %s: sign in as %s with the password %s (API key %s). Ctrl+C stops it.",
+			srv.Base, adminEmail, adminPassword, srv.Key)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -204,26 +205,28 @@ func seed(s *server, f *fakes) error {
 		return err
 	}
 
-	// A help desk ticket made by hand, besides those of the automation.
-	if err := s.call("POST", "/integrations/"+desk.ID+"/actions/call", object{"params": object{"subject": "Callback request", "phone": "+44 7700 900123"}}, 202, nil); err != nil {
+	// A help desk ticket made by hand, besides those of the automation;
+	// a test event to the order system.
+	if err := s.call("POST", "/integrations/"+desk.ID+"/actions/call", object{"conversation_id": conv["Linus"].ID}, 202, nil); err != nil {
 		return err
 	}
 	if err := s.call("POST", "/webhooks/"+orders.ID+"/test", nil, 202, nil); err != nil {
 		return err
 	}
 
-	// Wait until the deliveries have been tried: the order system's
-	// succeed, the CRM's fail after their retries.
-	for _, ep := range []string{orders.ID, crm.ID} {
-		err := until("the deliveries to "+ep, 60*time.Second, func() (bool, error) {
+	// Wait until the deliveries have been tried (the order system's
+	// succeed, the CRM's fail after their retries) and the help desk's
+	// runs are done.
+	for _, list := range []string{"/webhooks/" + orders.ID + "/deliveries", "/webhooks/" + crm.ID + "/deliveries", "/integrations/" + desk.ID + "/runs"} {
+		err := until(list, 60*time.Second, func() (bool, error) {
 			var d struct {
 				Data []struct{ Status string }
 			}
-			if err := s.call("GET", "/webhooks/"+ep+"/deliveries?limit=100", nil, 200, &d); err != nil {
+			if err := s.call("GET", list+"?limit=100", nil, 200, &d); err != nil {
 				return false, err
 			}
 			for _, x := range d.Data {
-				if x.Status == "pending" {
+				if x.Status == "pending" || x.Status == "queued" || x.Status == "running" {
 					return false, nil
 				}
 			}
@@ -260,4 +263,75 @@ func conversationsByName(s *server) (map[string]conversation, error) {
 		}
 	}
 	return byName, nil
+}
+
+// summary counts what the seed made, as the API lists it.
+func summary(s *server) (string, error) {
+	type list struct {
+		Data []struct {
+			ID, Status string
+		}
+	}
+	get := func(path string) (list, error) {
+		var l list
+		err := s.call("GET", path, nil, 200, &l)
+		return l, err
+	}
+	byStatus := func(l list) string {
+		n := map[string]int{}
+		var order []string
+		for _, x := range l.Data {
+			if n[x.Status] == 0 {
+				order = append(order, x.Status)
+			}
+			n[x.Status]++
+		}
+		var parts []string
+		for _, st := range order {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+		}
+		return strings.Join(parts, ", ")
+	}
+	convs, err := get("/conversations?limit=100")
+	if err != nil {
+		return "", err
+	}
+	messages := 0
+	for _, c := range convs.Data {
+		m, err := get("/conversations/" + c.ID + "/messages?limit=100")
+		if err != nil {
+			return "", err
+		}
+		messages += len(m.Data)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d conversations (%s), %d messages", len(convs.Data), byStatus(convs), messages)
+	hooks, err := get("/webhooks?limit=100")
+	if err != nil {
+		return "", err
+	}
+	for _, h := range hooks.Data {
+		d, err := get("/webhooks/" + h.ID + "/deliveries?limit=100")
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "; endpoint %s: %d deliveries (%s)", h.ID, len(d.Data), byStatus(d))
+	}
+	ints, err := get("/integrations?limit=100")
+	if err != nil {
+		return "", err
+	}
+	for _, in := range ints.Data {
+		r, err := get("/integrations/" + in.ID + "/runs?limit=100")
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "; integration %s: %d runs (%s)", in.ID, len(r.Data), byStatus(r))
+	}
+	facts, err := get("/knowledge?limit=100")
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "; %d facts", len(facts.Data))
+	return b.String(), nil
 }
