@@ -68,93 +68,114 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the server running after the screenshots, until Ctrl+C, to look at the demo by hand")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*out, *bin, *verbose, *keep); err != nil {
+	c := config{Out: *out, Bin: *bin, Pages: pages, Logf: log.Printf, Keep: *keep}
+	if *verbose {
+		c.ServerLog = os.Stderr
+	}
+	if _, err := run(c); err != nil {
 		log.Fatalf("screenshots: %v", err)
 	}
 }
 
-func run(out, bin string, verbose, keep bool) error {
+// config is what run does.
+type config struct {
+	Out       string // the folder of the PNGs
+	Bin       string // a built switchboard; empty: built into a temporary folder
+	Pages     []shot
+	ServerLog io.Writer // nil: dropped
+	Logf      func(format string, args ...any)
+	Keep      bool // leave the demo running until SIGINT or SIGTERM
+}
+
+// report is what run did.
+type report struct {
+	Seeded  string   // what the seed made
+	Saved   []string // the PNGs written
+	Missing []string // the pages not saved, and why
+}
+
+func run(c config) (*report, error) {
 	if _, err := browsertest.Find(); err != nil {
-		return fmt.Errorf("%w: apt-get install chromium", err)
+		return nil, fmt.Errorf("%w: apt-get install chromium", err)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "switchboard-screenshots-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if bin == "" {
-		bin = filepath.Join(tmp, "switchboard")
-		log.Print("building ./cmd/switchboard")
-		if err := build(bin); err != nil {
-			return err
+	if c.Bin == "" {
+		c.Bin = filepath.Join(tmp, "switchboard")
+		c.Logf("building ./cmd/switchboard")
+		if err := build(c.Bin); err != nil {
+			return nil, err
 		}
+	}
+	if c.ServerLog == nil {
+		c.ServerLog = io.Discard
 	}
 	fakes := startFakes()
 	defer fakes.Close()
-	logs := io.Discard
-	if verbose {
-		logs = os.Stderr
-	}
-	srv, err := startServer(bin, filepath.Join(tmp, "data"), logs)
+	srv, err := startServer(c.Bin, filepath.Join(tmp, "data"), c.ServerLog)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer srv.Stop()
-	log.Printf("Switchboard is running on %s; seeding demo data", srv.Base)
+	c.Logf("Switchboard is running on %s; seeding demo data", srv.Base)
 	if err := seed(srv, fakes); err != nil {
-		return fmt.Errorf("seeding: %w", err)
+		return nil, fmt.Errorf("seeding: %w", err)
 	}
-	made, err := summary(srv)
-	if err != nil {
-		return err
+	rep := &report{}
+	if rep.Seeded, err = summary(srv); err != nil {
+		return nil, err
 	}
-	log.Printf("seeded: %s", made)
+	c.Logf("seeded: %s", rep.Seeded)
 
 	ctx, stop, err := browsertest.Start(context.Background(), browsertest.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 
-	var missing []string
 	signedIn := false
-	for _, s := range pages {
+	for _, s := range c.Pages {
 		if !s.SignedOut && !signedIn {
 			if err := browsertest.SignIn(ctx, srv.Base, adminEmail, adminPassword); err != nil {
-				return err
+				return nil, err
 			}
 			signedIn = true
 		}
-		problem, err := take(ctx, srv.Base, s, filepath.Join(out, s.File))
+		file := filepath.Join(c.Out, s.File)
+		problem, err := take(ctx, srv.Base, s, file)
 		if err != nil {
-			return fmt.Errorf("%s: %w", s.Path, err)
+			return nil, fmt.Errorf("%s: %w", s.Path, err)
 		}
 		if problem != "" {
-			missing = append(missing, fmt.Sprintf("%s (%s): %s", s.Path, s.File, problem))
+			rep.Missing = append(rep.Missing, fmt.Sprintf("%s (%s): %s", s.Path, s.File, problem))
 			continue
 		}
-		log.Printf("saved %s (%s, %d px)", filepath.Join(out, s.File), s.Path, s.Viewport.Width)
+		rep.Saved = append(rep.Saved, file)
+		c.Logf("saved %s (%s, %d px)", file, s.Path, s.Viewport.Width)
 	}
-	if len(missing) > 0 {
-		log.Printf("not saved, %d of %d:", len(missing), len(pages))
-		for _, m := range missing {
-			log.Printf("  %s", m)
+	if len(rep.Missing) > 0 {
+		c.Logf("not saved, %d of %d:", len(rep.Missing), len(c.Pages))
+		for _, m := range rep.Missing {
+			c.Logf("  %s", m)
 		}
 	}
-	if keep {
+	if c.Keep {
 		stop()
-		log.Printf("The demo runs on %s: sign in as %s with the password %s (API key %s). Ctrl+C stops it.",
+		c.Logf("The demo runs on %s: sign in as %s with the password %s (API key %s). Ctrl+C stops it.",
 			srv.Base, adminEmail, adminPassword, srv.Key)
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		<-sig
 	}
-	return nil
+	return rep, nil
 }
 
 // take opens the page in the viewport and saves its picture to file. A

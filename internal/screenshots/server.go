@@ -12,19 +12,28 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// build compiles ./cmd/switchboard into bin (run from the repository's
-// root, as make does).
+// build compiles the module's ./cmd/switchboard into bin.
 func build(bin string) error {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	if _, err := os.Stat(filepath.Join(root, "cmd", "switchboard")); err != nil {
+		return fmt.Errorf("run this inside Switchboard's repository: %w", err)
+	}
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/switchboard")
+	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build ./cmd/switchboard (run this from the repository's root): %w", err)
+		return fmt.Errorf("go build ./cmd/switchboard: %w", err)
 	}
 	return nil
 }
