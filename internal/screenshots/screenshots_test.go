@@ -28,7 +28,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	seeded := regexp.MustCompile(`^5 conversations \(.*2 handoff.*\), (\d+) messages; ` +
+	seeded := regexp.MustCompile(`^6 conversations \(.*2 handoff.*\), (\d+) messages; ` +
 		`endpoint ep_\w+: \d+ deliveries \(\d+ failed\); endpoint ep_\w+: \d+ deliveries \(\d+ succeeded\); ` +
 		`integration int_\w+: \d+ runs \(\d+ succeeded\); \d+ facts$`)
 	if !seeded.MatchString(rep.Seeded) {

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 
 	"github.com/switchboardhq/switchboard/channel/telegram"
 	"github.com/switchboardhq/switchboard/channel/telegram/telegramtest"
@@ -118,8 +122,9 @@ func seed(s *server, f *fakes) error {
 	}
 	hookURL, _ := calls[0].Body["url"].(string)
 	token, _ := calls[0].Body["secret_token"].(string)
+	var web struct{ ID string }
 	if err := s.call("POST", "/channels", object{"type": "webchat", "name": "Website chat", "bot_id": bot.ID,
-		"config": object{"allowed_origins": []string{"https://shop.example.com"}}}, 201, nil); err != nil {
+		"config": object{"allowed_origins": []string{shopOrigin}}}, 201, &web); err != nil {
 		return err
 	}
 
@@ -178,13 +183,18 @@ func seed(s *server, f *fakes) error {
 		}
 	}
 
+	// A visitor of the shop's site asks through the chat widget.
+	if err := chatOnSite(s, web.ID, "hello", "are you open on saturday"); err != nil {
+		return err
+	}
+
 	// Sam takes Grace's conversation and answers; Alan's waits for an
 	// agent; Katherine's is over.
 	conv, err := conversationsByName(s)
 	if err != nil {
 		return err
 	}
-	if conv["Grace"].Status != "handoff" || conv["Alan"].Status != "handoff" {
+	if len(conv) != 6 || conv["Grace"].Status != "handoff" || conv["Alan"].Status != "handoff" {
 		return fmt.Errorf("Grace's and Alan's conversations must wait for an agent: %+v", conv)
 	}
 	grace := conv["Grace"].ID
@@ -334,4 +344,48 @@ func summary(s *server) (string, error) {
 	}
 	fmt.Fprintf(&b, "; %d facts", len(facts.Data))
 	return b.String(), nil
+}
+
+// shopOrigin is the site that embeds the web chat widget.
+const shopOrigin = "https://shop.example.com"
+
+// chatOnSite talks to the web chat channel as the widget does, over its
+// WebSocket from the shop's origin: each text is sent, and the bot's
+// answer awaited.
+func chatOnSite(s *server, channelID string, texts ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.Base, "http")+"/webchat/"+channelID+"/ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {shopOrigin}}})
+	if err != nil {
+		return fmt.Errorf("the web chat: %w", err)
+	}
+	defer c.CloseNow()
+	type frame struct{ Type, Sender, Text, Code, Message string }
+	read := func(want func(frame) bool) error {
+		for {
+			var f frame
+			if err := wsjson.Read(ctx, c, &f); err != nil {
+				return fmt.Errorf("the web chat: %w", err)
+			}
+			if f.Type == "error" {
+				return fmt.Errorf("the web chat refused a frame: %s: %s", f.Code, f.Message)
+			}
+			if want(f) {
+				return nil
+			}
+		}
+	}
+	if err := read(func(f frame) bool { return f.Type == "ready" }); err != nil {
+		return err
+	}
+	for i, text := range texts {
+		if err := wsjson.Write(ctx, c, object{"type": "message", "id": fmt.Sprintf("m%d", i+1), "text": text}); err != nil {
+			return fmt.Errorf("the web chat: %w", err)
+		}
+		if err := read(func(f frame) bool { return f.Type == "message" && f.Sender == "bot" }); err != nil {
+			return err
+		}
+	}
+	return c.Close(websocket.StatusNormalClosure, "")
 }
