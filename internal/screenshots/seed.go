@@ -195,7 +195,7 @@ func seed(s *server, f *fakes) error {
 		return err
 	}
 	if len(conv) != 6 || conv["Grace"].Status != "handoff" || conv["Alan"].Status != "handoff" {
-		return fmt.Errorf("Grace's and Alan's conversations must wait for an agent: %+v", conv)
+		return fmt.Errorf("want six conversations, Grace's and Alan's waiting for an agent: %+v", conv)
 	}
 	grace := conv["Grace"].ID
 	if err := s.call("PUT", "/conversations/"+grace, object{"status": "handoff", "assignee": agentEmail}, 200, nil); err != nil {
@@ -316,27 +316,21 @@ func summary(s *server) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d conversations (%s), %d messages", len(convs.Data), byStatus(convs), messages)
-	hooks, err := get("/webhooks?limit=100")
-	if err != nil {
-		return "", err
-	}
-	for _, h := range hooks.Data {
-		d, err := get("/webhooks/" + h.ID + "/deliveries?limit=100")
+	for _, k := range []struct{ parents, children, parent, noun string }{
+		{"/webhooks", "/deliveries", "endpoint", "deliveries"},
+		{"/integrations", "/runs", "integration", "runs"},
+	} {
+		parents, err := get(k.parents + "?limit=100")
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "; endpoint %s: %d deliveries (%s)", h.ID, len(d.Data), byStatus(d))
-	}
-	ints, err := get("/integrations?limit=100")
-	if err != nil {
-		return "", err
-	}
-	for _, in := range ints.Data {
-		r, err := get("/integrations/" + in.ID + "/runs?limit=100")
-		if err != nil {
-			return "", err
+		for _, p := range parents.Data {
+			l, err := get(k.parents + "/" + p.ID + k.children + "?limit=100")
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "; %s %s: %d %s (%s)", k.parent, p.ID, len(l.Data), k.noun, byStatus(l))
 		}
-		fmt.Fprintf(&b, "; integration %s: %d runs (%s)", in.ID, len(r.Data), byStatus(r))
 	}
 	facts, err := get("/knowledge?limit=100")
 	if err != nil {
