@@ -164,6 +164,8 @@ type receiver struct {
 	mu   sync.Mutex
 	got  []*http.Request
 	fail bool
+	// delay is how long it takes to answer.
+	delay time.Duration
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -172,8 +174,9 @@ func newReceiver(t *testing.T) *receiver {
 		_, _ = io.Copy(io.Discard, r.Body)
 		rc.mu.Lock()
 		rc.got = append(rc.got, r)
-		fail := rc.fail
+		fail, delay := rc.fail, rc.delay
 		rc.mu.Unlock()
+		time.Sleep(delay)
 		if fail {
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = io.WriteString(w, "receiver down "+hostile)
@@ -188,6 +191,12 @@ func newReceiver(t *testing.T) *receiver {
 func (rc *receiver) setFail(v bool) {
 	rc.mu.Lock()
 	rc.fail = v
+	rc.mu.Unlock()
+}
+
+func (rc *receiver) setDelay(d time.Duration) {
+	rc.mu.Lock()
+	rc.delay = d
 	rc.mu.Unlock()
 }
 
