@@ -109,9 +109,34 @@ func TestAdminPagesInChromium(t *testing.T) {
 	wait("the retry's attempt", `document.body.textContent.includes('Attempt 2: HTTP 200')`)
 	browsertest.CheckAxe(t, ctx)
 
+	delivery, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// The Settings pages pass axe too.
 	for _, path := range []string{"/settings", "/settings/oauth-clients", "/settings/users"} {
 		open(path, `!!document.querySelector('nav.tabs')`)
+	}
+
+	// On a phone, nothing is wider than the screen (tables scroll in their
+	// own box).
+	phone := b.NewTab(browsertest.Phone)
+	if err := browsertest.SignIn(phone, s.srv.URL, adminEmail, adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{s.srv.URL + "/channels/new?type=whatsapp", s.srv.URL + "/webhooks/new", delivery,
+		strings.Split(delivery, "/deliveries/")[0], s.srv.URL + "/settings/oauth-clients"} {
+		if err := chromedp.Do(phone, chromedp.Navigate(u)); err != nil {
+			t.Fatal(err)
+		}
+		if err := browsertest.WaitFor(phone, "the page "+u, `document.readyState === 'complete' && !!document.querySelector('main h1')`, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+		if err != nil || wide {
+			t.Errorf("%s is wider than a phone's screen (%v)", u, err)
+		}
 	}
 	for _, p := range console.Problems() {
 		if p.CSP() {
