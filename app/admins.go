@@ -6,15 +6,18 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// errLastAdmin refuses a change that would leave a workspace without an
-// admin: nobody could manage it any more (users, keys, channels) short of
-// the command line.
-var errLastAdmin = sb.Errorf(sb.EConflict, "This is the workspace's only admin: make another user admin first, "+
+// errLastAdmin refuses an admin's change to themselves that would leave
+// their workspace without an admin user: nobody could sign in to manage
+// it (users, keys, channels) short of the command line or an admin API
+// key.
+var errLastAdmin = sb.Errorf(sb.EConflict, "You are the workspace's only admin: make another user admin first, "+
 	"so that someone can still manage the workspace.")
 
-// keepAnAdmin checks, in the transaction of a change that takes the admin
-// role from user id (a new role, or deletion), that another admin of the
-// workspace remains.
+// keepAnAdmin checks, in the transaction of an admin's change that takes
+// the admin role from themselves (user id: a new role, or deletion), that
+// another admin of the workspace remains. Changes made with an API key
+// are not held to it: no user acts, and the key itself manages the
+// workspace.
 func keepAnAdmin(ctx context.Context, q sb.Queries, ws, id string) error {
 	p := sb.Page{Limit: 200}
 	for {

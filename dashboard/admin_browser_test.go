@@ -146,4 +146,6 @@ func TestAdminPagesInChromium(t *testing.T) {
 }
 
 // jsQuote quotes s for JavaScript.
-func jsQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func jsQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}

@@ -328,7 +328,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request, v *visit) {
 	id, role := r.PathValue("id"), r.PostFormValue("role")
-	u, err := h.app.UpdateUser(r.Context(), v.Workspace, id, &app.UpdateUserParams{Role: sb.Optional[string]{Set: true, Value: role}})
+	u, err := h.app.UpdateUserBy(r.Context(), v.Workspace, v.User.ID, id, &app.UpdateUserParams{Role: sb.Optional[string]{Set: true, Value: role}})
 	if err != nil {
 		h.failed(w, r, err, "", &pageView{Title: "Role not changed", Section: "settings", visit: v})
 		return
@@ -363,7 +363,7 @@ func (h *Handler) confirmDeleteUser(w http.ResponseWriter, r *http.Request, v *v
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, v *visit) {
 	id := r.PathValue("id")
-	if err := h.app.DeleteUser(r.Context(), v.Workspace, id); err != nil {
+	if err := h.app.DeleteUserBy(r.Context(), v.Workspace, v.User.ID, id); err != nil {
 		h.failed(w, r, err, "", &pageView{Title: "User not deleted", Section: "settings", visit: v})
 		return
 	}
