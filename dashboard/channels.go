@@ -295,7 +295,9 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, v *visit
 	typ := r.PostFormValue("type")
 	t, ok := h.channelType(typ)
 	if !ok {
-		h.newChannelPage(w, r, v)
+		p := &pageView{Title: "Connect a channel", Section: "channels", visit: v, Data: &channelsView{Types: h.app.ChannelTypes()},
+			Error: "There is no channel type " + typ + " in this build: choose one of the list."}
+		h.show(w, http.StatusBadRequest, "channels_types", p)
 		return
 	}
 	req := &app.CreateChannelParams{Type: typ, Name: strings.TrimSpace(r.PostFormValue("name")), Config: formConfig(t, r, nil)}
@@ -327,13 +329,7 @@ func (h *Handler) createChannel(w http.ResponseWriter, r *http.Request, v *visit
 // failedForm is failed for a form whose fields' messages must be set on
 // its data before it is shown again: fill runs once p.Fields are known.
 func (h *Handler) failedForm(w http.ResponseWriter, r *http.Request, err error, page string, p *pageView, fill func()) {
-	var e *sb.Error
-	if errors.As(err, &e) {
-		p.Fields = map[string]string{}
-		for _, f := range e.Fields {
-			p.Fields[f.Field] = f.Message
-		}
-	}
+	p.Fields = errorFields(err)
 	fill()
 	h.failed(w, r, err, page, p)
 }

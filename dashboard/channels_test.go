@@ -36,6 +36,10 @@ func TestChannelsPages(t *testing.T) {
 		}
 	}
 	s.page(t, "/channels/new?type=carrier-pigeon", http.StatusBadRequest)
+	if res, body := s.post(t, "/channels", url.Values{"type": {"carrier-pigeon"}, "name": {"Coop"}}); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, "no channel type carrier-pigeon") {
+		t.Fatalf("creating a channel of no type: %d", res.StatusCode)
+	}
 
 	// A form per type, made from its spec.
 	body = s.page(t, "/channels/new?type=whatsapp", http.StatusOK)

@@ -355,11 +355,21 @@ func invalidPage(v *visit, err error) (*pageView, bool) {
 	if !errors.As(err, &e) || e.Code != sb.EInvalid {
 		return nil, false
 	}
-	p := &pageView{visit: v, Error: e.Message, Fields: map[string]string{}}
-	for _, f := range e.Fields {
-		p.Fields[f.Field] = f.Message
+	return &pageView{visit: v, Error: e.Message, Fields: errorFields(err)}, true
+}
+
+// errorFields are the messages of an operation's error by field, as the
+// API names them; nil for an error about no field.
+func errorFields(err error) map[string]string {
+	var e *sb.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return nil
 	}
-	return p, true
+	fields := make(map[string]string, len(e.Fields))
+	for _, f := range e.Fields {
+		fields[f.Field] = f.Message
+	}
+	return fields
 }
 
 func (h *Handler) confirmRotateWebhook(w http.ResponseWriter, r *http.Request, v *visit) {
