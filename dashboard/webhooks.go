@@ -114,7 +114,9 @@ func eventGroups(types []sb.EventType, chosen []string) ([]eventGroup, []string)
 	return groups, other
 }
 
-func (h *Handler) newWebhookForm(f *webhookForm, chosen []string, p *pageView) *webhookForm {
+// fillWebhookForm sets the event checkboxes of f (chosen: the filters
+// chosen) and the messages of p on it.
+func (h *Handler) fillWebhookForm(f *webhookForm, chosen []string, p *pageView) *webhookForm {
 	var other []string
 	f.Groups, other = eventGroups(h.app.EventTypes(), chosen)
 	if f.Other == "" {
@@ -157,7 +159,7 @@ func formRate(r *http.Request) (*int, error) {
 
 func (h *Handler) newWebhookPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &pageView{Title: "Add a webhook endpoint", Section: "webhooks", visit: v}
-	p.Data = h.newWebhookForm(&webhookForm{}, nil, p)
+	p.Data = h.fillWebhookForm(&webhookForm{}, nil, p)
 	h.show(w, http.StatusOK, "webhooks_new", p)
 }
 
@@ -195,7 +197,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	if err != nil {
 		p.Data = form
-		h.failedForm(w, r, err, "webhooks_new", p, func() { h.newWebhookForm(form, r.PostForm["event_types"], p) })
+		h.failedForm(w, r, err, "webhooks_new", p, func() { h.fillWebhookForm(form, r.PostForm["event_types"], p) })
 		return
 	}
 	v.Notice = "Endpoint added. Copy its signing secret now: it is shown only this once."
@@ -256,7 +258,7 @@ func (h *Handler) editWebhookPage(w http.ResponseWriter, r *http.Request, v *vis
 	if ep.RateLimitPerSecond != nil {
 		form.Rate = strconv.Itoa(*ep.RateLimitPerSecond)
 	}
-	p.Data = h.newWebhookForm(form, ep.EventTypes, p)
+	p.Data = h.fillWebhookForm(form, ep.EventTypes, p)
 	h.show(w, http.StatusOK, "webhooks_edit", p)
 }
 
@@ -278,7 +280,7 @@ func (h *Handler) editWebhook(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	if err != nil {
 		p.Data = form
-		h.failedForm(w, r, err, "webhooks_edit", p, func() { h.newWebhookForm(form, r.PostForm["event_types"], p) })
+		h.failedForm(w, r, err, "webhooks_edit", p, func() { h.fillWebhookForm(form, r.PostForm["event_types"], p) })
 		return
 	}
 	h.done(w, r, "/webhooks/"+id, "Endpoint saved.")
