@@ -4,13 +4,16 @@
 // holds an element marked data-pending. The outcome of an attempt is not
 // an event, so the live stream (live.js) cannot tell; when live.js
 // updates a part that now shows pending work, the refreshing starts
-// again. Without JavaScript, a reload shows the same.
+// again. While nothing changes the reads slow down (up to one every 30
+// seconds: a delivery may wait minutes for its next attempt), and speed
+// up again at the next change. Without JavaScript, a reload shows the
+// same.
 (function () {
   "use strict";
   if (!window.fetch || !window.DOMParser) { return; }
   Array.prototype.forEach.call(document.querySelectorAll("[data-refresh][id]"), function (part) {
-    var seconds = Math.max(1, parseInt(part.getAttribute("data-refresh"), 10) || 5);
-    var timer = null;
+    var base = Math.max(1, parseInt(part.getAttribute("data-refresh"), 10) || 5);
+    var seconds = base, timer = null;
     function pending() { return part.querySelector("[data-pending]") !== null; }
     function schedule() {
       if (timer === null && pending()) { timer = window.setTimeout(tick, seconds * 1000); }
@@ -23,12 +26,17 @@
         .then(function (html) {
           if (html === null) { return; }
           var next = new DOMParser().parseFromString(html, "text/html").getElementById(part.id);
-          if (next && next.innerHTML !== part.innerHTML) { part.innerHTML = next.innerHTML; }
+          if (next && next.innerHTML !== part.innerHTML) {
+            part.innerHTML = next.innerHTML;
+            seconds = base;
+          } else {
+            seconds = Math.min(30, seconds * 1.5);
+          }
         })
         .catch(function () { /* tried again at the next tick */ })
         .then(schedule);
     }
-    part.addEventListener("live:updated", schedule);
+    part.addEventListener("live:updated", function () { seconds = base; schedule(); });
     schedule();
   });
 })();
