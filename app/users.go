@@ -100,6 +100,17 @@ func (s *Service) CreateUser(ctx context.Context, ws string, req *CreateUserPara
 // UpdateUser changes a user's email, name, role or password. A changed
 // role applies to their access tokens at once.
 func (s *Service) UpdateUser(ctx context.Context, ws, id string, req *UpdateUserParams) (*sb.User, error) {
+	return s.updateUser(ctx, ws, "", id, req)
+}
+
+// UpdateUserBy is UpdateUser on behalf of the signed-in user actor (the
+// dashboard's admin): an admin cannot take the admin role from
+// themselves when no other admin of the workspace remains (keepAnAdmin).
+func (s *Service) UpdateUserBy(ctx context.Context, ws, actor, id string, req *UpdateUserParams) (*sb.User, error) {
+	return s.updateUser(ctx, ws, actor, id, req)
+}
+
+func (s *Service) updateUser(ctx context.Context, ws, actor, id string, req *UpdateUserParams) (*sb.User, error) {
 	var v sb.Validation
 	if req.Email.Set {
 		req.Email.Value = strings.ToLower(strings.TrimSpace(req.Email.Value))
@@ -133,6 +144,11 @@ func (s *Service) UpdateUser(ctx context.Context, ws, id string, req *UpdateUser
 			u.Name = req.Name.Value
 		}
 		if req.Role.Set {
+			if actor == id && u.Role == sb.RoleAdmin && req.Role.Value != sb.RoleAdmin {
+				if err := keepAnAdmin(ctx, q, ws, id); err != nil {
+					return nil, err
+				}
+			}
 			u.Role = req.Role.Value
 		}
 		if hash != "" {
@@ -150,7 +166,30 @@ func (s *Service) UpdateUser(ctx context.Context, ws, id string, req *UpdateUser
 // DeleteUser deletes a user: their dashboard sessions and access tokens
 // stop working at once.
 func (s *Service) DeleteUser(ctx context.Context, ws, id string) error {
-	if err := s.write(ctx, func(q sb.Queries) error { return q.DeleteUser(ctx, ws, id) }); err != nil {
+	return s.deleteUser(ctx, ws, "", id)
+}
+
+// DeleteUserBy is DeleteUser on behalf of the signed-in user actor (the
+// dashboard's admin): an admin cannot delete themselves when no other
+// admin of the workspace remains (keepAnAdmin).
+func (s *Service) DeleteUserBy(ctx context.Context, ws, actor, id string) error {
+	return s.deleteUser(ctx, ws, actor, id)
+}
+
+func (s *Service) deleteUser(ctx context.Context, ws, actor, id string) error {
+	err := s.write(ctx, func(q sb.Queries) error {
+		u, err := q.GetUser(ctx, ws, id)
+		if err != nil {
+			return err
+		}
+		if actor == id && u.Role == sb.RoleAdmin {
+			if err := keepAnAdmin(ctx, q, ws, id); err != nil {
+				return err
+			}
+		}
+		return q.DeleteUser(ctx, ws, id)
+	})
+	if err != nil {
 		return err
 	}
 	s.forgetUser(id)
