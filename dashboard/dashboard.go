@@ -116,6 +116,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /setup", h.headers(http.HandlerFunc(h.setupPage), ""))
 	mux.Handle("POST /setup", h.headers(h.origins.Handler(http.HandlerFunc(h.setup)), ""))
 	h.mountEvents(mux)
+	h.mountBots(mux)
 }
 
 // Authorize is the handler of GET and POST /oauth/authorize: sign-in if
