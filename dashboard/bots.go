@@ -110,9 +110,9 @@ type botForm struct {
 	Engine string
 	Kind   string
 	// The builtin form.
-	Intents                                     []intentForm
+	Intents                                       []intentForm
 	OutOfScope, Fallback, HandoffIntent, Language string
-	Integrations                                []*sb.Integration
+	Integrations                                  []*sb.Integration
 	// The webhook form; its secret is never shown.
 	URL       string
 	HasSecret bool
