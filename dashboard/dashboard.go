@@ -117,6 +117,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /setup", h.headers(h.origins.Handler(http.HandlerFunc(h.setup)), ""))
 	h.mountEvents(mux)
 	h.mountBots(mux)
+	h.mountIntegrations(mux)
 }
 
 // Authorize is the handler of GET and POST /oauth/authorize: sign-in if
