@@ -118,6 +118,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountEvents(mux)
 	h.mountBots(mux)
 	h.mountIntegrations(mux)
+	h.mountKnowledge(mux)
 }
 
 // Authorize is the handler of GET and POST /oauth/authorize: sign-in if
