@@ -376,21 +376,44 @@ func (h *Handler) createBot(w http.ResponseWriter, r *http.Request, v *visit) {
 		var b *sb.Bot
 		b, err = h.app.CreateBot(r.Context(), v.Workspace, &app.CreateBotParams{Name: f.Name, Engine: engine, Config: raw})
 		if err == nil {
-			if f.Kind == botFormWebhook {
-				// A secret generated for the bot is shown this once.
-				var c struct {
-					Secret string `json:"secret"`
-				}
-				if json.Unmarshal(b.Config, &c) == nil && c.Secret != "" {
-					h.showBot(w, r, v, b.ID, http.StatusOK, func(bv *botView) { bv.Secret = c.Secret }, "The bot was created; version 1 answers.")
-					return
-				}
+			if shown := generatedSecrets(b, h.storedConfig(r, v, b.ID)); len(shown) > 0 {
+				h.showBot(w, r, v, b.ID, http.StatusOK, func(bv *botView) { bv.Secrets = shown }, "The bot was created: version 1 is trained and answers.")
+				return
 			}
 			h.done(w, r, "/bots/"+b.ID, "The bot was created: version 1 is trained and answers.")
 			return
 		}
 	}
 	h.botFormFailed(w, r, err, p)
+}
+
+// storedConfig is the public configuration of a bot as stored.
+func (h *Handler) storedConfig(r *http.Request, v *visit, id string) json.RawMessage {
+	b, err := h.app.GetBot(r.Context(), v.Workspace, id)
+	if err != nil {
+		return nil
+	}
+	return b.Config
+}
+
+// generatedSecrets are the secrets Switchboard made for a new bot (the
+// webhook engine's signing secret), which the creation's answer shows
+// once: the string fields of its configuration that the stored
+// configuration does not have.
+func generatedSecrets(created *sb.Bot, stored json.RawMessage) []metric {
+	var shown, kept map[string]any
+	if json.Unmarshal(created.Config, &shown) != nil || json.Unmarshal(stored, &kept) != nil {
+		return nil
+	}
+	var out []metric
+	for _, k := range slices.Sorted(maps.Keys(shown)) {
+		if s, ok := shown[k].(string); ok && s != "" {
+			if _, stays := kept[k]; !stays {
+				out = append(out, metric{k, s})
+			}
+		}
+	}
+	return out
 }
 
 // botFormFailed shows the editor again with the refusal; an engine's
@@ -459,8 +482,8 @@ type botView struct {
 	Badge    string
 	Versions []versionRow
 	Pager    pager
-	// Secret is a secret generated for the bot, shown once.
-	Secret string
+	// Secrets are the secrets generated for a new bot, shown once.
+	Secrets []metric
 	// The test chat: the text typed, the version to try (0: the deployed
 	// one), the tries, newest first, and their state for the next post.
 	Text    string

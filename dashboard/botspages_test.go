@@ -33,7 +33,7 @@ type opsStack struct {
 	pipe *pipeline.Pipeline
 }
 
-func newOpsStack(t *testing.T) *opsStack {
+func newOpsStack(t *testing.T, more ...sb.BotEngine) *opsStack {
 	t.Helper()
 	db := pgtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"))
 	ctx := context.Background()
@@ -43,7 +43,7 @@ func newOpsStack(t *testing.T) *opsStack {
 	}
 	loopback := egress.Policy{AllowPrivate: true}
 	client := egress.NewClient(loopback, 5*time.Second)
-	engines := sb.NewEngines(builtin.New(), botwebhook.New(client, "test"))
+	engines := sb.NewEngines(append([]sb.BotEngine{builtin.New(), botwebhook.New(client, "test")}, more...)...)
 	pipe := pipeline.New(pipeline.Config{}, pipeline.Deps{Store: db, Engines: engines})
 	t.Cleanup(func() { _ = pipe.Stop(context.Background()) })
 	svc := app.New(app.Config{PublicURL: "http://example.test", WebhookPolicy: loopback}, app.Deps{Store: db, Pipeline: pipe,
