@@ -184,6 +184,28 @@ func TestCheckAxeFailsTheTest(t *testing.T) {
 	}
 }
 
+// TestCheckPages opens pages one after the other: the bad one fails the
+// test for its two violations and its refused inline script, a missing
+// one for its status, the good one not at all.
+func TestCheckPages(t *testing.T) {
+	srv := site(t, map[string]string{"/bad": badPage, "/good": goodPage})
+	b := browsertest.New(t)
+	rec := &recorder{TB: t}
+	browsertest.CheckPages(rec, b.Ctx, srv.URL, "/good", "/bad", "/missing", "/good")
+	var got []string
+	for _, e := range rec.errors {
+		e = strings.ReplaceAll(e, srv.URL, "")
+		e, _, _ = strings.Cut(e, ":")
+		got = append(got, e)
+	}
+	if strings.Join(got, " ") != "/bad /bad /bad /missing answered 404 Not Found" {
+		t.Fatalf("errors: %q", rec.errors)
+	}
+	if !strings.Contains(rec.errors[2], "the page reported log (security)") || !strings.Contains(rec.errors[2], "inline script") {
+		t.Errorf("the refused inline script: %q", rec.errors[2])
+	}
+}
+
 // TestConsoleProblems collects what pages report: an inline script the
 // policy refused, a console.error and an uncaught exception from the
 // page's own script, a resource that failed to load; and nothing for a
