@@ -83,4 +83,3 @@ func TestBotsIntegrationsKnowledgeInBrowser(t *testing.T) {
 		t.Fatalf("the test chat shows %q", got)
 	}
 }
-
