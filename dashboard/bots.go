@@ -165,16 +165,18 @@ func (in intentForm) Err(part string) string {
 // builtinConfig is the builtin engine's configuration as the form edits
 // it (the engine's documented shape).
 type builtinConfig struct {
-	Intents []struct {
-		Name      string           `json:"name"`
-		Examples  []string         `json:"examples"`
-		Responses []string         `json:"responses"`
-		Action    *sb.IntentAction `json:"action,omitempty"`
-	} `json:"intents"`
-	OutOfScopeExamples []string `json:"out_of_scope_examples,omitempty"`
-	Fallback           string   `json:"fallback"`
-	HandoffIntent      string   `json:"handoff_intent,omitempty"`
-	Language           string   `json:"language,omitempty"`
+	Intents            []builtinIntent `json:"intents"`
+	OutOfScopeExamples []string        `json:"out_of_scope_examples,omitempty"`
+	Fallback           string          `json:"fallback"`
+	HandoffIntent      string          `json:"handoff_intent,omitempty"`
+	Language           string          `json:"language,omitempty"`
+}
+
+type builtinIntent struct {
+	Name      string           `json:"name"`
+	Examples  []string         `json:"examples"`
+	Responses []string         `json:"responses"`
+	Action    *sb.IntentAction `json:"action,omitempty"`
 }
 
 // newBotForm fills the form from a bot's draft (nil: a new bot of engine).
@@ -305,12 +307,7 @@ func readBotForm(r *http.Request, f *botForm) (json.RawMessage, bool, error) {
 		}
 		fi.Index = len(f.Intents)
 		f.Intents = append(f.Intents, fi)
-		in := struct {
-			Name      string           `json:"name"`
-			Examples  []string         `json:"examples"`
-			Responses []string         `json:"responses"`
-			Action    *sb.IntentAction `json:"action,omitempty"`
-		}{Name: fi.Name, Examples: lines(fi.Examples), Responses: lines(fi.Responses)}
+		in := builtinIntent{Name: fi.Name, Examples: lines(fi.Examples), Responses: lines(fi.Responses)}
 		if fi.IntegrationID != "" || fi.ActionName != "" || fi.Params != "" {
 			in.Action = &sb.IntentAction{IntegrationID: fi.IntegrationID, Action: fi.ActionName}
 			if fi.Params != "" {
@@ -326,8 +323,8 @@ func readBotForm(r *http.Request, f *botForm) (json.RawMessage, bool, error) {
 	f.OutOfScope, f.Fallback = r.PostFormValue("out_of_scope_examples"), r.PostFormValue("fallback")
 	f.HandoffIntent, f.Language = strings.TrimSpace(r.PostFormValue("handoff_intent")), strings.TrimSpace(r.PostFormValue("language"))
 	c.OutOfScopeExamples, c.Fallback, c.HandoffIntent, c.Language = lines(f.OutOfScope), f.Fallback, f.HandoffIntent, f.Language
-	if c.Intents == nil {
-		c.Intents = c.Intents[:0:0]
+	if c.Intents == nil { // an empty list, not null
+		c.Intents = []builtinIntent{}
 	}
 	if r.PostFormValue("add") != "" {
 		f.spareIntents(blank + 1)

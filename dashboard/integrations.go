@@ -101,6 +101,7 @@ func (f settingField) Err() string { return fieldsUnder(f.p, f.Key()) }
 // integrationForm is the form of an integration's settings: a new one's
 // or a stored one's.
 type integrationForm struct {
+	p      *pageView
 	Spec   *sb.IntegrationSpec
 	Name   string
 	Fields []settingField
@@ -108,10 +109,13 @@ type integrationForm struct {
 	Integration *sb.Integration
 }
 
+// NameErr returns the message about the name.
+func (f *integrationForm) NameErr() string { return f.p.FieldError("name") }
+
 // newIntegrationForm fills the form from the stored integration (nil on
 // create).
 func newIntegrationForm(p *pageView, spec *sb.IntegrationSpec, in *sb.Integration) *integrationForm {
-	f := &integrationForm{Spec: spec, Integration: in}
+	f := &integrationForm{p: p, Spec: spec, Integration: in}
 	if in != nil {
 		f.Name = in.Name
 	}

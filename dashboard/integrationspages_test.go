@@ -162,6 +162,10 @@ func TestIntegrationsPages(t *testing.T) {
 	if !strings.Contains(body, `id="cfg-timeout-error"`) {
 		t.Fatalf("a bad timeout names no field:\n%s", body)
 	}
+	_, body = s.post(t, loc+"/edit", url.Values{"name": {" "}, "config.url": {desk.srv.URL}}, 400)
+	if !strings.Contains(body, `id="name-error"`) {
+		t.Fatalf("an empty name is not named:\n%s", body)
+	}
 
 	// Disconnect after a confirmation; runs are refused until connected.
 	body = s.get(t, loc+"/disconnect", 200)
