@@ -384,6 +384,20 @@ func (h *Handler) createBot(w http.ResponseWriter, r *http.Request, v *visit) {
 	h.botFormFailed(w, r, err, p)
 }
 
+// withoutSecrets is a configuration typed as JSON without the fields the
+// bot keeps as secrets, to show it again after a refusal.
+func withoutSecrets(typed string, secrets map[string]string) string {
+	var m map[string]json.RawMessage
+	if len(secrets) == 0 || json.Unmarshal([]byte(typed), &m) != nil || m == nil {
+		return typed
+	}
+	for k := range secrets {
+		delete(m, k)
+	}
+	b, _ := json.Marshal(m)
+	return prettyJSON(b)
+}
+
 // storedConfig is the public configuration of a bot as stored.
 func (h *Handler) storedConfig(r *http.Request, v *visit, id string) json.RawMessage {
 	b, err := h.app.GetBot(r.Context(), v.Workspace, id)
@@ -416,6 +430,9 @@ func generatedSecrets(created *sb.Bot, stored json.RawMessage) []metric {
 // botFormFailed shows the editor again with the refusal; an engine's
 // error about the whole body names the configuration.
 func (h *Handler) botFormFailed(w http.ResponseWriter, r *http.Request, err error, p *pageView) {
+	if f, ok := p.Data.(*botForm); ok && f.Kind == botFormJSON && f.Bot != nil {
+		f.JSON = withoutSecrets(f.JSON, f.Bot.Secrets)
+	}
 	if e, ok := err.(*sb.Error); ok {
 		for i, fe := range e.Fields {
 			if fe.Field == "body" {

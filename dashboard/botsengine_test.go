@@ -75,6 +75,10 @@ func TestOtherEngineBotPages(t *testing.T) {
 	if body := s.get(t, loc+"/edit", 200); !strings.Contains(body, "&#34;model&#34;: &#34;m1&#34;") {
 		t.Fatalf("the editor does not show the configuration:\n%s", body)
 	}
+	_, body = s.post(t, loc+"/edit", url.Values{"config": {`{"model": "", "api_key": "sk-typed-again"}`}}, 400)
+	if !strings.Contains(body, "config.model") || strings.Contains(body, "sk-typed-again") {
+		t.Fatalf("a refused draft shows its secret field again:\n%s", body)
+	}
 	s.post(t, loc+"/edit", url.Values{"config": {`{"model": "m2"}`}}, http.StatusSeeOther)
 	b, _ := s.db.GetBot(context.Background(), s.ws, id)
 	if string(b.Config) != `{"model":"m2"}` || b.Secrets["api_key"] != "sk-very-secret" || b.Status != sb.BotDraft {
