@@ -49,42 +49,42 @@ func (echoEngine) Reply(_ context.Context, t *sb.BotTurn) (*sb.BotAnswer, error)
 // fields never shown and kept when left out; the test chat tries it.
 func TestOtherEngineBotPages(t *testing.T) {
 	s := newOpsStack(t, echoEngine{})
-	body := s.get(t, "/bots/new?engine=echo&name=Echo", 200)
+	body := s.open(t, "/bots/new?engine=echo&name=Echo", 200)
 	if !strings.Contains(body, `<textarea id="config" name="config"`) || !strings.Contains(body, "Configuration of the echo engine (JSON)") {
 		t.Fatalf("JSON form:\n%s", body)
 	}
-	_, body = s.post(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{"model": `}}, 400)
+	_, body = s.submit(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{"model": `}}, 400)
 	if !strings.Contains(body, `id="config-error"`) {
 		t.Fatalf("bad JSON names no field:\n%s", body)
 	}
-	_, body = s.post(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{"modle": "m1"}`}}, 400)
+	_, body = s.submit(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{"modle": "m1"}`}}, 400)
 	if !strings.Contains(body, "config.modle") || !strings.Contains(body, `id="config-error"`) {
 		t.Fatalf("an unknown field is not named:\n%s", body)
 	}
-	_, body = s.post(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{}`}}, 400)
+	_, body = s.submit(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{}`}}, 400)
 	if !strings.Contains(body, "config.model") {
 		t.Fatalf("a missing field is not named:\n%s", body)
 	}
-	loc, _ := s.post(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{"model": "m1", "api_key": "sk-very-secret"}`}}, http.StatusSeeOther)
+	loc, _ := s.submit(t, "/bots/new", url.Values{"engine": {"echo"}, "name": {"Echo"}, "config": {`{"model": "m1", "api_key": "sk-very-secret"}`}}, http.StatusSeeOther)
 	id := botID.FindStringSubmatch(loc)[1]
 	for _, p := range []string{loc, loc + "/edit", "/bots"} {
-		if body := s.get(t, p, 200); strings.Contains(body, "sk-very-secret") {
+		if body := s.open(t, p, 200); strings.Contains(body, "sk-very-secret") {
 			t.Fatalf("%s shows the secret", p)
 		}
 	}
-	if body := s.get(t, loc+"/edit", 200); !strings.Contains(body, "&#34;model&#34;: &#34;m1&#34;") {
+	if body := s.open(t, loc+"/edit", 200); !strings.Contains(body, "&#34;model&#34;: &#34;m1&#34;") {
 		t.Fatalf("the editor does not show the configuration:\n%s", body)
 	}
-	_, body = s.post(t, loc+"/edit", url.Values{"config": {`{"model": "", "api_key": "sk-typed-again"}`}}, 400)
+	_, body = s.submit(t, loc+"/edit", url.Values{"config": {`{"model": "", "api_key": "sk-typed-again"}`}}, 400)
 	if !strings.Contains(body, "config.model") || strings.Contains(body, "sk-typed-again") {
 		t.Fatalf("a refused draft shows its secret field again:\n%s", body)
 	}
-	s.post(t, loc+"/edit", url.Values{"config": {`{"model": "m2"}`}}, http.StatusSeeOther)
+	s.submit(t, loc+"/edit", url.Values{"config": {`{"model": "m2"}`}}, http.StatusSeeOther)
 	b, _ := s.db.GetBot(context.Background(), s.ws, id)
 	if string(b.Config) != `{"model":"m2"}` || b.Secrets["api_key"] != "sk-very-secret" || b.Status != sb.BotDraft {
 		t.Fatalf("saved draft %s %v %s", b.Config, b.Secrets, b.Status)
 	}
-	_, body = s.post(t, loc+"/parse", url.Values{"text": {"hi"}}, 200)
+	_, body = s.submit(t, loc+"/parse", url.Values{"text": {"hi"}}, 200)
 	if !strings.Contains(body, "<q>m1: hi</q>") {
 		t.Fatalf("test chat:\n%s", body)
 	}

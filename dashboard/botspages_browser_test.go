@@ -22,13 +22,13 @@ import (
 func TestBotsIntegrationsKnowledgeInBrowser(t *testing.T) {
 	s := newOpsStack(t)
 	ctx := context.Background()
-	b, err := s.app.CreateBot(ctx, s.ws, &app.CreateBotParams{Name: "Support " + hostile, Engine: sb.EngineBuiltin, Config: json.RawMessage(
+	b, err := s.app.CreateBot(ctx, s.ws, &app.CreateBotParams{Name: "Support " + evilText, Engine: sb.EngineBuiltin, Config: json.RawMessage(
 		`{"intents":[{"name":"greet","examples":["hello","hi there","good morning"],"responses":["Hello!"]},
 		{"name":"order","examples":["where is my order","track my package"],"responses":["On its way."]}],"fallback":"Sorry?"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := s.app.CreateIntegration(ctx, s.ws, &app.CreateIntegrationParams{Type: "http", Name: "Desk " + hostile,
+	in, err := s.app.CreateIntegration(ctx, s.ws, &app.CreateIntegrationParams{Type: "http", Name: "Desk " + evilText,
 		Config: json.RawMessage(`{"url":"http://127.0.0.1:9/tickets","headers":{"Authorization":"Bearer x"}}`)})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestBotsIntegrationsKnowledgeInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, email := "Order 1001 "+hostile, "ada@example.com"
+	text, email := "Order 1001 "+evilText, "ada@example.com"
 	f, _, err := s.app.PutFact(ctx, s.ws, &app.PutFactParams{Key: "order.latest", Email: &email, Text: &text, Data: json.RawMessage(`{"status":"shipped"}`)})
 	if err != nil {
 		t.Fatal(err)
