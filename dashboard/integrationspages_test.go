@@ -23,6 +23,7 @@ type fakeDesk struct {
 	auth    []string
 	bodies  []string
 	failing bool
+	refused bool // answers 401: the credentials are refused
 }
 
 func newFakeDesk(t *testing.T) *fakeDesk {
@@ -32,6 +33,10 @@ func newFakeDesk(t *testing.T) *fakeDesk {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		d.auth, d.bodies = append(d.auth, r.Header.Get("Authorization")), append(d.bodies, string(b))
+		if d.refused {
+			http.Error(w, "bad token", http.StatusUnauthorized)
+			return
+		}
 		if d.failing {
 			http.Error(w, "desk is down", http.StatusInternalServerError)
 			return
@@ -151,6 +156,23 @@ func TestIntegrationsPages(t *testing.T) {
 	if !strings.Contains(body, "Last error") || strings.Count(body, `href="/integrations/`+id+`/runs/run_`) < 3 {
 		t.Fatalf("integration page after a failure:\n%s", body)
 	}
+
+	// Credentials the desk refuses put the integration in error, until it
+	// is connected again.
+	desk.mu.Lock()
+	desk.refused = true
+	desk.mu.Unlock()
+	runLoc, _ = s.submit(t, loc+"/run", url.Values{"action": {"call"}, "params": {`{}`}}, http.StatusSeeOther)
+	s.waitRun(t, runPath.FindStringSubmatch(runLoc)[2])
+	body = s.open(t, loc, 200)
+	if !strings.Contains(body, `<span class="badge bad">error</span>`) || !strings.Contains(body, "refused the credentials") ||
+		!strings.Contains(body, `action="/integrations/`+id+`/connect"`) {
+		t.Fatalf("integration in error:\n%s", body)
+	}
+	desk.mu.Lock()
+	desk.refused = false
+	desk.mu.Unlock()
+	s.submit(t, loc+"/connect", url.Values{}, http.StatusSeeOther)
 
 	// Saving the settings without the secret keeps it.
 	s.submit(t, loc+"/edit", url.Values{"name": {"Help desk"}, "config.url": {desk.srv.URL + "/v2/tickets"}, "config.timeout": {"5s"}}, http.StatusSeeOther)
