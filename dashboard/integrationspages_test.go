@@ -13,6 +13,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
 )
 
 // fakeDesk is a help desk's API on loopback: it records the tickets it
@@ -288,4 +289,26 @@ func TestAutomationDelete(t *testing.T) {
 		t.Fatal("not deleted")
 	}
 	s.open(t, "/automations/"+list[0].ID, 404)
+}
+
+// TestIntegrationRunsPaginate: an integration's runs come fifty a page,
+// with the API's cursors.
+func TestIntegrationRunsPaginate(t *testing.T) {
+	s := newOpsStack(t)
+	loc, _ := s.submit(t, "/integrations/new", url.Values{"type": {"http"}, "name": {"Sheet"}, "config.url": {"http://127.0.0.1:9/rows"}}, http.StatusSeeOther)
+	id := strings.TrimPrefix(loc, "/integrations/")
+	for range 55 {
+		if _, err := s.app.RunAction(context.Background(), s.ws, id, "call", &app.RunActionParams{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(body string) int { return strings.Count(body, `<a href="/integrations/`+id+`/runs/run_`) }
+	body := s.open(t, loc, 200)
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body)
+	if count(body) != 50 || next == nil {
+		t.Fatalf("first page: %d runs", count(body))
+	}
+	if b := s.open(t, htmlUnescape(next[1]), 200); count(b) != 5 || strings.Contains(b, `rel="next"`) {
+		t.Fatalf("second page: %d runs", count(b))
+	}
 }
