@@ -78,6 +78,9 @@ type FactFilter struct {
 	Phone     string
 	Source    string
 	LiveAt    time.Time
+	// WorkspaceOnly selects the facts about the whole workspace (no
+	// subject).
+	WorkspaceOnly bool
 }
 
 // FactQueries store knowledge facts.

@@ -39,11 +39,18 @@ type FactListParams struct {
 	Email     string
 	Phone     string
 	Source    string
+	// WorkspaceOnly selects the facts about the whole workspace; with a
+	// contact, email or phone it is invalid.
+	WorkspaceOnly bool
 }
 
 // ListFacts returns a page of the workspace's unexpired facts.
 func (s *Service) ListFacts(ctx context.Context, ws string, req FactListParams, p sb.Page) ([]*sb.Fact, error) {
-	f := sb.FactFilter{ContactID: req.ContactID, Email: req.Email, Phone: req.Phone, Source: req.Source, LiveAt: s.now()}
+	f := sb.FactFilter{ContactID: req.ContactID, Email: req.Email, Phone: req.Phone, Source: req.Source, LiveAt: s.now(),
+		WorkspaceOnly: req.WorkspaceOnly}
+	if req.WorkspaceOnly && (req.ContactID != "" || req.Email != "" || req.Phone != "") {
+		return nil, sb.Invalid("subject", "is either the workspace or one contact, email or phone, not both")
+	}
 	if prefix, ok := strings.CutSuffix(req.Key, "*"); ok {
 		if prefix != "" && !sb.ValidFactKey(strings.TrimSuffix(prefix, ".")) {
 			return nil, sb.Invalid("key", `must be a key, or the start of keys followed by "*" (order.*)`)

@@ -119,6 +119,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountChannels(mux)
 	h.mountWebhooks(mux)
 	h.mountSettings(mux)
+	h.mountBots(mux)
+	h.mountIntegrations(mux)
+	h.mountKnowledge(mux)
 }
 
 // Authorize is the handler of GET and POST /oauth/authorize: sign-in if

@@ -14,7 +14,9 @@
 // saves a full-page PNG of each page of the pages slice: 1280 px wide,
 // and the inbox also at 375 px. It prints the paths that did not answer
 // 200 (or sent the browser elsewhere) and saves nothing for them; that is
-// not an error, as pages are added one by one. It needs Go and Chromium.
+// not an error, as pages are added one by one. It also warns of what the
+// browser tests refuse on the pages it saved: serious and critical axe-core
+// violations, console errors and CSP violations. It needs Go and Chromium.
 package main
 
 import (
@@ -92,6 +94,9 @@ type report struct {
 	Seeded  string   // what the seed made
 	Saved   []string // the PNGs written
 	Missing []string // the pages not saved, and why
+	// Problems are the serious and critical axe-core violations and the
+	// console errors and CSP violations of the pages saved.
+	Problems []string
 }
 
 func run(c config) (*report, error) {
@@ -141,6 +146,10 @@ func run(c config) (*report, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 
+	console, err := browsertest.WatchConsole(ctx)
+	if err != nil {
+		return nil, err
+	}
 	signedIn := false
 	for _, s := range c.Pages {
 		if !s.SignedOut && !signedIn {
@@ -150,6 +159,7 @@ func run(c config) (*report, error) {
 			signedIn = true
 		}
 		file := filepath.Join(c.Out, s.File)
+		console.Reset()
 		problem, err := take(ctx, srv.Base, s, file)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Path, err)
@@ -160,6 +170,20 @@ func run(c config) (*report, error) {
 		}
 		rep.Saved = append(rep.Saved, file)
 		c.Logf("saved %s (%s, %d px)", file, s.Path, s.Viewport.Width)
+		// What a browser test of the page would refuse, as warnings.
+		vs, err := browsertest.Axe(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Path, err)
+		}
+		for _, v := range vs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: accessibility: %s", s.Path, s.Viewport.Width, v))
+		}
+		for _, p := range console.Problems() {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: the page reported %s", s.Path, s.Viewport.Width, p))
+		}
+	}
+	for _, p := range rep.Problems {
+		c.Logf("warning: %s", p)
 	}
 	if len(rep.Missing) > 0 {
 		c.Logf("not saved, %d of %d:", len(rep.Missing), len(c.Pages))

@@ -53,6 +53,9 @@ func TestScreenshots(t *testing.T) {
 	if len(rep.Missing) != 1 || rep.Missing[0] != "/no-such-page (nothing.png): answered 404 Not Found" {
 		t.Errorf("missing: %q", rep.Missing)
 	}
+	if len(rep.Problems) != 0 {
+		t.Errorf("the sign-in and home pages: %q", rep.Problems)
+	}
 	if _, err := os.Stat(filepath.Join(out, "nothing.png")); !os.IsNotExist(err) {
 		t.Errorf("a PNG was saved for the missing page: %v", err)
 	}

@@ -132,6 +132,8 @@ func testFactFilters(t *testing.T, f *fixture) {
 		{switchboard.FactFilter{Source: "int_shop", Key: "order.1001"}, []string{order1001}},
 		{switchboard.FactFilter{KeyPrefix: "promo", LiveAt: time.Now()}, []string{live}},
 		{switchboard.FactFilter{KeyPrefix: "promo"}, []string{expired, live}},
+		{switchboard.FactFilter{WorkspaceOnly: true, LiveAt: time.Now()}, []string{capital, hours, live, faq1, faq2}},
+		{switchboard.FactFilter{WorkspaceOnly: true, KeyPrefix: "faq."}, []string{faq1, faq2}},
 		{switchboard.FactFilter{LiveAt: time.Now()}, []string{orderLatest, order1001, orders, underscore, capital, hours, live, faq1, faq2}},
 	}
 	for _, c := range cases {
