@@ -440,17 +440,7 @@ func (h *Handler) botFormFailed(w http.ResponseWriter, r *http.Request, err erro
 			}
 		}
 	}
-	h.failedOp(w, r, err, "botedit", p)
-}
-
-// failedOp is failed, and a refusal of an operation that the input is not
-// to blame for (422) shown on a page of its own.
-func (h *Handler) failedOp(w http.ResponseWriter, r *http.Request, err error, page string, p *pageView) {
-	if sb.ErrorCode(err) == sb.EUnprocessable {
-		h.problem(w, p.visit, http.StatusUnprocessableEntity, "Not done", err.(*sb.Error).Message)
-		return
-	}
-	h.failed(w, r, err, page, p)
+	h.failed(w, r, err, "botedit", p)
 }
 
 func (h *Handler) editBotPage(w http.ResponseWriter, r *http.Request, v *visit) {

@@ -206,13 +206,16 @@ func (h *Handler) problem(w http.ResponseWriter, v *visit, status int, title, ms
 }
 
 // failed renders the page of an operation's error: a missing resource is
-// a 404 page, a refused input re-renders the form (p) with the messages
+// a 404 page, an operation refused in the resource's state a 422 page
+// saying why, a refused input re-renders the form (p) with the messages
 // of its fields, anything else a 500 page (logged).
 func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error, page string, p *pageView) {
 	var e *sb.Error
 	switch {
 	case errors.As(err, &e) && e.Code == sb.ENotFound:
 		h.problem(w, p.visit, http.StatusNotFound, "Not found", e.Message)
+	case errors.As(err, &e) && e.Code == sb.EUnprocessable:
+		h.problem(w, p.visit, http.StatusUnprocessableEntity, "Not done", e.Message)
 	case errors.As(err, &e) && (e.Code == sb.EInvalid || e.Code == sb.EConflict || e.Code == sb.EForbidden):
 		status := map[string]int{sb.EInvalid: http.StatusBadRequest, sb.EConflict: http.StatusConflict, sb.EForbidden: http.StatusForbidden}[e.Code]
 		p.Error = e.Message

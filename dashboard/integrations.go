@@ -228,7 +228,7 @@ func (h *Handler) createIntegration(w http.ResponseWriter, r *http.Request, v *v
 			return
 		}
 	}
-	h.failedOp(w, r, err, "integrationnew", p)
+	h.failed(w, r, err, "integrationnew", p)
 }
 
 // The integration's page.
@@ -392,7 +392,7 @@ func (h *Handler) registerIntegration(w http.ResponseWriter, r *http.Request, v 
 	p := &pageView{Title: "Register", Section: "integrations", visit: v}
 	in, err := h.app.RegisterIntegration(r.Context(), v.Workspace, r.PathValue("id"))
 	if err != nil {
-		h.failedOp(w, r, err, "", p)
+		h.failed(w, r, err, "", p)
 		return
 	}
 	h.done(w, r, "/integrations/"+in.ID, "The inbound URL was registered with the system.")
