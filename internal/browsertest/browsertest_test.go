@@ -447,7 +447,8 @@ func TestRequireSkipsOrFails(t *testing.T) {
 	}
 }
 
-// recorder stands in for the test where a helper must fail or skip it:
+// recorder stands in for the test that a function of the package fails or
+// skips:
 // it records, and stops the goroutine as the real ones do.
 type recorder struct {
 	testing.TB
