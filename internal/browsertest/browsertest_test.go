@@ -448,8 +448,7 @@ func TestRequireSkipsOrFails(t *testing.T) {
 }
 
 // recorder stands in for the test that a function of the package fails or
-// skips:
-// it records, and stops the goroutine as the real ones do.
+// skips: it records, and stops the goroutine as the real ones do.
 type recorder struct {
 	testing.TB
 	errors      []string
