@@ -102,3 +102,17 @@ func SignIn(ctx context.Context, base, email, password string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Overflow returns by how many CSS pixels the page is wider than the
+// tab's window (its layout width: a phone zooms out to show a page that
+// overflows, so the visible width would not do): more than 0, the page
+// scrolls sideways (on a phone, a
+// layout that does not fit 375 px). Content that scrolls inside an
+// element of its own (a wide table in a scrolling wrapper) does not count.
+func Overflow(ctx context.Context) (int, error) {
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0) - document.documentElement.clientWidth`))
+	if err != nil {
+		return 0, fmt.Errorf("measuring the page's width: %w", err)
+	}
+	return max(n, 0), nil
+}

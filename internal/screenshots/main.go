@@ -16,7 +16,8 @@
 // 200 (or sent the browser elsewhere) and saves nothing for them; that is
 // not an error, as pages are added one by one. It also warns of what the
 // browser tests refuse on the pages it saved: serious and critical axe-core
-// violations, console errors and CSP violations. It needs Go and Chromium.
+// violations, a page wider than the window, console errors and CSP
+// violations. It needs Go and Chromium.
 package main
 
 import (
@@ -98,8 +99,9 @@ type report struct {
 	Seeded  string   // what the seed made
 	Saved   []string // the PNGs written
 	Missing []string // the pages not saved, and why
-	// Problems are the serious and critical axe-core violations and the
-	// console errors and CSP violations of the pages saved.
+	// Problems are the serious and critical axe-core violations, the
+	// sideways overflows, and the console errors and CSP violations of the
+	// pages saved.
 	Problems []string
 }
 
@@ -188,6 +190,11 @@ func run(c config) (*report, error) {
 		}
 		for _, v := range vs {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: accessibility: %s", s.Path, s.Viewport.Width, v))
+		}
+		if n, err := browsertest.Overflow(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Path, err)
+		} else if n > 0 {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: the page is %d px wider than the window", s.Path, s.Viewport.Width, n))
 		}
 		for _, p := range console.Problems() {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: the page reported %s", s.Path, s.Viewport.Width, p))
