@@ -384,6 +384,15 @@ func TestSignInThroughTheDashboard(t *testing.T) {
 	if err != nil || who != "ada@example.com" {
 		t.Fatalf("signed in as %q (%v)", who, err)
 	}
+	// A sign-in page that sends a signed-in browser on is an error at once,
+	// not a wait for a form that never comes.
+	mux.HandleFunc("GET /elsewhere/signin", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	err = browsertest.SignIn(b.Ctx, srv.URL+"/elsewhere", "ada@example.com", "correct horse battery")
+	if err == nil || !strings.Contains(err.Error(), "the sign-in page sent the browser to "+srv.URL+"/ (") {
+		t.Fatalf("a sign-in page that redirects: %v", err)
+	}
 	for _, p := range console.Problems() {
 		// The refused sign-in answers 401: the browser logs that load.
 		if p.Source == "network" && strings.Contains(p.Text, "401") {
