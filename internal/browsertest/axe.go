@@ -120,7 +120,8 @@ func CheckAxe(t testing.TB, ctx context.Context) {
 // CheckPages opens each path under base in the tab of ctx, in the tab's
 // viewport, and fails the test for each path that does not answer 200 or
 // sends the browser elsewhere, each serious or critical axe-core
-// violation, and each console error or CSP violation the page reports.
+// violation, a page wider than the window, and each console error or CSP
+// violation the page reports.
 // Sign in first for the pages that need it.
 func CheckPages(t testing.TB, ctx context.Context, base string, paths ...string) {
 	t.Helper()
@@ -146,6 +147,11 @@ func CheckPages(t testing.TB, ctx context.Context, base string, paths ...string)
 			continue
 		}
 		CheckAxe(t, ctx)
+		if n, err := Overflow(ctx); err != nil {
+			t.Errorf("%s: %v", base+path, err)
+		} else if n > 0 {
+			t.Errorf("%s: the page is %d px wider than the window: it scrolls sideways", base+path, n)
+		}
 		for _, p := range console.Problems() {
 			t.Errorf("%s: the page reported %s", base+path, p)
 		}

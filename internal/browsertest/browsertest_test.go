@@ -206,6 +206,35 @@ func TestCheckPages(t *testing.T) {
 	}
 }
 
+// TestOverflow measures pages on a phone: one with a 600 px wide block
+// after the body's 8 px margin scrolls sideways by 233 px, and CheckPages
+// says so; one whose wide table
+// scrolls in a wrapper of its own does not.
+func TestOverflow(t *testing.T) {
+	css := `.wide { width: 600px } .wrap { overflow-x: auto } table { width: 900px }`
+	head := `</title><link rel="stylesheet" href="/phone.css">`
+	srv := site(t, map[string]string{
+		"/phone.css": css,
+		"/wide":      strings.Replace(page("Wide", `<div class="wide">Too wide</div>`), "</title>", head, 1),
+		"/wrapped":   strings.Replace(page("Wrapped", `<div class="wrap"><table><tr><th scope="col">A</th></tr><tr><td>1</td></tr></table></div>`), "</title>", head, 1),
+	})
+	b := browsertest.New(t)
+	phone := b.NewTab(browsertest.Phone)
+	for path, want := range map[string]int{"/wide": 8 + 600 - 375, "/wrapped": 0} {
+		if err := chromedp.Do(phone, chromedp.Navigate(srv.URL+path)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := browsertest.Overflow(phone); err != nil || n != want {
+			t.Errorf("%s overflows by %d px (%v), want %d", path, n, err, want)
+		}
+	}
+	rec := &recorder{TB: t}
+	browsertest.CheckPages(rec, phone, srv.URL, "/wide")
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "/wide: the page is 233 px wider than the window: it scrolls sideways") {
+		t.Errorf("CheckPages: %q", rec.errors)
+	}
+}
+
 // TestConsoleProblems collects what pages report: an inline script the
 // policy refused, a console.error and an uncaught exception from the
 // page's own script, a resource that failed to load; and nothing for a
@@ -355,6 +384,15 @@ func TestSignInThroughTheDashboard(t *testing.T) {
 	if err != nil || who != "ada@example.com" {
 		t.Fatalf("signed in as %q (%v)", who, err)
 	}
+	// A sign-in page that sends a signed-in browser on is an error at once,
+	// not a wait for a form that never comes.
+	mux.HandleFunc("GET /elsewhere/signin", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	err = browsertest.SignIn(b.Ctx, srv.URL+"/elsewhere", "ada@example.com", "correct horse battery")
+	if err == nil || !strings.Contains(err.Error(), "the sign-in page sent the browser to "+srv.URL+"/ (") {
+		t.Fatalf("a sign-in page that redirects: %v", err)
+	}
 	for _, p := range console.Problems() {
 		// The refused sign-in answers 401: the browser logs that load.
 		if p.Source == "network" && strings.Contains(p.Text, "401") {
@@ -447,8 +485,8 @@ func TestRequireSkipsOrFails(t *testing.T) {
 	}
 }
 
-// recorder stands in for the test where a helper must fail or skip it:
-// it records, and stops the goroutine as the real ones do.
+// recorder stands in for the test that a function of the package fails or
+// skips: it records, and stops the goroutine as the real ones do.
 type recorder struct {
 	testing.TB
 	errors      []string

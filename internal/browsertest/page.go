@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -70,8 +71,26 @@ func Screenshot() chromedp.Action[[]byte] {
 // browser has left the sign-in page. A refusal is an error quoting the
 // page's message.
 func SignIn(ctx context.Context, base, email, password string) error {
-	if err := chromedp.Do(ctx, chromedp.Navigate(strings.TrimSuffix(base, "/")+"/signin")); err != nil {
+	signin := strings.TrimSuffix(base, "/") + "/signin"
+	u, err := url.Parse(signin)
+	if err != nil {
+		return fmt.Errorf("signing in: %w", err)
+	}
+	onSignin := func(loc string) bool {
+		l, err := url.Parse(loc)
+		return err == nil && l.Path == u.Path
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(signin)); err != nil {
 		return fmt.Errorf("opening the sign-in page: %w", err)
+	}
+	// A page that sends a signed-in browser on would leave no form to fill.
+	if err := WaitFor(ctx, "the sign-in form", `location.pathname !== `+jsString(u.Path)+` || !!document.querySelector('form input[name=email]')`, 30*time.Second); err != nil {
+		return err
+	}
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil {
+		return err
+	} else if !onSignin(loc) {
+		return fmt.Errorf("signing in as %s: the sign-in page sent the browser to %s (signed in already?)", email, loc)
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.WaitVisible(`form input[name=email]`),
@@ -88,8 +107,7 @@ func SignIn(ctx context.Context, base, email, password string) error {
 		state, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
 			`[location.href, document.readyState, (document.querySelector('[role=alert]') || {}).textContent || '']`))
 		if err == nil && len(state) == 3 && state[1] == "complete" {
-			u, _ := url.Parse(state[0])
-			if u != nil && u.Path != "/signin" {
+			if !onSignin(state[0]) {
 				return nil
 			}
 			if state[2] != "" {
@@ -101,4 +119,24 @@ func SignIn(ctx context.Context, base, email, password string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// Overflow returns by how many CSS pixels the page is wider than the
+// tab's window (its layout width: a phone zooms out to show a page that
+// overflows, so the visible width would not do): more than 0, the page
+// scrolls sideways (on a phone, a
+// layout that does not fit 375 px). Content that scrolls inside an
+// element of its own (a wide table in a scrolling wrapper) does not count.
+func Overflow(ctx context.Context) (int, error) {
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0) - document.documentElement.clientWidth`))
+	if err != nil {
+		return 0, fmt.Errorf("measuring the page's width: %w", err)
+	}
+	return max(n, 0), nil
 }
