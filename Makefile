@@ -3,7 +3,7 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: help run test test-short lint contract fuzz bench bench-go build eval
+.PHONY: help run test test-short lint contract fuzz bench bench-go build eval screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -54,3 +54,12 @@ bench: ## run the load scenarios of bench/ against a real server
 
 eval: ## train the builtin engine's classifier on Banking77 and report accuracy, out-of-scope recall, training time, memory, latency
 	$(GO) run ./bot/builtin/cmd/eval $(EVALFLAGS)
+
+# The pictures of the README: builds the binary, starts it on a temporary
+# SQLite database with demo data (fake Telegram, webhook receivers and help
+# desk on loopback), and saves PNGs of the dashboard's pages from headless
+# Chromium (Debian's chromium package). Pages that do not answer 200 yet are
+# listed and skipped.
+SCREENSHOTS ?= docs/screenshots
+screenshots: ## save PNGs of the dashboard's pages with demo data into SCREENSHOTS (default docs/screenshots); needs chromium
+	$(GO) run ./internal/screenshots -out $(SCREENSHOTS)

@@ -25,12 +25,11 @@ import (
 	"github.com/switchboardhq/switchboard/bot/builtin"
 	"github.com/switchboardhq/switchboard/channel/webchat"
 	"github.com/switchboardhq/switchboard/httpapi"
+	"github.com/switchboardhq/switchboard/internal/browsertest"
 	"github.com/switchboardhq/switchboard/pipeline"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
-
-const chromium = "/usr/bin/chromium"
 
 // stack is Switchboard as serve wires it, for the web chat: a SQLite
 // store, the pipeline with the builtin engine and the webchat adapter, and
@@ -126,12 +125,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 // "hello" and Enter, and waits for the builtin bot's answer in the widget's
 // shadow DOM; then reloads the page and finds the conversation again.
 func TestWidgetInChromium(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; .ci/run installs Debian's chromium package", chromium)
-		}
-		t.Skipf("%s is missing: apt-get install chromium to run the widget's browser test", chromium)
-	}
+	b := browsertest.New(t)
 	s := newStack(t)
 	botID := s.post(t, "/bots", map[string]any{"name": "Shop bot", "engine": "builtin", "config": map[string]any{
 		"intents":  []any{map[string]any{"name": "greet", "examples": []string{"hello", "hi"}, "responses": []string{"Hello! How can I help?"}}},
@@ -149,40 +143,17 @@ func TestWidgetInChromium(t *testing.T) {
 	shop.Start()
 	defer shop.Close()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	defer cancelBrowser()
-	// The first run starts the browser, for as long as bctx lives: no
-	// timeout on it. Later steps get theirs.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting %s: %v", chromium, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	ctx := b.Ctx
 
 	const root = `document.querySelector('[data-switchboard-webchat]').shadowRoot`
 	mounted := chromedp.Poll[bool](`!!document.querySelector('[data-switchboard-webchat]')`, chromedp.WithPollingTimeout(20*time.Second))
 	click := chromedp.Evaluate[chromedp.Void](root + `.querySelector('.launcher').click()`)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(shopURL+"/"),
-		void(mounted),
+		browsertest.Void(mounted),
 		click,
 		// The dialog focuses its text box: type as a person would.
-		void(chromedp.Poll[bool](root+`.activeElement && `+root+`.activeElement.id === 'input'`, chromedp.WithPollingTimeout(5*time.Second))),
+		browsertest.Void(chromedp.Poll[bool](root+`.activeElement && `+root+`.activeElement.id === 'input'`, chromedp.WithPollingTimeout(5*time.Second))),
 		chromedp.KeyEvent("hello"),
 		chromedp.KeyEvent("\r"),
 	)
@@ -206,8 +177,8 @@ func TestWidgetInChromium(t *testing.T) {
 	reply := chromedp.Poll[bool](`Array.from(`+root+`.querySelectorAll('.log li.them')).some(li => li.textContent.includes('Hello! How can I help?'))`,
 		chromedp.WithPollingTimeout(30*time.Second))
 	err = chromedp.Do(ctx,
-		void(reply),
-		void(chromedp.Poll[bool](`!`+root+`.querySelector('.log li.pending')`, chromedp.WithPollingTimeout(10*time.Second))),
+		browsertest.Void(reply),
+		browsertest.Void(chromedp.Poll[bool](`!`+root+`.querySelector('.log li.pending')`, chromedp.WithPollingTimeout(10*time.Second))),
 	)
 	if err != nil {
 		t.Fatalf("no reply from the bot in the widget: %v\n%s", err, widgetText(ctx, root))
@@ -220,7 +191,7 @@ func TestWidgetInChromium(t *testing.T) {
 
 	// A reload resumes the same conversation: the widget reconnects by
 	// itself with the token it kept, and shows the history.
-	err = chromedp.Do(ctx, chromedp.Reload(), void(mounted), click, void(reply))
+	err = chromedp.Do(ctx, chromedp.Reload(), browsertest.Void(mounted), click, browsertest.Void(reply))
 	if err != nil {
 		t.Fatalf("the conversation is gone after a reload: %v\n%s", err, widgetText(ctx, root))
 	}
@@ -231,14 +202,6 @@ func TestWidgetInChromium(t *testing.T) {
 	contacts, err := s.db.ListContacts(context.Background(), s.ws.ID, sb.ContactFilter{ChannelID: ch["id"].(string)}, sb.Page{Limit: 10})
 	if err != nil || len(contacts) != 1 {
 		t.Fatalf("%d contacts (%v): want the one visitor, also after the reload", len(contacts), err)
-	}
-}
-
-// void drops an action's value.
-func void[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := a(ctx, t)
-		return chromedp.Void{}, err
 	}
 }
 
@@ -254,7 +217,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, browsertest.Screenshot())
 	if err != nil {
 		t.Logf("screenshot: %v", err)
 		return

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,9 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
-)
 
-const chromium = "/usr/bin/chromium"
+	"github.com/switchboardhq/switchboard/internal/browsertest"
+)
 
 // TestConsentInChromium signs in and consents in a real browser: the
 // authorization endpoint sends it to the sign-in page, the consent page
@@ -25,12 +24,7 @@ const chromium = "/usr/bin/chromium"
 // pages work under their Content-Security-Policy (the consent form posts
 // to this origin and is redirected to the client's).
 func TestConsentInChromium(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; .ci/run installs Debian's chromium package", chromium)
-		}
-		t.Skipf("%s is missing: apt-get install chromium to run the consent page's browser test", chromium)
-	}
+	b := browsertest.New(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 	p := serve(t, "SWITCHBOARD_DATA_DIR="+dataDir)
 
@@ -54,50 +48,24 @@ func TestConsentInChromium(t *testing.T) {
 		Endpoint: oauth2.Endpoint{AuthURL: p.base + "/oauth/authorize", TokenURL: p.base + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
 	verifier := oauth2.GenerateVerifier()
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+	ctx := b.Ctx
+	console, err := browsertest.WatchConsole(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting %s: %v", chromium, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-
 	// Each click navigates: wait for the next page by asking again until
 	// it answers, as a navigation interrupts any script running meanwhile.
 	waitFor := func(what, expr string) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				loc, _ := chromedp.Run(ctx, chromedp.Location())
-				t.Fatalf("waiting for %s at %s: %v", what, loc, err)
-			}
-			time.Sleep(200 * time.Millisecond)
+		if err := browsertest.WaitFor(ctx, what, expr, 30*time.Second); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(conf.AuthCodeURL("state-browser-1", oauth2.S256ChallengeOption(verifier)))); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("the sign-in page", `location.pathname === '/signin' && !!document.querySelector('#email')`)
+	browsertest.CheckAxe(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(`#email`, adminEmail),
 		chromedp.SendKeys(`#password`, adminPassword),
@@ -106,6 +74,8 @@ func TestConsentInChromium(t *testing.T) {
 		t.Fatalf("signing in: %v", err)
 	}
 	waitFor("the consent page", `location.pathname === '/oauth/authorize' && !!document.querySelector('button[value=allow]')`)
+	browsertest.CheckAxe(t, ctx)
+	console.Check(t) // the sign-in and consent pages under their CSP
 	if err := chromedp.Do(ctx, chromedp.Click(`button[value=allow]`)); err != nil {
 		t.Fatalf("consenting: %v", err)
 	}

@@ -1,0 +1,433 @@
+package browsertest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/dashboard"
+	"github.com/switchboardhq/switchboard/internal/browsertest"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/store/pgtest"
+)
+
+// strictCSP is what the dashboard's pages are served under, or stricter:
+// no inline script, only scripts of the page's own origin.
+const strictCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'"
+
+// site serves pages (path → HTML, or CSS for a .css path), /logo.png and
+// /app.js under the strict CSP.
+func site(t *testing.T, pages map[string]string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", strictCSP)
+		if r.URL.Path == "/logo.png" {
+			w.Header().Set("Content-Type", "image/png")
+			_ = png.Encode(w, image.NewGray(image.Rect(0, 0, 8, 8)))
+			return
+		}
+		if r.URL.Path == "/app.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = w.Write([]byte(`console.error("the widget could not start:", 42); null.boom;`))
+			return
+		}
+		body, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if strings.HasSuffix(r.URL.Path, ".css") {
+			w.Header().Set("Content-Type", "text/css")
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func page(title, body string) string {
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>` + title + `</title></head>
+<body><main><h1>` + title + `</h1>` + body + `</main></body></html>`
+}
+
+var (
+	// The inline script is refused: the policy is in force.
+	badPage = page("Bad", `<script>document.title = 'ran'</script><img src="/logo.png">
+<form><input id="q" name="q" type="text"></form>`)
+	goodPage = page("Good", `<img src="/logo.png" alt="Switchboard">
+<form><label for="q">Search</label> <input id="q" name="q" type="text"></form>`)
+)
+
+// TestAxeUnderStrictCSP injects axe-core into pages whose policy allows
+// no inline script: it finds the missing alt text and the missing label
+// of the bad page, naming the rule, its impact, its help and the element,
+// and nothing on the good page; the injection itself reports no CSP
+// violation.
+func TestAxeUnderStrictCSP(t *testing.T) {
+	srv := site(t, map[string]string{"/bad": badPage, "/good": goodPage})
+	b := browsertest.New(t)
+	console, err := browsertest.WatchConsole(b.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(srv.URL+"/bad")); err != nil {
+		t.Fatal(err)
+	}
+	if title, _ := chromedp.Run(b.Ctx, chromedp.Title()); title != "Bad" {
+		t.Fatalf("the inline script ran (title %q): the page is not under the strict policy", title)
+	}
+	if ps := console.Problems(); len(ps) != 1 || !ps[0].CSP() || !strings.Contains(ps[0].Text, "inline script") {
+		t.Fatalf("the refused inline script: %v", ps)
+	}
+	console.Reset()
+
+	vs, err := browsertest.Axe(b.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRule := map[string]browsertest.Violation{}
+	for _, v := range vs {
+		byRule[v.ID] = v
+		if !v.Serious() {
+			t.Errorf("Axe returned a %s violation: %s", v.Impact, v)
+		}
+	}
+	img, label := byRule["image-alt"], byRule["label"]
+	if img.ID == "" || label.ID == "" {
+		t.Fatalf("want image-alt and label among the violations, got %v", vs)
+	}
+	if img.Impact != "critical" || len(img.Nodes) != 1 || img.Nodes[0].Target != "img" || !strings.Contains(img.Nodes[0].HTML, `src="/logo.png"`) {
+		t.Errorf("image-alt: %+v", img)
+	}
+	if len(label.Nodes) != 1 || label.Nodes[0].Target != "#q" {
+		t.Errorf("label: %+v", label)
+	}
+	msg := img.String()
+	for _, want := range []string{"image-alt (critical)", img.Help, "dequeuniversity.com", "at img: <img", "Fix any of the following"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message %q lacks %q", msg, want)
+		}
+	}
+
+	// A second run on the same page reuses the injected copy.
+	again, err := browsertest.Axe(b.Ctx)
+	if err != nil || len(again) != len(vs) {
+		t.Fatalf("second run: %d violations (%v), want %d", len(again), err, len(vs))
+	}
+
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(srv.URL+"/good")); err != nil {
+		t.Fatal(err)
+	}
+	all, err := browsertest.AxeAll(b.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range all {
+		t.Errorf("the good page breaks %s", v)
+	}
+	if ps := console.Problems(); len(ps) != 0 {
+		t.Fatalf("running axe-core under the policy reported %v", ps)
+	}
+}
+
+// TestCheckAxeFailsTheTest runs CheckAxe on the bad page with a recorder
+// in place of the test: it reports one error per violation.
+func TestCheckAxeFailsTheTest(t *testing.T) {
+	srv := site(t, map[string]string{"/bad": badPage, "/good": goodPage})
+	b := browsertest.New(t)
+	for path, want := range map[string]int{"/bad": 2, "/good": 0} {
+		if err := chromedp.Do(b.Ctx, chromedp.Navigate(srv.URL+path)); err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{TB: t}
+		browsertest.CheckAxe(rec, b.Ctx)
+		if len(rec.errors) != want {
+			t.Fatalf("%s: %d errors, want %d: %q", path, len(rec.errors), want, rec.errors)
+		}
+		for _, e := range rec.errors {
+			if !strings.HasPrefix(e, srv.URL+path+": accessibility: ") {
+				t.Errorf("the error does not name the page: %q", e)
+			}
+		}
+	}
+}
+
+// TestConsoleProblems collects what pages report: an inline script the
+// policy refused, a console.error and an uncaught exception from the
+// page's own script, a resource that failed to load; and nothing for a
+// quiet page.
+func TestConsoleProblems(t *testing.T) {
+	srv := site(t, map[string]string{
+		"/inline": page("Inline", `<script>document.title = 'ran'</script>`),
+		"/script": page("Script", `<script src="/app.js"></script>`),
+		"/broken": page("Broken", `<img src="/missing.png" alt="Missing">`),
+		"/quiet":  goodPage,
+	})
+	b := browsertest.New(t)
+	console, err := browsertest.WatchConsole(b.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(path string) []browsertest.Problem {
+		t.Helper()
+		console.Reset()
+		if err := chromedp.Do(b.Ctx, chromedp.Navigate(srv.URL+path)); err != nil {
+			t.Fatal(err)
+		}
+		// Loading the image and reporting its failure may end after the
+		// load event.
+		_ = browsertest.WaitFor(b.Ctx, "a problem", `false`, 300*time.Millisecond)
+		return console.Problems()
+	}
+
+	ps := open("/inline")
+	if len(ps) != 1 || !ps[0].CSP() || ps[0].Kind != "log" || ps[0].Source != "security" || !strings.Contains(ps[0].Text, "inline script") {
+		t.Errorf("inline script under the policy: %v", ps)
+	}
+	if title, _ := chromedp.Run(b.Ctx, chromedp.Title()); title != "Inline" {
+		t.Errorf("the inline script ran: title %q", title)
+	}
+
+	ps = open("/script")
+	var kinds []string
+	for _, p := range ps {
+		kinds = append(kinds, p.Kind)
+	}
+	if strings.Join(kinds, " ") != "console.error exception" ||
+		ps[0].Text != "the widget could not start: 42" || !strings.HasSuffix(ps[0].URL, "/app.js") ||
+		!strings.Contains(ps[1].Text, "TypeError") {
+		t.Errorf("the page's script: %v", ps)
+	}
+
+	ps = open("/broken")
+	if len(ps) != 1 || ps[0].Source != "network" || !strings.Contains(ps[0].Text, "404") || !strings.HasSuffix(ps[0].URL, "/missing.png") {
+		t.Errorf("a missing image: %v", ps)
+	}
+
+	if ps := open("/quiet"); len(ps) != 0 {
+		t.Errorf("a quiet page: %v", ps)
+	}
+
+	// Check reports each problem as an error of the test, then forgets them.
+	open("/script")
+	rec := &recorder{TB: t}
+	console.Check(rec)
+	if len(rec.errors) != 2 || !strings.HasPrefix(rec.errors[0], "the page reported console.error: the widget could not start: 42 [") {
+		t.Errorf("Check: %q", rec.errors)
+	}
+	if ps := console.Problems(); len(ps) != 0 {
+		t.Errorf("after Check: %v", ps)
+	}
+}
+
+// TestScreenshotWidth takes full-page screenshots of a page taller than
+// the window: PNGs as wide as the viewport (desktop, then phone) and as
+// tall as the page.
+func TestScreenshotWidth(t *testing.T) {
+	srv := site(t, map[string]string{
+		"/long":     strings.Replace(page("Long", `<div class="tall">Tall</div>`), "</title>", `</title><link rel="stylesheet" href="/long.css">`, 1),
+		"/long.css": `.tall { height: 2000px; background: #eef }`,
+	})
+	b := browsertest.New(t)
+	phone := b.NewTab(browsertest.Phone)
+	for _, c := range []struct {
+		ctx   context.Context
+		width int
+	}{{b.Ctx, 1280}, {phone, 375}} {
+		if err := chromedp.Do(c.ctx, chromedp.Navigate(srv.URL+"/long")); err != nil {
+			t.Fatal(err)
+		}
+		shot, err := chromedp.Run(c.ctx, browsertest.Screenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatalf("not a PNG: %v", err)
+		}
+		if cfg.Width != c.width || cfg.Height < 2000 {
+			t.Errorf("screenshot %dx%d, want %d wide and at least 2000 tall", cfg.Width, cfg.Height, c.width)
+		}
+	}
+	if w, err := chromedp.Run(phone, chromedp.Evaluate[int](`window.innerWidth`)); err != nil || w != 375 {
+		t.Errorf("the phone tab is %d px wide (%v)", w, err)
+	}
+}
+
+// TestSignInThroughTheDashboard signs in with the dashboard's real form
+// and session cookie; a wrong password is an error quoting the page. The
+// sign-in page has no serious accessibility violation and reports no
+// problem.
+func TestSignInThroughTheDashboard(t *testing.T) {
+	db := pgtest.OpenWith(t, "sqlite://"+filepath.Join(t.TempDir(), "sb.db"), store.Options{})
+	ctx := context.Background()
+	ws := &sb.Workspace{Name: "default"}
+	if err := db.CreateWorkspace(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Config{}, app.Deps{Store: db})
+	if _, err := svc.CreateUser(ctx, ws.ID, &app.CreateUserParams{Email: "ada@example.com", Role: sb.RoleAdmin, Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	dashboard.New(dashboard.Config{PublicURL: "http://127.0.0.1", SetupWorkspace: ws.ID}, dashboard.Deps{App: svc}).Mount(mux)
+	// The page signing in leads to: who the session cookie says we are.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		who := "nobody"
+		for _, c := range r.Cookies() {
+			if _, u, err := svc.Session(r.Context(), c.Value); err == nil {
+				who = u.Email
+			}
+		}
+		_, _ = fmt.Fprint(w, page("Home", "<p id=who>"+who+"</p>"))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	b := browsertest.New(t)
+	console, err := browsertest.WatchConsole(b.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = browsertest.SignIn(b.Ctx, srv.URL, "ada@example.com", "not the password")
+	if err == nil || !strings.Contains(err.Error(), "the page says") {
+		t.Fatalf("a wrong password: %v", err)
+	}
+	browsertest.CheckAxe(t, b.Ctx)
+	if err := browsertest.SignIn(b.Ctx, srv.URL, "ada@example.com", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	who, err := chromedp.Run(b.Ctx, chromedp.Text(`#who`))
+	if err != nil || who != "ada@example.com" {
+		t.Fatalf("signed in as %q (%v)", who, err)
+	}
+	for _, p := range console.Problems() {
+		// The refused sign-in answers 401: the browser logs that load.
+		if p.Source == "network" && strings.Contains(p.Text, "401") {
+			continue
+		}
+		t.Errorf("the sign-in pages reported %s", p)
+	}
+}
+
+// TestFind looks for the browser where the documentation says.
+func TestFind(t *testing.T) {
+	missing := func(string) (os.FileInfo, error) { return nil, os.ErrNotExist }
+	present := func(string) (os.FileInfo, error) { return nil, nil }
+	noPath := func(string) (string, error) { return "", errors.New("not found") }
+	env := func(vars ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(vars); i += 2 {
+				if vars[i] == k {
+					return vars[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	if p, err := browsertest.FindWith(env(), present, noPath); p != browsertest.Debian || err != nil {
+		t.Errorf("Debian's chromium: %q %v", p, err)
+	}
+	if p, err := browsertest.FindWith(env(browsertest.EnvPath, "/opt/chrome"), present, noPath); p != "/opt/chrome" || err != nil {
+		t.Errorf("CHROMIUM_PATH: %q %v", p, err)
+	}
+	if _, err := browsertest.FindWith(env(browsertest.EnvPath, "/opt/chrome"), missing, noPath); err == nil || !strings.Contains(err.Error(), "/opt/chrome") {
+		t.Errorf("a CHROMIUM_PATH that does not exist: %v", err)
+	}
+	onPath := func(name string) (string, error) {
+		if name == "google-chrome" {
+			return "/usr/local/bin/google-chrome", nil
+		}
+		return "", errors.New("not found")
+	}
+	if p, err := browsertest.FindWith(env(), missing, onPath); p != "/usr/local/bin/google-chrome" || err != nil {
+		t.Errorf("on PATH: %q %v", p, err)
+	}
+	_, err := browsertest.FindWith(env(), missing, noPath)
+	if err == nil || !strings.Contains(err.Error(), "/usr/bin/chromium is missing") || !strings.Contains(err.Error(), "chromium-browser") {
+		t.Errorf("nothing found: %v", err)
+	}
+}
+
+// TestRequireSkipsOrFails: without a browser a test is skipped, with a
+// message saying what is missing and how to install it, except in CI
+// where it fails.
+func TestRequireSkipsOrFails(t *testing.T) {
+	none := func() (string, error) { return "", errors.New("no Chromium: /usr/bin/chromium is missing") }
+	for _, c := range []struct {
+		ci       string
+		skipped  bool
+		contains string
+	}{
+		{"", true, "no Chromium: /usr/bin/chromium is missing: apt-get install chromium"},
+		{"false", true, "apt-get install chromium"},
+		{"true", false, "in CI the browser tests must run: .ci/run installs Debian's chromium package"},
+	} {
+		rec := &recorder{TB: t}
+		done := make(chan string)
+		go func() {
+			defer func() { done <- "stopped" }()
+			browsertest.RequireWith(rec, none, func(k string) string {
+				if k == "CI" {
+					return c.ci
+				}
+				return ""
+			})
+			done <- "went on"
+		}()
+		if got := <-done; got != "stopped" {
+			t.Fatalf("CI=%q: the test went on without a browser", c.ci)
+		}
+		msg := rec.skip
+		if !c.skipped {
+			msg = rec.fatal
+		}
+		if msg == "" || (c.skipped && rec.fatal != "") || (!c.skipped && rec.skip != "") || !strings.Contains(msg, c.contains) {
+			t.Errorf("CI=%q: skip %q, fatal %q; want %q in the %s", c.ci, rec.skip, rec.fatal, c.contains,
+				map[bool]string{true: "skip", false: "failure"}[c.skipped])
+		}
+	}
+	found := func() (string, error) { return "/usr/bin/chromium", nil }
+	if p := browsertest.RequireWith(&recorder{TB: t}, found, os.Getenv); p != "/usr/bin/chromium" {
+		t.Errorf("with a browser: %q", p)
+	}
+}
+
+// recorder stands in for the test where a helper must fail or skip it:
+// it records, and stops the goroutine as the real ones do.
+type recorder struct {
+	testing.TB
+	errors      []string
+	skip, fatal string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Skipf(format string, args ...any) {
+	r.skip = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
