@@ -26,7 +26,8 @@ import (
 // one with a greater id was read. So each read starts a look-back window
 // (LiveLookBack) before the newest id seen, and the ids read in that window
 // are remembered, to be sent once. A stream that reconnects with
-// Last-Event-ID is first sent what it missed (at most liveReplay events).
+// Last-Event-ID is first sent what it missed (at most liveReplay events);
+// a page's first stream starts where the page was rendered (?since=).
 
 // Defaults of the live stream.
 const (
@@ -209,11 +210,11 @@ func (hub *liveHub) run(f *liveFeed) {
 		cancel()
 	}()
 	clock := hub.h.clock
-	// Events already in the table when the feed starts are not news: the
-	// first read only remembers the ids of the look-back window.
+	// The first read sends the look-back window's events too: a stream
+	// that starts the feed has replayed them already (since or
+	// Last-Event-ID), and drops them as repeats.
 	cursor := idFloor(sb.PrefixEvent, clock.Now().Add(-hub.lookBack))
 	seen := map[string]bool{}
-	first := true
 	for {
 		floor := min(cursor, idFloor(sb.PrefixEvent, clock.Now().Add(-hub.lookBack)))
 		after := floor
@@ -232,15 +233,12 @@ func (hub *liveHub) run(f *liveFeed) {
 					continue
 				}
 				seen[e.ID] = true
-				if !first {
-					hub.broadcast(f, newLiveEvent(e))
-				}
+				hub.broadcast(f, newLiveEvent(e))
 			}
 			if len(evs) < app.MaxEventsAfter {
 				break
 			}
 		}
-		first = false
 		for id := range seen {
 			if id <= floor {
 				delete(seen, id)
@@ -273,7 +271,13 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	agent := u.Role != sb.RoleAdmin
+	// Where the stream starts: after the last event the browser received
+	// (Last-Event-ID, on a reconnection), else after the page it serves was
+	// rendered (?since=, from the page's data-live-since).
 	last := r.Header.Get("Last-Event-ID")
+	if !sb.HasPrefix(last, sb.PrefixEvent) {
+		last = r.URL.Query().Get("since")
+	}
 	if !sb.HasPrefix(last, sb.PrefixEvent) {
 		last = ""
 	}
@@ -341,6 +345,17 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// liveSince is where the live stream of a page rendered now starts: a
+// little before, so that a change committed while the page was read is
+// not missed (a change the page shows already costs one more read of the
+// page's live parts).
+func (h *Handler) liveSince() string {
+	return idFloor(sb.PrefixEvent, h.clock.Now().Add(-liveSinceMargin))
+}
+
+// liveSinceMargin is how long before its rendering a page's stream starts.
+const liveSinceMargin = 2 * time.Second
 
 // idFloor returns the smallest id of the given kind made at t's
 // millisecond: ids sort by the time they were made (sb.NewID).

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -62,10 +63,16 @@ type change struct {
 	ConversationID string `json:"conversation_id"`
 }
 
+// openLive opens /live for the client c, with lastID as Last-Event-ID,
+// or as the query string when it starts with "?".
 func openLive(t *testing.T, s *inboxStack, c *http.Client, lastID string) *sse {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/live", nil)
+	path := "/live"
+	if strings.HasPrefix(lastID, "?") {
+		path, lastID = path+lastID, ""
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+path, nil)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
@@ -277,6 +284,39 @@ func TestLiveStream(t *testing.T) {
 				buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestLiveSince: a page's stream starts where the page was rendered
+// (data-live-since), so that a change made between the page and the
+// stream is not missed, even by a feed that starts with that stream.
+func TestLiveSince(t *testing.T) {
+	s := newInboxStack(t, sqliteURL(t), liveConfig)
+	conv := s.conversation(t, "Between", time.Now().UTC(), "hi")
+	c := s.browser(t, "grace@example.com")
+	res, err := c.Get(s.srv.URL + "/inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		body.WriteString(sc.Text())
+	}
+	res.Body.Close()
+	m := regexp.MustCompile(`<body class="console" data-live-since="(evt_[0-9A-Z]{26})">`).FindStringSubmatch(body.String())
+	if m == nil {
+		t.Fatal("the page names no data-live-since")
+	}
+	meanwhile := s.event(t, sb.EventMessageReceived, map[string]any{"message": map[string]any{"conversation_id": conv.ID}})
+	time.Sleep(100 * time.Millisecond)
+	st := openLive(t, s, c, "?since="+m[1])
+	if got := st.next(t, nil); got.ID != meanwhile.ID || got.ConversationID != conv.ID {
+		t.Fatalf("first change: %+v, want %s", got, meanwhile.ID)
+	}
+	after := s.event(t, sb.EventConversationUpdated, map[string]any{"conversation": conv})
+	if got := st.next(t, nil); got.ID != after.ID {
+		t.Fatalf("next change: %+v, want %s (and the replayed one once)", got, after.ID)
 	}
 }
 

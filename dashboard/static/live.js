@@ -59,7 +59,10 @@
     return Array.prototype.map.call(parts, function (el) { return el.id; });
   }
 
-  var stream = new EventSource("/live");
+  // The stream starts where the page was rendered (data-live-since), so
+  // that a change made meanwhile is not missed.
+  var since = document.body.getAttribute("data-live-since");
+  var stream = new EventSource("/live" + (since ? "?since=" + encodeURIComponent(since) : ""));
   var opened = false;
   stream.addEventListener("open", function () {
     // After a dropped connection the server replays what was missed
