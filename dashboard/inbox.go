@@ -177,7 +177,9 @@ func (c *conversationView) Open() bool { return c.Conversation.Status != sb.Conv
 func (c *conversationView) Handoff() bool { return c.Conversation.Status == sb.ConversationHandoff }
 
 // Mine reports whether the conversation is assigned to the person.
-func (c *conversationView) Mine(p *pageView) bool { return deref(c.Conversation.Assignee) == p.User.Email }
+func (c *conversationView) Mine(p *pageView) bool {
+	return deref(c.Conversation.Assignee) == p.User.Email
+}
 
 // Who names the author of a message.
 func (c *conversationView) Who(m *sb.Message) string {

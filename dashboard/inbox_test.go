@@ -225,10 +225,10 @@ func TestInboxList(t *testing.T) {
 	}
 
 	for q, want := range map[string][]string{
-		"?assignee=me":                              {graces.ID},
-		"?assignee=unassigned":                      {waiting.ID, evil.ID, quiet.ID},
-		"?status=handoff":                           {waiting.ID, graces.ID},
-		"?status=active&assignee=unassigned":        {evil.ID, quiet.ID},
+		"?assignee=me":                             {graces.ID},
+		"?assignee=unassigned":                     {waiting.ID, evil.ID, quiet.ID},
+		"?status=handoff":                          {waiting.ID, graces.ID},
+		"?status=active&assignee=unassigned":       {evil.ID, quiet.ID},
 		"?channel_id=" + s.ch.ID + "&status=ended": nil,
 	} {
 		_, body := s.do(t, "GET", "/inbox"+q, nil)
