@@ -339,6 +339,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-clock.After(h.liveHub.heartbeat):
+			// A stream lasts as long as its session: signed out (or the
+			// user deleted), it ends at the next beat.
+			if _, u := h.session(r); u == nil {
+				return
+			}
 			if _, err := w.Write([]byte(": heartbeat\n\n")); err != nil || rc.Flush() != nil {
 				return
 			}

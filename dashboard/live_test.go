@@ -320,6 +320,40 @@ func TestLiveSince(t *testing.T) {
 	}
 }
 
+// TestLiveEndsAtSignOut: a stream lasts as long as its session.
+func TestLiveEndsAtSignOut(t *testing.T) {
+	s := newInboxStack(t, sqliteURL(t), liveConfig)
+	c := s.browser(t, "grace@example.com")
+	st := openLive(t, s, c, "")
+	res, err := c.Get(s.srv.URL + "/inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		body.WriteString(sc.Text())
+	}
+	res.Body.Close()
+	res, err = c.PostForm(s.srv.URL+"/signout", url.Values{"csrf_token": {csrf.FindStringSubmatch(body.String())[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", res.StatusCode)
+	}
+	deadline := time.After(10 * time.Second)
+	for ended := false; !ended; {
+		select {
+		case _, ok := <-st.lines:
+			ended = !ok
+		case <-deadline:
+			t.Fatal("the stream outlived its session")
+		}
+	}
+}
+
 // TestLiveClose: closing the handler (at shutdown) ends the open streams
 // and refuses new ones, so that the server's drain does not wait.
 func TestLiveClose(t *testing.T) {
