@@ -250,12 +250,18 @@ func (h *Handler) loadConversation(r *http.Request, v *visit, id string) (*conve
 	}
 	c.List.Rows, _ = paginate(r, rows, func(row inboxRow) string { return row.Conversation.ID })
 	if older == "" && len(msgs) > 0 {
-		if err := h.app.MarkRead(ctx, v.Workspace, v.User.ID, id, msgs[len(msgs)-1].ID); err != nil {
-			return nil, err
-		}
+		// Reading the newest messages reads the conversation; a mark with
+		// nothing unread after it stays (no write at each live refresh).
+		unread := true
 		for i := range c.List.Rows {
 			if c.List.Rows[i].Current {
+				unread = c.List.Rows[i].Unread > 0
 				c.List.Rows[i].Unread = 0
+			}
+		}
+		if unread {
+			if err := h.app.MarkRead(ctx, v.Workspace, v.User.ID, id, msgs[len(msgs)-1].ID); err != nil {
+				return nil, err
 			}
 		}
 	}

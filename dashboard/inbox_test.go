@@ -31,7 +31,7 @@ type inboxStack struct {
 
 const password = "correct horse battery"
 
-func newInboxStack(t *testing.T, databaseURL string, cfg dashboard.Config) *inboxStack {
+func newInboxStack(t testing.TB, databaseURL string, cfg dashboard.Config) *inboxStack {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.Open(t, databaseURL)
@@ -86,7 +86,7 @@ func newInboxStack(t *testing.T, databaseURL string, cfg dashboard.Config) *inbo
 	return s
 }
 
-func sqliteURL(t *testing.T) string { return "sqlite://" + t.TempDir() + "/sb.db" }
+func sqliteURL(t testing.TB) string { return "sqlite://" + t.TempDir() + "/sb.db" }
 
 // conversation starts a conversation with a new contact, with the inbound
 // messages given, its last activity at the given time.

@@ -23,7 +23,7 @@ import (
 var liveConfig = dashboard.Config{LivePoll: 40 * time.Millisecond, LiveHeartbeat: 150 * time.Millisecond}
 
 // browser returns a new client signed in as email.
-func (s *inboxStack) browser(t *testing.T, email string) *http.Client {
+func (s *inboxStack) browser(t testing.TB, email string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
