@@ -116,3 +116,38 @@ func CheckAxe(t testing.TB, ctx context.Context) {
 		t.Errorf("%s: accessibility: %s", loc, v)
 	}
 }
+
+// CheckPages opens each path under base in the tab of ctx, in the tab's
+// viewport, and fails the test for each path that does not answer 200 or
+// sends the browser elsewhere, each serious or critical axe-core
+// violation, and each console error or CSP violation the page reports.
+// Sign in first for the pages that need it.
+func CheckPages(t testing.TB, ctx context.Context, base string, paths ...string) {
+	t.Helper()
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends the console watch
+	console, err := WatchConsole(lctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		console.Reset()
+		res, err := chromedp.Run(ctx, chromedp.NavigateResponse(base+path))
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if res.Status != 200 {
+			t.Errorf("%s answered %d %s", path, res.Status, res.StatusText)
+			continue
+		}
+		if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != base+path {
+			t.Errorf("%s sent the browser to %s", path, loc)
+			continue
+		}
+		CheckAxe(t, ctx)
+		for _, p := range console.Problems() {
+			t.Errorf("%s: the page reported %s", base+path, p)
+		}
+	}
+}

@@ -12,9 +12,11 @@
 // http integration with a run and an automation, an admin and an agent),
 // signs in as the admin in headless Chromium (internal/browsertest) and
 // saves a full-page PNG of each page of the pages slice: 1280 px wide,
-// and the inbox also at 375 px. It prints the paths that did not answer
+// and the inbox and a conversation also at 375 px. It prints the paths that did not answer
 // 200 (or sent the browser elsewhere) and saves nothing for them; that is
-// not an error, as pages are added one by one. It needs Go and Chromium.
+// not an error, as pages are added one by one. It also warns of what the
+// browser tests refuse on the pages it saved: serious and critical axe-core
+// violations, console errors and CSP violations. It needs Go and Chromium.
 package main
 
 import (
@@ -38,6 +40,8 @@ import (
 
 // shot is one picture: a page by URL path, in a viewport.
 type shot struct {
+	// Path may name things the demo made: {conversation} is a conversation
+	// an agent answered.
 	Path     string
 	File     string // the PNG's name in the output folder
 	Viewport browsertest.Viewport
@@ -52,6 +56,8 @@ var pages = []shot{
 	{Path: "/", File: "overview.png", Viewport: browsertest.Desktop},
 	{Path: "/inbox", File: "inbox.png", Viewport: browsertest.Desktop},
 	{Path: "/inbox", File: "inbox-phone.png", Viewport: browsertest.Phone},
+	{Path: "/inbox/{conversation}", File: "conversation.png", Viewport: browsertest.Desktop},
+	{Path: "/inbox/{conversation}", File: "conversation-phone.png", Viewport: browsertest.Phone},
 	{Path: "/bots", File: "bots.png", Viewport: browsertest.Desktop},
 	{Path: "/channels", File: "channels.png", Viewport: browsertest.Desktop},
 	{Path: "/webhooks", File: "webhooks.png", Viewport: browsertest.Desktop},
@@ -92,6 +98,9 @@ type report struct {
 	Seeded  string   // what the seed made
 	Saved   []string // the PNGs written
 	Missing []string // the pages not saved, and why
+	// Problems are the serious and critical axe-core violations and the
+	// console errors and CSP violations of the pages saved.
+	Problems []string
 }
 
 func run(c config) (*report, error) {
@@ -124,9 +133,15 @@ func run(c config) (*report, error) {
 	}
 	defer srv.Stop()
 	c.Logf("Switchboard is running on %s; seeding demo data", srv.Base)
-	if err := seed(srv, fakes); err != nil {
+	ids, err := seed(srv, fakes)
+	if err != nil {
 		return nil, fmt.Errorf("seeding: %w", err)
 	}
+	var placeholders []string
+	for k, v := range ids {
+		placeholders = append(placeholders, k, v)
+	}
+	expand := strings.NewReplacer(placeholders...)
 	rep := &report{}
 	if rep.Seeded, err = summary(srv); err != nil {
 		return nil, err
@@ -141,6 +156,10 @@ func run(c config) (*report, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 
+	console, err := browsertest.WatchConsole(ctx)
+	if err != nil {
+		return nil, err
+	}
 	signedIn := false
 	for _, s := range c.Pages {
 		if !s.SignedOut && !signedIn {
@@ -150,6 +169,8 @@ func run(c config) (*report, error) {
 			signedIn = true
 		}
 		file := filepath.Join(c.Out, s.File)
+		console.Reset()
+		s.Path = expand.Replace(s.Path)
 		problem, err := take(ctx, srv.Base, s, file)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Path, err)
@@ -160,6 +181,20 @@ func run(c config) (*report, error) {
 		}
 		rep.Saved = append(rep.Saved, file)
 		c.Logf("saved %s (%s, %d px)", file, s.Path, s.Viewport.Width)
+		// What a browser test of the page would refuse, as warnings.
+		vs, err := browsertest.Axe(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Path, err)
+		}
+		for _, v := range vs {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: accessibility: %s", s.Path, s.Viewport.Width, v))
+		}
+		for _, p := range console.Problems() {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s at %d px: the page reported %s", s.Path, s.Viewport.Width, p))
+		}
+	}
+	for _, p := range rep.Problems {
+		c.Logf("warning: %s", p)
 	}
 	if len(rep.Missing) > 0 {
 		c.Logf("not saved, %d of %d:", len(rep.Missing), len(c.Pages))

@@ -12,17 +12,18 @@ import (
 )
 
 // TestScreenshots runs what `make screenshots` runs, on a few pages: the
-// binary is built and seeded with the demo (every kind of data the brief
-// of the pictures names), the sign-in page is saved at desktop width and
+// binary is built and seeded with the demo (every kind of data the README's
+// pictures show), the sign-in page is saved at desktop width and
 // the home page on a phone, and a page that does not exist is reported
-// and not saved.
+// and not saved, its path's placeholder filled with the demo's
+// conversation.
 func TestScreenshots(t *testing.T) {
 	browsertest.Require(t)
 	out := t.TempDir()
 	rep, err := run(config{Out: out, Logf: t.Logf, Pages: []shot{
 		{Path: "/signin", File: "signin.png", Viewport: browsertest.Desktop, SignedOut: true},
 		{Path: "/", File: "home-phone.png", Viewport: browsertest.Phone},
-		{Path: "/no-such-page", File: "nothing.png", Viewport: browsertest.Desktop},
+		{Path: "/no-such-page/{conversation}", File: "nothing.png", Viewport: browsertest.Desktop},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -50,8 +51,12 @@ func TestScreenshots(t *testing.T) {
 			t.Errorf("%s: %d px wide (%v), want %d", want[i], cfg.Width, err, width)
 		}
 	}
-	if len(rep.Missing) != 1 || rep.Missing[0] != "/no-such-page (nothing.png): answered 404 Not Found" {
+	missing := regexp.MustCompile(`^/no-such-page/conv_\w+ \(nothing.png\): answered 404 Not Found$`)
+	if len(rep.Missing) != 1 || !missing.MatchString(rep.Missing[0]) {
 		t.Errorf("missing: %q", rep.Missing)
+	}
+	if len(rep.Problems) != 0 {
+		t.Errorf("the sign-in and home pages: %q", rep.Problems)
 	}
 	if _, err := os.Stat(filepath.Join(out, "nothing.png")); !os.IsNotExist(err) {
 		t.Errorf("a PNG was saved for the missing page: %v", err)

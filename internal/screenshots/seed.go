@@ -64,13 +64,16 @@ type object = map[string]any
 
 // seed fills the workspace through the REST API, as a customer would, and
 // waits until the bot has answered and the webhooks have been delivered.
-func seed(s *server, f *fakes) error {
+// It returns the values of the placeholders of the pages' paths:
+// {conversation} is a conversation answered by an agent, with facts about
+// its contact.
+func seed(s *server, f *fakes) (map[string]string, error) {
 	for _, u := range []object{
 		{"email": adminEmail, "name": "Ana Lima", "role": "admin", "password": adminPassword},
 		{"email": agentEmail, "name": "Sam Okafor", "role": "agent", "password": "another-demo-password"},
 	} {
 		if err := s.call("POST", "/users", u, 201, nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
@@ -78,12 +81,12 @@ func seed(s *server, f *fakes) error {
 		{"key": "hours", "text": "We are open 9:00 to 17:00, Monday to Friday."},
 		{"key": "returns", "text": "Returns are free within 30 days.", "data": object{"days": 30, "free": true}},
 		{"key": "shipping.zones", "data": object{"eu": "2-4 days", "uk": "3-5 days", "us": "5-8 days"}},
-		{"key": "order.latest", "email": "ada@example.com", "text": "Order #1042 shipped on 2 December.",
+		{"key": "order.latest", "email": "grace@example.com", "text": "Order #1042 shipped on 2 December.",
 			"data": object{"number": "1042", "status": "shipped", "tracking": object{"carrier": "UPS", "number": "1Z999AA10123456784"}}},
 		{"key": "vip", "email": "grace@example.com", "data": object{"tier": "gold"}},
 	} {
 		if err := s.call("POST", "/knowledge", fact, 201, nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
@@ -95,7 +98,7 @@ func seed(s *server, f *fakes) error {
 			{"name": "hours", "examples": []string{"when are you open", "opening hours", "what time do you close", "are you open on saturday"},
 				"responses": []string{"{{knowledge.hours}}"}},
 			{"name": "order_status", "examples": []string{"where is my order", "has my order shipped", "track my parcel", "order status"},
-				"responses": []string{"Let me check… your latest order's status is with our team; you will get the tracking number by email."}},
+				"responses": []string{"Orders ship within two working days. For one order in particular, ask for a person: a colleague will look it up."}},
 			{"name": "returns", "examples": []string{"how do I return this", "can I send it back", "refund", "return policy"},
 				"responses": []string{"{{knowledge.returns}}"}},
 			{"name": "human", "examples": []string{"talk to a person", "speak to someone", "human please", "I want an agent"},
@@ -105,37 +108,37 @@ func seed(s *server, f *fakes) error {
 		"fallback":              "Sorry, I did not get that. You can ask about orders, returns or opening hours.",
 		"handoff_intent":        "human",
 	}}, 201, &bot); err != nil {
-		return err
+		return nil, err
 	}
 
 	var tg struct{ ID string }
 	if err := s.call("POST", "/channels", object{"type": "telegram", "name": "Telegram support", "bot_id": bot.ID,
 		"config": object{"bot_token": "123456:demo", "api_base_url": f.Telegram.URL}}, 201, &tg); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.call("POST", "/channels/"+tg.ID+"/register", nil, 200, nil); err != nil {
-		return err
+		return nil, err
 	}
 	calls := f.Telegram.Calls("setWebhook")
 	if len(calls) != 1 {
-		return fmt.Errorf("registering the Telegram channel called setWebhook %d times", len(calls))
+		return nil, fmt.Errorf("registering the Telegram channel called setWebhook %d times", len(calls))
 	}
 	hookURL, _ := calls[0].Body["url"].(string)
 	token, _ := calls[0].Body["secret_token"].(string)
 	var web struct{ ID string }
 	if err := s.call("POST", "/channels", object{"type": "webchat", "name": "Website chat", "bot_id": bot.ID,
 		"config": object{"allowed_origins": []string{shopOrigin}}}, 201, &web); err != nil {
-		return err
+		return nil, err
 	}
 
 	var orders, crm struct{ ID string }
 	if err := s.call("POST", "/webhooks", object{"url": f.Orders.URL + "/switchboard", "description": "Order system",
 		"event_types": []string{"message.*", "conversation.*"}}, 201, &orders); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.call("POST", "/webhooks", object{"url": f.CRM.URL + "/hooks/switchboard", "description": "CRM sync (down for maintenance)",
 		"event_types": []string{"conversation.started", "conversation.ended"}}, 201, &crm); err != nil {
-		return err
+		return nil, err
 	}
 
 	var desk struct{ ID string }
@@ -145,11 +148,11 @@ func seed(s *server, f *fakes) error {
 		"body":     `{"ticket": {"subject": "Chat with {{contact.name}}", "comment": {"body": "{{conversation.transcript}}"}, "external_id": "{{conversation.id}}"}}`,
 		"store_as": "ticket.latest",
 	}}, 201, &desk); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.call("POST", "/automations", object{"name": "Ticket on handoff", "event_types": []string{"conversation.updated"},
 		"filter": object{"data.conversation.status": "handoff"}, "integration_id": desk.ID, "action": "call"}, 201, nil); err != nil {
-		return err
+		return nil, err
 	}
 
 	// People write on Telegram; the bot answers each message.
@@ -175,53 +178,53 @@ func seed(s *server, f *fakes) error {
 	}
 	for i, l := range script {
 		if err := say(l.user, l.name, l.text); err != nil {
-			return err
+			return nil, err
 		}
 		// One answer per message, in order.
 		if got := f.Telegram.Wait("sendMessage", i+1, 60*time.Second); len(got) < i+1 {
-			return fmt.Errorf("the bot answered %d of %d messages", len(got), i+1)
+			return nil, fmt.Errorf("the bot answered %d of %d messages", len(got), i+1)
 		}
 	}
 
 	// A visitor of the shop's site asks through the chat widget.
 	if err := chatOnSite(s, web.ID, "hello", "are you open on saturday"); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Sam takes Grace's conversation and answers; Alan's waits for an
 	// agent; Katherine's is over.
 	conv, err := conversationsByName(s)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(conv) != 6 || conv["Grace"].Status != "handoff" || conv["Alan"].Status != "handoff" {
-		return fmt.Errorf("Grace's and Alan's conversations must wait for an agent: %+v", conv)
+		return nil, fmt.Errorf("want six conversations, Grace's and Alan's waiting for an agent: %+v", conv)
 	}
 	grace := conv["Grace"].ID
 	if err := s.call("PUT", "/conversations/"+grace, object{"status": "handoff", "assignee": agentEmail}, 200, nil); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.call("POST", "/conversations/"+grace+"/messages", object{"sender": "agent",
 		"text": "Hi Grace, Sam here. Your order #1042 left our warehouse yesterday; the UPS tracking number is 1Z999AA10123456784."}, 202, nil); err != nil {
-		return err
+		return nil, err
 	}
 	if got := f.Telegram.Wait("sendMessage", len(script)+1, 60*time.Second); len(got) < len(script)+1 {
-		return fmt.Errorf("the agent's answer was not sent")
+		return nil, fmt.Errorf("the agent's answer was not sent")
 	}
 	if err := say(4202, "Grace", "Thank you, that was quick!"); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.call("PUT", "/conversations/"+conv["Katherine"].ID, object{"status": "ended"}, 200, nil); err != nil {
-		return err
+		return nil, err
 	}
 
 	// A help desk ticket made by hand, besides those of the automation;
 	// a test event to the order system.
 	if err := s.call("POST", "/integrations/"+desk.ID+"/actions/call", object{"conversation_id": conv["Linus"].ID}, 202, nil); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.call("POST", "/webhooks/"+orders.ID+"/test", nil, 202, nil); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Wait until the deliveries have been tried (the order system's
@@ -243,10 +246,22 @@ func seed(s *server, f *fakes) error {
 			return len(d.Data) > 0, nil
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+
+	// What the platforms did not say of the people, as a CRM would add
+	// it (their facts are by email).
+	for name, c := range map[string]object{
+		"Grace": {"name": "Grace Hopper", "email": "grace@example.com", "attributes": object{"plan": "business"}},
+		"Ada":   {"name": "Ada Lovelace", "email": "ada@example.com"},
+		"":      {"name": "Maria Rossi", "email": "maria@example.com"}, // the web chat's visitor
+	} {
+		if err := s.call("PATCH", "/contacts/"+conv[name].ContactID, c, 200, nil); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]string{"{conversation}": grace}, nil
 }
 
 // conversation is what the seed needs of one.
@@ -316,27 +331,21 @@ func summary(s *server) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d conversations (%s), %d messages", len(convs.Data), byStatus(convs), messages)
-	hooks, err := get("/webhooks?limit=100")
-	if err != nil {
-		return "", err
-	}
-	for _, h := range hooks.Data {
-		d, err := get("/webhooks/" + h.ID + "/deliveries?limit=100")
+	for _, k := range []struct{ parents, children, parent, noun string }{
+		{"/webhooks", "/deliveries", "endpoint", "deliveries"},
+		{"/integrations", "/runs", "integration", "runs"},
+	} {
+		parents, err := get(k.parents + "?limit=100")
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "; endpoint %s: %d deliveries (%s)", h.ID, len(d.Data), byStatus(d))
-	}
-	ints, err := get("/integrations?limit=100")
-	if err != nil {
-		return "", err
-	}
-	for _, in := range ints.Data {
-		r, err := get("/integrations/" + in.ID + "/runs?limit=100")
-		if err != nil {
-			return "", err
+		for _, p := range parents.Data {
+			l, err := get(k.parents + "/" + p.ID + k.children + "?limit=100")
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "; %s %s: %d %s (%s)", k.parent, p.ID, len(l.Data), k.noun, byStatus(l))
 		}
-		fmt.Fprintf(&b, "; integration %s: %d runs (%s)", in.ID, len(r.Data), byStatus(r))
 	}
 	facts, err := get("/knowledge?limit=100")
 	if err != nil {
