@@ -387,6 +387,17 @@ func TestConversationMoves(t *testing.T) {
 	if res, _ := s.post(t, "/inbox/conv_01JNOTHERE0000000000000000/takeover", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("take over a missing conversation: %d", res.StatusCode)
 	}
+
+	// Admins work in the inbox too.
+	other := s.conversation(t, "Second Contact", time.Now().UTC(), "hello")
+	s.signIn(t, "ada@example.com", password)
+	if res, body := s.do(t, "GET", "/inbox/"+other.ID, nil); res.StatusCode != http.StatusOK || !strings.Contains(body, ">Take over<") {
+		t.Fatalf("admin's conversation page: %d", res.StatusCode)
+	}
+	res, _ = s.post(t, "/inbox/"+other.ID+"/takeover", nil)
+	if got, _ := s.app.GetConversation(ctx, s.ws, other.ID); res.StatusCode != http.StatusSeeOther || deref(got.Assignee) != "ada@example.com" {
+		t.Fatalf("admin takes over: %d %v", res.StatusCode, deref(got.Assignee))
+	}
 }
 
 func deref(s *string) string {
