@@ -71,7 +71,7 @@ func (r inboxRow) Name() string { return contactName(r.Contact) }
 
 // Waiting reports a handoff nobody has taken yet.
 func (r inboxRow) Waiting() bool {
-	return r.Conversation.Status == sb.ConversationHandoff && deref(r.Conversation.Assignee) == ""
+	return r.Conversation.Status == sb.ConversationHandoff && assigneeOf(r.Conversation) == ""
 }
 
 func contactName(c *sb.Contact) string {
@@ -88,11 +88,12 @@ func contactName(c *sb.Contact) string {
 	return c.ExternalID
 }
 
-func deref(s *string) string {
-	if s == nil {
+// assigneeOf returns a conversation's assignee, "" for none.
+func assigneeOf(c *sb.Conversation) string {
+	if c.Assignee == nil {
 		return ""
 	}
-	return *s
+	return *c.Assignee
 }
 
 type inboxView struct {
@@ -178,7 +179,7 @@ func (c *conversationView) Handoff() bool { return c.Conversation.Status == sb.C
 
 // Mine reports whether the conversation is assigned to the person.
 func (c *conversationView) Mine(p *pageView) bool {
-	return deref(c.Conversation.Assignee) == p.User.Email
+	return assigneeOf(c.Conversation) == p.User.Email
 }
 
 // Who names the author of a message.

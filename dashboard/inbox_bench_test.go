@@ -19,7 +19,7 @@ import (
 //
 //	go test -run '^$' -bench InboxPages -benchtime 300x ./dashboard/
 func BenchmarkInboxPages(b *testing.B) {
-	s := newInboxStack(b, sqliteURL(b), dashboard.Config{})
+	s := newInboxStack(b, inboxSQLite(b), dashboard.Config{})
 	ctx := context.Background()
 	const convs, perConv = 10_000, 10
 	base := time.Now().Add(-48 * time.Hour).UTC()

@@ -23,13 +23,12 @@ import (
 // limit of 1,600 characters), an admin (ada) and an agent (grace).
 type inboxStack struct {
 	*stack
-	h           *dashboard.Handler
-	ch          *sb.Channel
-	ada, grace  *sb.User
-	adaPassword string
+	h          *dashboard.Handler
+	ch         *sb.Channel
+	ada, grace *sb.User
 }
 
-const password = "correct horse battery"
+const inboxPassword = "correct horse battery"
 
 func newInboxStack(t testing.TB, databaseURL string, cfg dashboard.Config) *inboxStack {
 	t.Helper()
@@ -44,11 +43,11 @@ func newInboxStack(t testing.TB, databaseURL string, cfg dashboard.Config) *inbo
 		t.Fatal(err)
 	}
 	svc := app.New(app.Config{}, app.Deps{Store: db, Channels: sb.NewChannels(twilio.New(nil))})
-	s := &inboxStack{adaPassword: password}
+	s := &inboxStack{}
 	user := func(email, role string) *sb.User {
 		u, err := db.GetUserByEmail(ctx, email)
 		if sb.ErrorCode(err) == sb.ENotFound {
-			u, err = svc.CreateUser(ctx, ws.ID, &app.CreateUserParams{Email: email, Role: role, Password: password})
+			u, err = svc.CreateUser(ctx, ws.ID, &app.CreateUserParams{Email: email, Role: role, Password: inboxPassword})
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -86,7 +85,7 @@ func newInboxStack(t testing.TB, databaseURL string, cfg dashboard.Config) *inbo
 	return s
 }
 
-func sqliteURL(t testing.TB) string { return "sqlite://" + t.TempDir() + "/sb.db" }
+func inboxSQLite(t testing.TB) string { return "sqlite://" + t.TempDir() + "/sb.db" }
 
 // conversation starts a conversation with a new contact, with the inbound
 // messages given, its last activity at the given time.
@@ -160,7 +159,7 @@ func (s *inboxStack) post(t *testing.T, path string, form url.Values) (*http.Res
 
 var itemLink = regexp.MustCompile(`<a href="/inbox/(conv_[0-9A-Z]+)[^"]*" data-inbox-item`)
 
-func listed(body string) []string {
+func listedConversations(body string) []string {
 	var ids []string
 	for _, m := range itemLink.FindAllStringSubmatch(body, -1) {
 		ids = append(ids, m[1])
@@ -168,31 +167,31 @@ func listed(body string) []string {
 	return ids
 }
 
-const hostile = `<img src=x onerror=alert(1)>`
+const inboxHostile = `<img src=x onerror=alert(1)>`
 
 // TestInboxList: conversations by newest activity, handoffs waiting marked,
 // unread counts per person, the filters (and their errors), pages, and
 // what people wrote shown as text.
 func TestInboxList(t *testing.T) {
-	s := newInboxStack(t, sqliteURL(t), dashboard.Config{})
+	s := newInboxStack(t, inboxSQLite(t), dashboard.Config{})
 	base := time.Now().Add(-time.Hour).UTC()
 	quiet := s.conversation(t, "Quiet Quinn", base, "hi")
 	waiting := s.conversation(t, "Wendy Waiting", base.Add(3*time.Minute), "I want a person", "please")
 	graces := s.conversation(t, "Gary Grace", base.Add(2*time.Minute), "thanks")
-	evil := s.conversation(t, hostile, base.Add(time.Minute), hostile)
+	evil := s.conversation(t, inboxHostile, base.Add(time.Minute), inboxHostile)
 	s.setStatus(t, waiting, sb.ConversationHandoff, nil)
 	s.setStatus(t, graces, sb.ConversationHandoff, s.grace)
 
-	s.signIn(t, "grace@example.com", password)
+	s.signIn(t, "grace@example.com", inboxPassword)
 	res, body := s.do(t, "GET", "/inbox", nil)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("agent's inbox: %d", res.StatusCode)
 	}
 	checkConsolePage(t, "/inbox", res, body)
-	if got, want := strings.Join(listed(body), " "), strings.Join([]string{waiting.ID, graces.ID, evil.ID, quiet.ID}, " "); got != want {
+	if got, want := strings.Join(listedConversations(body), " "), strings.Join([]string{waiting.ID, graces.ID, evil.ID, quiet.ID}, " "); got != want {
 		t.Fatalf("order:\n got %s\nwant %s", got, want)
 	}
-	if strings.Contains(body, hostile) || !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+	if strings.Contains(body, inboxHostile) || !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
 		t.Fatal("a contact's name is not escaped")
 	}
 	row := func(body, id string) string {
@@ -232,7 +231,7 @@ func TestInboxList(t *testing.T) {
 		"?channel_id=" + s.ch.ID + "&status=ended": nil,
 	} {
 		_, body := s.do(t, "GET", "/inbox"+q, nil)
-		if got := listed(body); strings.Join(got, " ") != strings.Join(want, " ") {
+		if got := listedConversations(body); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: got %v, want %v", q, got, want)
 		}
 	}
@@ -252,13 +251,13 @@ func TestInboxList(t *testing.T) {
 		s.conversation(t, "Many", base.Add(-time.Duration(i+1)*time.Minute))
 	}
 	_, body = s.do(t, "GET", "/inbox", nil)
-	first := listed(body)
+	first := listedConversations(body)
 	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body)
 	if len(first) != 50 || next == nil {
 		t.Fatalf("first page: %d rows, next %v", len(first), next)
 	}
 	_, body = s.do(t, "GET", strings.ReplaceAll(next[1], "&amp;", "&"), nil)
-	second := listed(body)
+	second := listedConversations(body)
 	if len(second) != 4 || second[0] == first[49] || strings.Contains(body, `rel="next"`) {
 		t.Fatalf("second page: %v", second)
 	}
@@ -268,11 +267,11 @@ func TestInboxList(t *testing.T) {
 // and every move an agent makes there, each a form that posts and
 // redirects, refused moves shown by their field.
 func TestConversationMoves(t *testing.T) {
-	s := newInboxStack(t, sqliteURL(t), dashboard.Config{})
+	s := newInboxStack(t, inboxSQLite(t), dashboard.Config{})
 	ctx := context.Background()
-	conv := s.conversation(t, "Ada Contact", time.Now().UTC(), "Where is my order?", hostile)
+	conv := s.conversation(t, "Ada Contact", time.Now().UTC(), "Where is my order?", inboxHostile)
 	ct, _ := s.db.GetContact(ctx, s.ws, conv.ContactID)
-	text := "Ships Tuesday " + hostile
+	text := "Ships Tuesday " + inboxHostile
 	if _, _, err := s.app.PutFact(ctx, s.ws, &app.PutFactParams{Key: "order.status", ContactID: &ct.ID, Text: &text}); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +285,7 @@ func TestConversationMoves(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin?next=") {
 		t.Fatalf("signed out: %d", res.StatusCode)
 	}
-	s.signIn(t, "grace@example.com", password)
+	s.signIn(t, "grace@example.com", inboxPassword)
 	res, body := s.do(t, "GET", page, nil)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("conversation page: %d", res.StatusCode)
@@ -299,7 +298,7 @@ func TestConversationMoves(t *testing.T) {
 			t.Errorf("conversation page lacks %s", want)
 		}
 	}
-	if strings.Contains(body, hostile) {
+	if strings.Contains(body, inboxHostile) {
 		t.Fatal("hostile text rendered as HTML")
 	}
 	// The reply form is outside the parts that live updates replace.
@@ -315,8 +314,8 @@ func TestConversationMoves(t *testing.T) {
 		t.Fatalf("take over: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	got, _ := s.app.GetConversation(ctx, s.ws, conv.ID)
-	if got.Status != sb.ConversationHandoff || deref(got.Assignee) != "grace@example.com" {
-		t.Fatalf("after take over: %s %v", got.Status, deref(got.Assignee))
+	if got.Status != sb.ConversationHandoff || assigneeOf(got) != "grace@example.com" {
+		t.Fatalf("after take over: %s %v", got.Status, assigneeOf(got))
 	}
 	_, body = s.do(t, "GET", page, nil)
 	if !strings.Contains(body, "You took over") || !strings.Contains(body, "Hand back to the bot") || strings.Contains(body, ">Take over<") {
@@ -342,8 +341,8 @@ func TestConversationMoves(t *testing.T) {
 	}
 
 	res, _ = s.post(t, page+"/assign", url.Values{"user_id": {s.ada.ID}})
-	if got, _ := s.app.GetConversation(ctx, s.ws, conv.ID); res.StatusCode != http.StatusSeeOther || deref(got.Assignee) != "ada@example.com" {
-		t.Fatalf("assign to ada: %d %v", res.StatusCode, deref(got.Assignee))
+	if got, _ := s.app.GetConversation(ctx, s.ws, conv.ID); res.StatusCode != http.StatusSeeOther || assigneeOf(got) != "ada@example.com" {
+		t.Fatalf("assign to ada: %d %v", res.StatusCode, assigneeOf(got))
 	}
 	res, body = s.post(t, page+"/assign", url.Values{"user_id": {"usr_01JNOBODY0000000000000000"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="assignee-error"`) {
@@ -351,7 +350,7 @@ func TestConversationMoves(t *testing.T) {
 	}
 	res, _ = s.post(t, page+"/assign", url.Values{"user_id": {""}})
 	if got, _ := s.app.GetConversation(ctx, s.ws, conv.ID); res.StatusCode != http.StatusSeeOther || got.Assignee != nil {
-		t.Fatalf("unassign: %d %v", res.StatusCode, deref(got.Assignee))
+		t.Fatalf("unassign: %d %v", res.StatusCode, assigneeOf(got))
 	}
 
 	res, _ = s.post(t, page+"/handback", nil)
@@ -390,19 +389,20 @@ func TestConversationMoves(t *testing.T) {
 
 	// Admins work in the inbox too.
 	other := s.conversation(t, "Second Contact", time.Now().UTC(), "hello")
-	s.signIn(t, "ada@example.com", password)
+	s.signIn(t, "ada@example.com", inboxPassword)
 	if res, body := s.do(t, "GET", "/inbox/"+other.ID, nil); res.StatusCode != http.StatusOK || !strings.Contains(body, ">Take over<") {
 		t.Fatalf("admin's conversation page: %d", res.StatusCode)
 	}
 	res, _ = s.post(t, "/inbox/"+other.ID+"/takeover", nil)
-	if got, _ := s.app.GetConversation(ctx, s.ws, other.ID); res.StatusCode != http.StatusSeeOther || deref(got.Assignee) != "ada@example.com" {
-		t.Fatalf("admin takes over: %d %v", res.StatusCode, deref(got.Assignee))
+	if got, _ := s.app.GetConversation(ctx, s.ws, other.ID); res.StatusCode != http.StatusSeeOther || assigneeOf(got) != "ada@example.com" {
+		t.Fatalf("admin takes over: %d %v", res.StatusCode, assigneeOf(got))
 	}
 }
 
-func deref(s *string) string {
-	if s == nil {
+// assignee returns a conversation's assignee, "" for none.
+func assigneeOf(c *sb.Conversation) string {
+	if c.Assignee == nil {
 		return ""
 	}
-	return *s
+	return *c.Assignee
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"runtime"
@@ -38,7 +39,7 @@ func (s *inboxStack) browser(t testing.TB, email string) *http.Client {
 	}
 	res.Body.Close()
 	res, err = c.PostForm(s.srv.URL+"/signin", url.Values{"csrf_token": {csrf.FindStringSubmatch(page.String())[1]},
-		"email": {email}, "password": {password}})
+		"email": {email}, "password": {inboxPassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,14 +51,14 @@ func (s *inboxStack) browser(t testing.TB, email string) *http.Client {
 }
 
 // sse is one open /live stream, read line by line in the background.
-type sse struct {
+type liveStream struct {
 	res    *http.Response
 	lines  chan string
 	cancel context.CancelFunc
 }
 
 // change is one "change" message of the stream.
-type change struct {
+type liveChange struct {
 	ID             string
 	Type           string `json:"type"`
 	ConversationID string `json:"conversation_id"`
@@ -65,7 +66,7 @@ type change struct {
 
 // openLive opens /live for the client c, with lastID as Last-Event-ID,
 // or as the query string when it starts with "?".
-func openLive(t *testing.T, s *inboxStack, c *http.Client, lastID string) *sse {
+func openLive(t *testing.T, s *inboxStack, c *http.Client, lastID string) *liveStream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	path := "/live"
@@ -81,7 +82,7 @@ func openLive(t *testing.T, s *inboxStack, c *http.Client, lastID string) *sse {
 		cancel()
 		t.Fatal(err)
 	}
-	st := &sse{res: res, lines: make(chan string, 1024), cancel: cancel}
+	st := &liveStream{res: res, lines: make(chan string, 1024), cancel: cancel}
 	go func() {
 		defer close(st.lines)
 		defer res.Body.Close()
@@ -94,13 +95,13 @@ func openLive(t *testing.T, s *inboxStack, c *http.Client, lastID string) *sse {
 	return st
 }
 
-func (st *sse) close() { st.cancel() }
+func (st *liveStream) close() { st.cancel() }
 
 // next returns the next change, or fails after a while; comments seen on
 // the way are reported to comment.
-func (st *sse) next(t *testing.T, comment func(string)) change {
+func (st *liveStream) next(t *testing.T, comment func(string)) liveChange {
 	t.Helper()
-	var c change
+	var c liveChange
 	var data string
 	deadline := time.After(10 * time.Second)
 	for {
@@ -136,7 +137,7 @@ func (st *sse) next(t *testing.T, comment func(string)) change {
 
 // expect reads changes until one of the type about the conversation
 // ("" for none), failing on the way if an id comes twice.
-func (st *sse) expect(t *testing.T, seen map[string]bool, typ, conv string) change {
+func (st *liveStream) expect(t *testing.T, seen map[string]bool, typ, conv string) liveChange {
 	t.Helper()
 	for {
 		c := st.next(t, nil)
@@ -165,7 +166,7 @@ func (s *inboxStack) event(t *testing.T, typ string, data any) *sb.Event {
 // reconnection replays what was missed, heartbeats keep the stream open,
 // and closing streams leaves no goroutine behind.
 func TestLiveStream(t *testing.T) {
-	s := newInboxStack(t, sqliteURL(t), liveConfig)
+	s := newInboxStack(t, inboxSQLite(t), liveConfig)
 	ctx := context.Background()
 	conv := s.conversation(t, "Lively", time.Now().UTC(), "hi")
 	anon := &http.Client{}
@@ -291,7 +292,7 @@ func TestLiveStream(t *testing.T) {
 // (data-live-since), so that a change made between the page and the
 // stream is not missed, even by a feed that starts with that stream.
 func TestLiveSince(t *testing.T) {
-	s := newInboxStack(t, sqliteURL(t), liveConfig)
+	s := newInboxStack(t, inboxSQLite(t), liveConfig)
 	conv := s.conversation(t, "Between", time.Now().UTC(), "hi")
 	c := s.browser(t, "grace@example.com")
 	res, err := c.Get(s.srv.URL + "/inbox")
@@ -322,7 +323,7 @@ func TestLiveSince(t *testing.T) {
 
 // TestLiveEndsAtSignOut: a stream lasts as long as its session.
 func TestLiveEndsAtSignOut(t *testing.T) {
-	s := newInboxStack(t, sqliteURL(t), liveConfig)
+	s := newInboxStack(t, inboxSQLite(t), liveConfig)
 	c := s.browser(t, "grace@example.com")
 	st := openLive(t, s, c, "")
 	res, err := c.Get(s.srv.URL + "/inbox")
@@ -354,10 +355,40 @@ func TestLiveEndsAtSignOut(t *testing.T) {
 	}
 }
 
+// TestLiveOutlivesReadTimeout: a stream lasts longer than the server's
+// ReadTimeout (serve's is a minute), which would otherwise cancel it.
+func TestLiveOutlivesReadTimeout(t *testing.T) {
+	s := newInboxStack(t, inboxSQLite(t), liveConfig)
+	conv := s.conversation(t, "Patient", time.Now().UTC(), "hi")
+	short := httptest.NewUnstartedServer(s.srv.Config.Handler)
+	short.Config.ReadTimeout = 300 * time.Millisecond
+	short.Start()
+	defer short.Close()
+	c := s.browser(t, "grace@example.com") // cookies are per host, not per port
+	res, err := c.Get(short.URL + "/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &liveStream{res: res, lines: make(chan string, 1024), cancel: func() { res.Body.Close() }}
+	go func() {
+		defer close(st.lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			st.lines <- sc.Text()
+		}
+	}()
+	defer st.close()
+	time.Sleep(time.Second)
+	e := s.event(t, sb.EventConversationUpdated, map[string]any{"conversation": conv})
+	if got := st.next(t, nil); got.ID != e.ID {
+		t.Fatalf("after the read timeout: %+v", got)
+	}
+}
+
 // TestLiveClose: closing the handler (at shutdown) ends the open streams
 // and refuses new ones, so that the server's drain does not wait.
 func TestLiveClose(t *testing.T) {
-	s := newInboxStack(t, sqliteURL(t), liveConfig)
+	s := newInboxStack(t, inboxSQLite(t), liveConfig)
 	st := openLive(t, s, s.browser(t, "grace@example.com"), "")
 	s.h.Close()
 	deadline := time.After(10 * time.Second)
@@ -392,7 +423,7 @@ func TestLiveAcrossProcesses(t *testing.T) {
 	st := openLive(t, a, a.browser(t, "ada@example.com"), "")
 	seen := map[string]bool{}
 
-	b.signIn(t, "grace@example.com", password)
+	b.signIn(t, "grace@example.com", inboxPassword)
 	if res, _ := b.post(t, "/inbox/"+conv.ID+"/takeover", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("take over on B: %d", res.StatusCode)
 	}
