@@ -50,9 +50,11 @@ func TestInboxInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Keys pressed before the page's scripts ran would be lost: every
+	// wait is for a page loaded whole.
 	waitFor := func(what, expr string) {
 		t.Helper()
-		if err := browsertest.WaitFor(ctx, what, expr, 30*time.Second); err != nil {
+		if err := browsertest.WaitFor(ctx, what, "document.readyState === 'complete' && "+expr, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,6 +70,9 @@ func TestInboxInChromium(t *testing.T) {
 	do("opening the inbox", chromedp.Navigate(p.base+"/inbox"))
 	waitFor("the inbox with Ada's conversation", `document.querySelectorAll('a[data-inbox-item]').length === 1`)
 	browsertest.CheckAxe(t, ctx)
+	do("asking for the shortcuts", chromedp.KeyEvent("?"))
+	waitFor("the list of shortcuts", `document.querySelector('#shortcuts').open && document.activeElement === document.querySelector('#shortcuts summary')`)
+	do("closing it", chromedp.KeyEvent("?"))
 
 	// A new contact writes: the open inbox shows it without a reload (the
 	// mark set on this page's window survives).
@@ -95,7 +100,7 @@ func TestInboxInChromium(t *testing.T) {
 	// t takes over.
 	do("taking over", chromedp.KeyEvent("t"))
 	waitFor("the conversation taken over", `!!document.querySelector('form[action*="/handback"]') &&
-		document.querySelector('#conversation-state').textContent.includes('`+agentEmail+`')`)
+		document.querySelector('#conversation-state').textContent.includes('`+agentEmail+`') && !!document.querySelector('.notice')`)
 
 	// r focuses the answer; it goes to Telegram.
 	do("pressing r", chromedp.KeyEvent("r"))
