@@ -34,6 +34,8 @@ type visit struct {
 	CSRF      string
 	// Notice is the message left by the change before the redirect.
 	Notice string
+	// LiveSince is where the page's live stream starts (live.go).
+	LiveSince string
 }
 
 // Admin reports whether the person is an admin (agents see the inbox only).
@@ -142,7 +144,7 @@ func (h *Handler) page(adminOnly bool, fn func(w http.ResponseWriter, r *http.Re
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		v := &visit{User: u, Workspace: sess.WorkspaceID, CSRF: sess.CSRFToken}
+		v := &visit{User: u, Workspace: sess.WorkspaceID, CSRF: sess.CSRFToken, LiveSince: h.liveSince()}
 		if adminOnly && !v.Admin() {
 			h.problem(w, v, http.StatusForbidden, "Not for agents", "This page is for admins. Agents work in the inbox.")
 			return

@@ -49,6 +49,9 @@ type Config struct {
 	// SetupWorkspace is the workspace in which the setup link creates the
 	// first admin.
 	SetupWorkspace string
+	// LivePoll, LiveHeartbeat and LiveLookBack tune the live stream
+	// (live.go); zero means the default.
+	LivePoll, LiveHeartbeat, LiveLookBack time.Duration
 }
 
 // Deps are the collaborators of the pages.
@@ -77,6 +80,7 @@ type Handler struct {
 	console  map[string]*template.Template // the console's pages
 	secure   bool
 	origins  *http.CrossOriginProtection
+	liveHub  *liveHub // the live stream's feeds (live.go)
 }
 
 // New builds the pages.
@@ -122,6 +126,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountBots(mux)
 	h.mountIntegrations(mux)
 	h.mountKnowledge(mux)
+	h.mountInbox(mux)
 }
 
 // Authorize is the handler of GET and POST /oauth/authorize: sign-in if

@@ -205,6 +205,7 @@ func (m *Main) Start(ctx context.Context) error {
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	m.HTTP.RegisterOnShutdown(m.Dashboard.Close) // the dashboard's live streams never end by themselves
 	go m.purgeLoop(ctx)
 	m.printBanner(created)
 	return nil

@@ -59,20 +59,38 @@
     return Array.prototype.map.call(parts, function (el) { return el.id; });
   }
 
-  var stream = new EventSource("/live");
-  var opened = false;
-  stream.addEventListener("open", function () {
-    // After a dropped connection the server replays what was missed
-    // (Last-Event-ID); read everything once more besides, in case the
-    // replay window was passed.
-    if (opened) { schedule(allIDs()); }
-    opened = true;
-  });
-  stream.addEventListener("change", function (e) {
-    var ev;
-    try { ev = JSON.parse(e.data); } catch (err) { return; }
-    var ids = [];
-    Array.prototype.forEach.call(parts, function (el) { if (wants(el, ev)) { ids.push(el.id); } });
-    if (ids.length > 0) { schedule(ids); }
-  });
+  // The stream starts where the page was rendered (data-live-since), so
+  // that a change made meanwhile is not missed; after that, at the last
+  // change received.
+  var since = document.body.getAttribute("data-live-since") || "";
+  var opened = false, delay = 3000;
+  function connect() {
+    var stream = new EventSource("/live" + (since ? "?since=" + encodeURIComponent(since) : ""));
+    stream.addEventListener("open", function () {
+      // After a dropped connection the server replays what was missed
+      // (Last-Event-ID); read everything once more besides, in case the
+      // replay window was passed.
+      if (opened) { schedule(allIDs()); }
+      opened = true;
+      delay = 3000;
+    });
+    stream.addEventListener("change", function (e) {
+      if (e.lastEventId) { since = e.lastEventId; }
+      var ev;
+      try { ev = JSON.parse(e.data); } catch (err) { return; }
+      var ids = [];
+      Array.prototype.forEach.call(parts, function (el) { if (wants(el, ev)) { ids.push(el.id); } });
+      if (ids.length > 0) { schedule(ids); }
+    });
+    stream.addEventListener("error", function () {
+      // The browser reconnects by itself after a dropped connection, but
+      // gives up after an answer that is not a stream (a server stopping
+      // answers 503): then try again, less and less often.
+      if (stream.readyState === EventSource.CLOSED) {
+        window.setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 60000);
+      }
+    });
+  }
+  connect();
 })();

@@ -88,6 +88,9 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"OAuthClients", testOAuthClients},
 		{"OAuthTokens", testOAuthTokens},
 		{"SigningKeys", testSigningKeys},
+		{"Inbox", testInbox},
+		{"ReadMarks", testReadMarks},
+		{"EventsAfter", testEventsAfter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
