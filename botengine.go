@@ -104,6 +104,11 @@ type BotTurn struct {
 	// sent, and engines whose answer needs a call to someone else's
 	// service refuse with ErrorCode EInvalid and say why.
 	DryRun bool
+	// Tools are what an engine may do during the turn besides answering
+	// (the llm engine's tools): look facts up, change the contact, run
+	// integration actions. Nil when the caller gives none (an engine then
+	// refuses the tools that need them).
+	Tools TurnTools
 }
 
 // BotAnswer is what a bot makes of a message.
@@ -124,6 +129,18 @@ type BotAnswer struct {
 	// Action is the integration action of the intent that answered, run
 	// once for this turn after the answer is written (nil: none).
 	Action *IntentAction
+	// HandoffReason says why the bot handed off (shown with the
+	// conversation, in its metadata's handoff_reason); "" for none.
+	HandoffReason string
+	// ToolCalls are the tools the engine called for this answer, in order,
+	// with their results; recorded with the turn.
+	ToolCalls []ToolCall
+	// Model names the model that answered; PromptTokens and
+	// CompletionTokens are what it spent (the llm engine). Counted in
+	// /metrics and recorded with the turn.
+	Model            string
+	PromptTokens     int
+	CompletionTokens int
 }
 
 // IntentScore is one intent's confidence for a message.

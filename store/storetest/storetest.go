@@ -87,6 +87,8 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"OAuthClients", testOAuthClients},
 		{"OAuthTokens", testOAuthTokens},
 		{"SigningKeys", testSigningKeys},
+		{"BotTurns", testBotTurns},
+		{"GetRunByDedupKey", testGetRunByDedupKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
