@@ -46,6 +46,14 @@ type OutboundURLs interface {
 	OutboundURLs(raw json.RawMessage) map[string]string
 }
 
+// SlowReplier is implemented by engines whose Reply waits seconds on
+// someone else's service (the llm engine's model). The pipeline runs their
+// replies outside its worker slots, in a bounded pool of their own, so that
+// slow models do not hold back the turns of other bots.
+type SlowReplier interface {
+	SlowReplies()
+}
+
 // Trainer is implemented by engines that learn from their configuration
 // (the builtin engine's classifier). Training a bot turns its draft into
 // a numbered version: the configuration and secrets as they were, and what

@@ -70,6 +70,10 @@ type TurnQueries interface {
 // tools) may do, for the turn's workspace, conversation and contact. The
 // pipeline gives them to every turn; a dry run's tools only read.
 type TurnTools interface {
+	// History returns the conversation's last n messages up to the turn's
+	// inbound message (included), oldest first; in a dry run, that message
+	// alone.
+	History(ctx context.Context, n int) ([]*Message, error)
 	// Facts returns the unexpired facts answering for the turn's contact
 	// (facts of the contact win over its email's, its phone's and the
 	// workspace's, as in templates): the fact of key, or, with prefix, one
@@ -88,6 +92,10 @@ type TurnTools interface {
 	// CheckAction checks an action call as RunAction would, without running
 	// it (for dry runs).
 	CheckAction(ctx context.Context, a ToolAction) error
+	// DescribeAction returns an integration of the workspace and the spec
+	// of one of its actions (ENotFound if either is gone), for the
+	// action's tool definition.
+	DescribeAction(ctx context.Context, integrationID, action string) (*Integration, ActionSpec, error)
 }
 
 // ContactUpdate is a change to a contact made by a tool: nil fields are
