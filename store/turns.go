@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/switchboardhq/switchboard"
 )
@@ -23,8 +25,18 @@ func scanTurn(s scanner) (*switchboard.TurnRecord, error) {
 	return t, nil
 }
 
-// CreateBotTurn records a bot turn.
+// CreateBotTurn records a bot turn. A turn of a conversation that is gone
+// (erased while the bot was answering) is not recorded, and that is not an
+// error: its record would have gone with it.
 func (q *queries) CreateBotTurn(ctx context.Context, t *switchboard.TurnRecord) error {
+	var one int
+	err := q.r.QueryRowContext(ctx, q.sql(`SELECT 1 FROM conversations WHERE workspace_id = ? AND id = ?`),
+		t.WorkspaceID, t.ConversationID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return translate(err, "create", "bot turn")
+	}
 	if t.ID == "" {
 		t.ID = switchboard.NewID(switchboard.PrefixTurn)
 	}

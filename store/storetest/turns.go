@@ -46,6 +46,10 @@ func testBotTurns(t *testing.T, f *fixture) {
 		t.Fatalf("second page: %+v", page)
 	}
 
+	// A turn of a conversation that is gone is not recorded, without error.
+	must(t, f.s.CreateBotTurn(f.ctx, &switchboard.TurnRecord{WorkspaceID: f.ws.ID, BotID: f.bot.ID, Version: 1,
+		ConversationID: "conv_01ARZ3NDEKTSV4RRFFQ69G5FAV", MessageID: msg.ID, Engine: "builtin"}))
+
 	// Other workspaces see none; the conversation's deletion takes its turns.
 	ws2 := f.workspace(t, "other")
 	if l, err := f.s.ListBotTurns(f.ctx, ws2.ID, f.conv.ID, switchboard.Page{Limit: 10}); err != nil || len(l) != 0 {
