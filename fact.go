@@ -78,6 +78,8 @@ type FactFilter struct {
 	Phone     string
 	Source    string
 	LiveAt    time.Time
+	// WorkspaceOnly selects the workspace's own facts (no subject).
+	WorkspaceOnly bool
 }
 
 // FactQueries store knowledge facts.

@@ -116,3 +116,8 @@ type ToolAction struct {
 	Params        json.RawMessage
 	Call          int
 }
+
+// TriggerTool is the trigger of a run a bot's model started by calling
+// the action as a tool (the llm engine); its TriggerID is the inbound
+// message of the turn.
+const TriggerTool = "tool"

@@ -133,6 +133,9 @@ func (q *queries) ListFacts(ctx context.Context, workspaceID string, f switchboa
 	if f.Phone != "" {
 		w.and("subject = ?", subjectPhone+switchboard.NormalizePhone(f.Phone))
 	}
+	if f.WorkspaceOnly {
+		w.and("subject = ?", "")
+	}
 	w.eq("source", f.Source)
 	if !f.LiveAt.IsZero() {
 		w.and("(expires_at IS NULL OR expires_at > ?)", q.t(f.LiveAt))
