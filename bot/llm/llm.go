@@ -151,11 +151,11 @@ func (e *Engine) ParseConfig(raw json.RawMessage) (json.RawMessage, map[string]s
 	if len(raw) > 0 && string(raw) != "null" {
 		var probe map[string]json.RawMessage
 		if json.Unmarshal(raw, &probe) == nil {
-			// max_tokens and history default when absent, not when 0.
-			if _, ok := probe["max_tokens"]; !ok {
+			// max_tokens and history default when absent or null, not when 0.
+			if v, ok := probe["max_tokens"]; !ok || string(v) == "null" {
 				c.MaxTokens = DefaultMaxTokens
 			}
-			if _, ok := probe["history"]; !ok {
+			if v, ok := probe["history"]; !ok || string(v) == "null" {
 				c.History = DefaultHistory
 			}
 		}

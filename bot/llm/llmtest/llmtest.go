@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -101,7 +100,6 @@ type Server struct {
 	script   []Step
 	always   Step
 	requests []*Request
-	ids      atomic.Int64
 }
 
 // New starts a server answering with the steps, in order.
