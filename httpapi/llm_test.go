@@ -100,3 +100,41 @@ func TestLLMBotParseAndTurns(t *testing.T) {
 	e.must(404, "GET", "/api/v1/conversations/conv_01JHF3Q8R5ZK7M2W9XN4T6B0CD/turns", e.reader, nil)
 	e.must(400, "GET", "/api/v1/conversations/"+convID+"/turns?cursor=msg_01JHF3Q8R5ZK7M2W9XN4T6B0CD", e.reader, nil)
 }
+
+// TestLLMBotVersions: training and deploying version an llm bot's
+// configuration: parse of version 1 asks its model, version 2 (trained,
+// then deployed) the new one, with the key kept.
+func TestLLMBotVersions(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db", platformsOnLoopback)
+	model := llmtest.New(t)
+	model.Key = "sk-test-0123456789"
+	model.Always(llmtest.Reply(func(req *llmtest.Request) string { return "I am " + req.Body.Model }))
+	id := e.must(201, "POST", "/api/v1/bots", e.admin, map[string]any{"name": "LLM", "engine": "llm", "config": map[string]any{
+		"base_url": model.BaseURL(), "model": "one", "api_key": model.Key}}).str(t, "id")
+	e.must(200, "PUT", "/api/v1/bots/"+id+"/config", e.admin, map[string]any{"base_url": model.BaseURL(), "model": "two"})
+	reply := func(version int) string {
+		body := map[string]any{"text": "who are you?"}
+		if version > 0 {
+			body["version"] = version
+		}
+		r := e.must(200, "POST", "/api/v1/bots/"+id+"/parse", e.admin, body).obj(t)
+		return r["replies"].([]any)[0].(string)
+	}
+	if got := reply(0); got != "I am one" {
+		t.Fatalf("a new draft: the deployed version answers %q", got)
+	}
+	e.must(202, "POST", "/api/v1/bots/"+id+"/train", e.admin, nil)
+	e.runJobs()
+	if got := reply(2); got != "I am two" {
+		t.Fatalf("version 2 answers %q", got)
+	}
+	e.must(200, "POST", "/api/v1/bots/"+id+"/deploy", e.admin, "")
+	if got := reply(0); got != "I am two" {
+		t.Fatalf("deployed version 2 answers %q", got)
+	}
+	for _, r := range model.Requests() {
+		if r.Authorization != "Bearer "+model.Key {
+			t.Fatalf("a request without the kept key: %q", r.Authorization)
+		}
+	}
+}
