@@ -275,6 +275,9 @@ func (e *Engine) Reply(ctx context.Context, t *sb.BotTurn) (*sb.BotAnswer, error
 			turn.answer.Model = resp.Model
 		}
 		m := resp.Choices[0].Message
+		if round == MaxRounds && m.Content != nil && strings.TrimSpace(*m.Content) != "" {
+			m.ToolCalls = nil // a server that ignores tool_choice: its text is the answer
+		}
 		if len(m.ToolCalls) == 0 {
 			if m.Content != nil && strings.TrimSpace(*m.Content) != "" {
 				turn.answer.Replies = []string{strings.TrimSpace(*m.Content)}

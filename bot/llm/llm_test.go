@@ -346,6 +346,14 @@ func TestEmptyAnswerAndRounds(t *testing.T) {
 	if _, err := newEngine().Reply(context.Background(), turn(model, newTools(), "hi", "knowledge")); err == nil || !strings.Contains(err.Error(), "after 5 rounds") {
 		t.Fatalf("a sixth round: %v", err)
 	}
+	// A server that ignores tool_choice, calling tools with a text: the
+	// text answers.
+	saying := llmtest.CallToolsSaying("Here is what I know.", llmtest.Call{Name: "knowledge", Arguments: `{"key":"a"}`})
+	model = llmtest.New(t, call, call, call, call, call, saying)
+	a, err = newEngine().Reply(context.Background(), turn(model, newTools(), "hi", "knowledge"))
+	if err != nil || len(a.Replies) != 1 || a.Replies[0] != "Here is what I know." || len(a.ToolCalls) != 5 {
+		t.Fatalf("tools and text after five rounds: %+v %v", a, err)
+	}
 }
 
 // TestDryRun: a dry run looks facts up but only describes what changes.

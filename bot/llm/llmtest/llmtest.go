@@ -199,7 +199,11 @@ type Call struct {
 
 // CallTools answers with tool calls (finish_reason "tool_calls", no
 // content).
-func CallTools(calls ...Call) Step {
+func CallTools(calls ...Call) Step { return CallToolsSaying("", calls...) }
+
+// CallToolsSaying answers with tool calls and a text beside them (some
+// models write both); "" is no content (null).
+func CallToolsSaying(text string, calls ...Call) Step {
 	return func(w http.ResponseWriter, r *http.Request, req *Request) {
 		out := make([]map[string]any, len(calls))
 		n := 0
@@ -208,7 +212,11 @@ func CallTools(calls ...Call) Step {
 				"type": "function", "function": map[string]any{"name": c.Name, "arguments": c.Arguments}}
 			n += words(c.Arguments)
 		}
-		writeChoice(w, req, map[string]any{"role": "assistant", "content": nil, "tool_calls": out}, "tool_calls", n+3)
+		var content any
+		if text != "" {
+			content = text
+		}
+		writeChoice(w, req, map[string]any{"role": "assistant", "content": content, "tool_calls": out}, "tool_calls", n+3+words(text))
 	}
 }
 
