@@ -172,6 +172,10 @@ type ReplyError struct {
 	Retryable  bool
 	RetryAfter time.Duration
 	Message    string
+	// Partial is what the engine did before it failed (the tools a model
+	// called, the tokens it spent), recorded with a turn that ends in
+	// bot.error and counted in /metrics; nil for none.
+	Partial *BotAnswer
 }
 
 func (e *ReplyError) Error() string { return e.Message }

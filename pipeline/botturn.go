@@ -78,7 +78,7 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, pl *botTurnPayload, i
 	in.version = version
 	engine, ok := p.engines[in.bot.Engine]
 	if !ok {
-		p.botFailed(ctx, j, in, "the "+in.bot.Engine+" engine is not available in this version of Switchboard")
+		p.botFailed(ctx, j, in, "the "+in.bot.Engine+" engine is not available in this version of Switchboard", nil)
 		return
 	}
 	answer, err := p.reply(ctx, engine, p.turn(in, j.Attempts))
@@ -206,8 +206,10 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, in *turnInput, er
 	var re *sb.ReplyError
 	retryable := errors.As(err, &re) && re.Retryable
 	var after time.Duration
+	var partial *sb.BotAnswer
 	if re != nil {
-		after = re.RetryAfter
+		after, partial = re.RetryAfter, re.Partial
+		p.countTokens(bot, partial) // spent, whatever comes of the turn
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		retryable = true
@@ -224,12 +226,13 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, in *turnInput, er
 	if retryable {
 		msg = "the bot did not answer after " + strconv.Itoa(j.Attempts) + " attempts: " + msg
 	}
-	p.botFailed(ctx, j, in, msg)
+	p.botFailed(ctx, j, in, msg, partial)
 }
 
 // botFailed ends a turn without an answer and emits bot.error, with the
-// number of the version that failed.
-func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, in *turnInput, msg string) {
+// number of the version that failed; the turn is recorded with what the
+// engine did before it failed (partial, nil for nothing).
+func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, in *turnInput, msg string, partial *sb.BotAnswer) {
 	bot := in.bot
 	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "version", in.version.Version, "job", j.ID, "error", msg)
 	p.metrics.turns.WithLabelValues(bot.Engine, "error").Inc()
@@ -237,6 +240,6 @@ func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, in *turnInput, msg 
 		if err := p.events.Publish(ctx, q, sb.BotErrorEvent(bot, &in.version.Version, msg)); err != nil {
 			return err
 		}
-		return p.recordTurn(ctx, q, in, nil, msg)
+		return p.recordTurn(ctx, q, in, partial, msg)
 	})
 }

@@ -72,7 +72,7 @@ func (p *Pipeline) recordTurn(ctx context.Context, q sb.Queries, in *turnInput, 
 		MessageID: in.msg.ID, Engine: in.bot.Engine, ToolCalls: []sb.ToolCall{}, CreatedAt: p.now(),
 	}
 	if a != nil {
-		r.Intent, r.Confidence, r.OutOfScope, r.Handoff = a.Intent, a.Confidence, a.OutOfScope, a.Handoff
+		r.Intent, r.Confidence, r.OutOfScope, r.Handoff = a.Intent, a.Confidence, a.OutOfScope, a.Handoff && failure == ""
 		r.Model, r.PromptTokens, r.CompletionTokens, r.Replies = a.Model, a.PromptTokens, a.CompletionTokens, len(a.Replies)
 		if a.ToolCalls != nil {
 			r.ToolCalls = a.ToolCalls

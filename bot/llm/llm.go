@@ -267,7 +267,7 @@ func (e *Engine) Reply(ctx context.Context, t *sb.BotTurn) (*sb.BotAnswer, error
 		}
 		resp, err := e.complete(ctx, cfg.BaseURL, key, req)
 		if err != nil {
-			return nil, err
+			return nil, turn.failed(err)
 		}
 		turn.answer.PromptTokens += resp.Usage.PromptTokens
 		turn.answer.CompletionTokens += resp.Usage.CompletionTokens
@@ -285,13 +285,13 @@ func (e *Engine) Reply(ctx context.Context, t *sb.BotTurn) (*sb.BotAnswer, error
 			return turn.answer, nil
 		}
 		if round == MaxRounds {
-			return nil, sb.ReplyErrorf(false, "llm bot: the model kept calling tools after %d rounds", MaxRounds)
+			return nil, turn.failed(sb.ReplyErrorf(false, "llm bot: the model kept calling tools after %d rounds", MaxRounds))
 		}
 		req.Messages = append(req.Messages, Message{Role: "assistant", Content: m.Content, ToolCalls: m.ToolCalls})
 		for _, c := range m.ToolCalls {
 			result, err := turn.call(ctx, c)
 			if err != nil {
-				return nil, err
+				return nil, turn.failed(err)
 			}
 			req.Messages = append(req.Messages, Message{Role: "tool", ToolCallID: c.ID, Content: &result})
 		}

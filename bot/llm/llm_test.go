@@ -273,6 +273,9 @@ func TestInvalidArgumentsOnce(t *testing.T) {
 	if !errors.As(err, &re) || re.Retryable || !strings.Contains(re.Message, "invalid arguments again") {
 		t.Fatalf("second invalid call: %v", err)
 	}
+	if re.Partial == nil || len(re.Partial.ToolCalls) != 2 || re.Partial.ToolCalls[1].Name != "weather" || re.Partial.PromptTokens == 0 {
+		t.Fatalf("what the failed turn did: %+v", re.Partial)
+	}
 	// Placeholders from the model are refused: only the model reads the
 	// user's text, never Switchboard's templates.
 	model = llmtest.New(t,

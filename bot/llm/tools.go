@@ -124,6 +124,17 @@ type turnState struct {
 	invalid int
 }
 
+// failed attaches what the turn did so far (its tool calls, its tokens)
+// to a ReplyError, for the turn's record.
+func (ts *turnState) failed(err error) error {
+	var re *sb.ReplyError
+	if errors.As(err, &re) && (len(ts.answer.ToolCalls) > 0 || ts.answer.PromptTokens > 0) {
+		partial := *ts.answer
+		re.Partial = &partial
+	}
+	return err
+}
+
 // errInvalid is arguments that do not fit a tool: the model is told, once.
 type errInvalid struct{ msg string }
 
