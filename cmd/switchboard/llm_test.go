@@ -209,3 +209,48 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestLLMModelDownThenUp: a model that is down (a dropped connection, a
+// 503, a 429 with Retry-After) is retried on the bot schedule and the
+// reply goes out once it is up; a model that stays down ends the turn in
+// bot.error, recorded on the turn.
+func TestLLMModelDownThenUp(t *testing.T) {
+	tg := telegramtest.NewServer()
+	defer tg.Close()
+	model := llmtest.New(t,
+		llmtest.Drop(),
+		llmtest.Fail(503, "server_error", "", "The server is overloaded."),
+		llmtest.RateLimited("0"),
+		llmtest.Answer("Back online."),
+		llmtest.Fail(500, "server_error", "", "down"),
+		llmtest.Fail(500, "server_error", "", "down"),
+		llmtest.Fail(500, "server_error", "", "down"),
+		llmtest.Fail(500, "server_error", "", "still down"))
+	p := serve(t, "SWITCHBOARD_DATA_DIR="+t.TempDir(), "SWITCHBOARD_BOOTSTRAP_KEY="+e2eKey, "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true",
+		"SWITCHBOARD_BOT_RETRY_SCHEDULE=50ms,50ms,50ms")
+	hookURL, token := telegramChannel(t, p, tg, llmBot(model))
+	p.post(t, hookURL, "", telegramtest.Update(1, 42, "Ada", "are you there?"), telegram.HeaderSecretToken, token)
+	if calls := tg.Wait("sendMessage", 1, 60*time.Second); len(calls) != 1 || calls[0].Text() != "Back online." {
+		t.Fatalf("sendMessage: %+v", calls)
+	}
+	p.post(t, hookURL, "", telegramtest.Update(2, 42, "Ada", "and now?"), telegram.HeaderSecretToken, token)
+	got := p.events(t, 6)
+	if strings.Join(got, " ") != "integration.connected conversation.started message.received message.sent message.received bot.error" {
+		t.Fatalf("events: %v", got)
+	}
+	_, convs := p.json(t, "GET", "/api/v1/conversations", nil)
+	convID := convs["data"].([]any)[0].(map[string]any)["id"].(string)
+	_, turns := p.json(t, "GET", "/api/v1/conversations/"+convID+"/turns", nil)
+	list := turns["data"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("turns: %v", turns)
+	}
+	failed, answered := list[0].(map[string]any), list[1].(map[string]any)
+	if e, _ := failed["error"].(string); !strings.Contains(e, "after 4 attempts") || !strings.Contains(e, "still down") || answered["error"] != nil {
+		t.Fatalf("turns: %v", list)
+	}
+	if model.Left() != 0 {
+		t.Fatalf("%d model steps unused", model.Left())
+	}
+	p.stop(t)
+}
