@@ -46,6 +46,14 @@ type OutboundURLs interface {
 	OutboundURLs(raw json.RawMessage) map[string]string
 }
 
+// SlowReplier is implemented by engines whose Reply waits seconds on
+// someone else's service (the llm engine's model). The pipeline runs their
+// replies outside its worker slots, in a bounded pool of their own, so that
+// slow models do not hold back the turns of other bots.
+type SlowReplier interface {
+	SlowReplies()
+}
+
 // Trainer is implemented by engines that learn from their configuration
 // (the builtin engine's classifier). Training a bot turns its draft into
 // a numbered version: the configuration and secrets as they were, and what
@@ -104,6 +112,11 @@ type BotTurn struct {
 	// sent, and engines whose answer needs a call to someone else's
 	// service refuse with ErrorCode EInvalid and say why.
 	DryRun bool
+	// Tools are what an engine may do during the turn besides answering
+	// (the llm engine's tools): look facts up, change the contact, run
+	// integration actions. Nil when the caller gives none (an engine then
+	// refuses the tools that need them).
+	Tools TurnTools
 }
 
 // BotAnswer is what a bot makes of a message.
@@ -124,6 +137,18 @@ type BotAnswer struct {
 	// Action is the integration action of the intent that answered, run
 	// once for this turn after the answer is written (nil: none).
 	Action *IntentAction
+	// HandoffReason says why the bot handed off (shown with the
+	// conversation, in its metadata's handoff_reason); "" for none.
+	HandoffReason string
+	// ToolCalls are the tools the engine called for this answer, in order,
+	// with their results; recorded with the turn.
+	ToolCalls []ToolCall
+	// Model names the model that answered; PromptTokens and
+	// CompletionTokens are what it spent (the llm engine). Counted in
+	// /metrics and recorded with the turn.
+	Model            string
+	PromptTokens     int
+	CompletionTokens int
 }
 
 // IntentScore is one intent's confidence for a message.
@@ -147,6 +172,10 @@ type ReplyError struct {
 	Retryable  bool
 	RetryAfter time.Duration
 	Message    string
+	// Partial is what the engine did before it failed (the tools a model
+	// called, the tokens it spent), recorded with a turn that ends in
+	// bot.error and counted in /metrics; nil for none.
+	Partial *BotAnswer
 }
 
 func (e *ReplyError) Error() string { return e.Message }

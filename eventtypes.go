@@ -14,7 +14,7 @@ const (
 		`"text":{"type":"string"},"status":{"enum":["received","queued","sent","delivered","read","failed"]},"external_id":{"type":["string","null"]},` +
 		`"error":{"type":["string","null"]},"created_at":{"type":"string","format":"date-time"}}}`
 	schemaBot = `{"type":"object","required":["id","name","engine","config","status","version","deployed_version","training","created_at","updated_at"],"properties":{` +
-		`"id":{"type":"string"},"name":{"type":"string"},"engine":{"enum":["builtin","webhook"]},"config":{"type":"object"},` +
+		`"id":{"type":"string"},"name":{"type":"string"},"engine":{"enum":["builtin","webhook","llm"]},"config":{"type":"object"},` +
 		`"status":{"enum":["draft","training","trained","deployed","error"]},"version":{"type":"integer"},` +
 		`"deployed_version":{"type":["integer","null"]},"training":{"oneOf":[{"type":"null"},` + schemaTraining + `]},` +
 		`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}}`
@@ -23,7 +23,7 @@ const (
 		`"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"},` +
 		`"error":{"type":["string","null"]}}}`
 	schemaBotVersion = `{"type":"object","required":["bot_id","version","engine","config","model_size","metrics","created_at","deployed_at"],"properties":{` +
-		`"bot_id":{"type":"string"},"version":{"type":"integer"},"engine":{"enum":["builtin","webhook"]},"config":{"type":"object"},` +
+		`"bot_id":{"type":"string"},"version":{"type":"integer"},"engine":{"enum":["builtin","webhook","llm"]},"config":{"type":"object"},` +
 		`"model_size":{"type":"integer"},"metrics":{"type":"object"},"created_at":{"type":"string","format":"date-time"},` +
 		`"deployed_at":{"type":["string","null"],"format":"date-time"}}}`
 	schemaIntegration = `{"type":"object","required":["id","type","name","status"],"properties":{"id":{"type":"string"},"type":{"type":"string"},"name":{"type":"string"},"status":{"type":"string"}}}`
@@ -34,7 +34,7 @@ const (
 // schemaRun mirrors the OpenAPI document's Run.
 const schemaRun = `{"type":"object","required":["id","integration_id","action","status","trigger","params","idempotency_key","attempts","result","error","created_at","updated_at","finished_at"],"properties":{` +
 	`"id":{"type":"string"},"integration_id":{"type":"string"},"action":{"type":"string"},"status":{"enum":["queued","running","succeeded","failed"]},` +
-	`"trigger":{"enum":["api","automation","intent"]},"trigger_id":{"type":"string"},"event_id":{"type":"string"},"conversation_id":{"type":"string"},` +
+	`"trigger":{"enum":["api","automation","intent","tool"]},"trigger_id":{"type":"string"},"event_id":{"type":"string"},"conversation_id":{"type":"string"},` +
 	`"params":{"type":"object"},"idempotency_key":{"type":"string"},"attempts":{"type":"array"},"result":{},"error":{"type":["string","null"]},` +
 	`"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}}}`
 

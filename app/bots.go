@@ -121,7 +121,11 @@ func createTrainingError(err error) error {
 // values may be templates, filled and checked against the action's
 // parameters when the action runs).
 func (s *Service) checkIntentActions(ctx context.Context, q sb.IntegrationQueries, ws, engine string, raw json.RawMessage) error {
-	if engine != sb.EngineBuiltin {
+	switch engine {
+	case sb.EngineLLM:
+		return s.checkToolActions(ctx, q, ws, raw)
+	case sb.EngineBuiltin:
+	default:
 		return nil
 	}
 	var c struct {

@@ -24,6 +24,9 @@ type ParseResult struct {
 	Replies    []string         `json:"replies"`
 	Handoff    bool             `json:"handoff"`
 	Version    int              `json:"version"`
+	// ToolCalls are the tools a model called (the llm engine): lookups
+	// run, tools that change something described (dry_run), not run.
+	ToolCalls []sb.ToolCall `json:"tool_calls,omitempty"`
 }
 
 // ParseBot runs a version of the bot on a text as a dry run: nothing is
@@ -69,7 +72,7 @@ func (s *Service) ParseBot(ctx context.Context, ws, id string, req *ParseBotPara
 	a, err := engine.Reply(cctx, &sb.BotTurn{
 		Bot: pipeline.VersionBot(bot, version), Message: msg, Attempt: 1,
 		Version: version.Version, Model: pipeline.ModelLoader(s.store, version),
-		Fill: pipeline.TurnFill(s.store, s.clock, ws, nil, nil), DryRun: true,
+		Fill: pipeline.TurnFill(s.store, s.clock, ws, nil, nil), DryRun: true, Tools: s.dryTools(ws, msg),
 	})
 	if err != nil {
 		var e *sb.Error
@@ -96,6 +99,6 @@ func parseResult(a *sb.BotAnswer, version int) *ParseResult {
 	if a.Replies != nil {
 		out.Replies = a.Replies
 	}
-	out.OutOfScope, out.Handoff = a.OutOfScope, a.Handoff
+	out.OutOfScope, out.Handoff, out.ToolCalls = a.OutOfScope, a.Handoff, a.ToolCalls
 	return out
 }

@@ -131,6 +131,7 @@ func serveEnv(t testing.TB, url string, o envOptions) *env {
 		app.Deps{Store: db, Pipeline: e.pipe, Channels: channels, Engines: engines, Events: disp.Publisher(), Keys: authn,
 			Integrations: e.integrationDeps(o)})
 	e.ops = ops
+	e.pipe.ToolsWith(ops)
 	e.api = httpapi.New(httpapi.Config{PublicURL: "https://sb.example.com", RateLimit: o.rate, RateBurst: o.burst,
 		TrustedProxies: o.trusted, HookIPRefusals: o.hookIP, HookChannelRefusals: o.hookChannel},
 		httpapi.Deps{App: ops, Idempotency: db, Auth: authn, Logger: logger, Registry: prometheus.NewRegistry(), Ready: db.Ready})

@@ -68,17 +68,17 @@ func TestBots(t *testing.T) {
 }
 
 // TestEngineThisBuildDoesNotHave: a bot of an engine this build has no
-// package for (llm, for now) is refused at create with 400 naming engine
-// and listing the engines it has, and nothing is stored; it is not
-// accepted to fail every turn later.
+// package for is refused at create with 400 naming engine and listing the
+// engines it has, and nothing is stored; it is not accepted to fail every
+// turn later.
 func TestEngineThisBuildDoesNotHave(t *testing.T) {
 	e := newEnv(t, "sqlite://"+t.TempDir()+"/sb.db")
 	before := e.snapshot(t)
-	for _, engine := range []string{"llm", "gpt", ""} {
+	for _, engine := range []string{"gpt", "LLM", ""} {
 		r := e.call("POST", "/api/v1/bots", e.admin, map[string]any{"name": "LLM", "engine": engine,
 			"config": map[string]any{"base_url": "https://llm.example.com/v1", "model": "m", "api_key": "sk-very-secret"}})
 		r.problem(t, 400, sb.EInvalid, "engine")
-		if !strings.Contains(string(r.body), "must be one of builtin, webhook") {
+		if !strings.Contains(string(r.body), "must be one of builtin, llm, webhook") {
 			t.Errorf("engine %q: the refusal does not list the engines of this build: %s", engine, r.body)
 		}
 	}

@@ -214,6 +214,7 @@ func (s *Server) registerRoutes() {
 	s.api1("POST /api/v1/deliveries/{id}/retry", sb.ScopeWriteWebhooks, s.retryDelivery)
 
 	s.registerIntegrationRoutes()
+	s.registerTurnRoutes()
 	s.registerIdentityRoutes()
 
 	s.mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))

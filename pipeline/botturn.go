@@ -78,12 +78,10 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, pl *botTurnPayload, i
 	in.version = version
 	engine, ok := p.engines[in.bot.Engine]
 	if !ok {
-		p.botFailed(ctx, j, in, "the "+in.bot.Engine+" engine is not available in this version of Switchboard")
+		p.botFailed(ctx, j, in, "the "+in.bot.Engine+" engine is not available in this version of Switchboard", nil)
 		return
 	}
-	cctx, cancel := context.WithTimeout(ctx, p.cfg.CallTimeout)
-	answer, err := engine.Reply(cctx, p.turn(in, j.Attempts))
-	cancel()
+	answer, err := p.reply(ctx, engine, p.turn(in, j.Attempts))
 	if err != nil {
 		p.replyFailed(ctx, j, in, err)
 		return
@@ -92,7 +90,13 @@ func (p *Pipeline) botTurn(ctx context.Context, j *sb.Job, pl *botTurnPayload, i
 	if answer != nil && len(answer.Replies) > 0 {
 		outcome = "answered"
 	}
-	if p.finish(ctx, j, func(q sb.Queries) error { return p.answer(ctx, q, j, in, answer) }) {
+	p.countTokens(in.bot, answer)
+	if p.finish(ctx, j, func(q sb.Queries) error {
+		if err := p.answer(ctx, q, j, in, answer); err != nil {
+			return err
+		}
+		return p.recordTurn(ctx, q, in, answer, "")
+	}) {
 		p.metrics.turns.WithLabelValues(in.bot.Engine, outcome).Inc()
 	}
 }
@@ -104,7 +108,8 @@ func (p *Pipeline) turn(in *turnInput, attempt int) *sb.BotTurn {
 		Bot: VersionBot(in.bot, in.version), Channel: in.ch, Conversation: in.conv, Contact: in.contact,
 		Message: in.msg, Attempt: attempt,
 		Version: in.version.Version, Model: ModelLoader(p.store, in.version),
-		Fill: TurnFill(p.store, nowClock(p.now), in.conv.WorkspaceID, in.contact, in.conv),
+		Fill:  TurnFill(p.store, nowClock(p.now), in.conv.WorkspaceID, in.contact, in.conv),
+		Tools: p.tools(in),
 	}
 }
 
@@ -183,7 +188,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		if err != nil {
 			return err
 		}
-		if err := UpdateConversation(ctx, q, p.events, full, sb.ConversationPatch{Status: sb.ConversationHandoff}, now); err != nil {
+		if err := UpdateConversation(ctx, q, p.events, full, handoffPatch(full, a.HandoffReason), now); err != nil {
 			return err
 		}
 		conv.LastActivityAt = full.LastActivityAt
@@ -201,8 +206,10 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, in *turnInput, er
 	var re *sb.ReplyError
 	retryable := errors.As(err, &re) && re.Retryable
 	var after time.Duration
+	var partial *sb.BotAnswer
 	if re != nil {
-		after = re.RetryAfter
+		after, partial = re.RetryAfter, re.Partial
+		p.countTokens(bot, partial) // spent, whatever comes of the turn
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		retryable = true
@@ -219,16 +226,20 @@ func (p *Pipeline) replyFailed(ctx context.Context, j *sb.Job, in *turnInput, er
 	if retryable {
 		msg = "the bot did not answer after " + strconv.Itoa(j.Attempts) + " attempts: " + msg
 	}
-	p.botFailed(ctx, j, in, msg)
+	p.botFailed(ctx, j, in, msg, partial)
 }
 
 // botFailed ends a turn without an answer and emits bot.error, with the
-// number of the version that failed.
-func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, in *turnInput, msg string) {
+// number of the version that failed; the turn is recorded with what the
+// engine did before it failed (partial, nil for nothing).
+func (p *Pipeline) botFailed(ctx context.Context, j *sb.Job, in *turnInput, msg string, partial *sb.BotAnswer) {
 	bot := in.bot
 	p.log.Warn("pipeline: bot failed to answer", "bot", bot.ID, "version", in.version.Version, "job", j.ID, "error", msg)
 	p.metrics.turns.WithLabelValues(bot.Engine, "error").Inc()
 	p.finish(ctx, j, func(q sb.Queries) error {
-		return p.events.Publish(ctx, q, sb.BotErrorEvent(bot, &in.version.Version, msg))
+		if err := p.events.Publish(ctx, q, sb.BotErrorEvent(bot, &in.version.Version, msg)); err != nil {
+			return err
+		}
+		return p.recordTurn(ctx, q, in, partial, msg)
 	})
 }

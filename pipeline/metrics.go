@@ -13,6 +13,7 @@ type metrics struct {
 	batchSize prometheus.Histogram
 	splits    prometheus.Counter
 	pending   prometheus.GaugeFunc
+	tokens    *prometheus.CounterVec // by bot, model and kind (turns.go)
 }
 
 func newMetrics(p *Pipeline) *metrics {
@@ -47,6 +48,7 @@ func newMetrics(p *Pipeline) *metrics {
 			Name: "switchboard_pipeline_jobs_in_memory",
 			Help: "Bot turns and sends handed to this process's workers, waiting or running.",
 		}, func() float64 { return float64(p.jobs.Len()) }),
+		tokens: newTokenCounter(),
 	}
 }
 
@@ -54,5 +56,5 @@ func newMetrics(p *Pipeline) *metrics {
 // process's registry.
 func (p *Pipeline) Collectors() []prometheus.Collector {
 	m := p.metrics
-	return []prometheus.Collector{m.inbound, m.sends, m.sendTime, m.turns, m.batchSize, m.splits, m.pending}
+	return []prometheus.Collector{m.inbound, m.sends, m.sendTime, m.turns, m.batchSize, m.splits, m.pending, m.tokens}
 }

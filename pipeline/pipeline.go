@@ -103,6 +103,9 @@ type Config struct {
 	// their round trips).
 	Committers int
 	MaxBatch   int
+	// SlowTurns bounds the turns of slow engines (the llm engine) waiting
+	// on their service at once, outside the Concurrency places (turns.go).
+	SlowTurns int
 }
 
 func (c *Config) fill() {
@@ -138,6 +141,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.SlowTurns <= 0 {
+		c.SlowTurns = DefaultSlowTurns
 	}
 }
 
@@ -193,7 +199,9 @@ type Pipeline struct {
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
 
-	actions atomic.Pointer[actionQueuer] // actions.go
+	actions   atomic.Pointer[actionQueuer] // actions.go
+	toolMaker atomic.Pointer[toolMaker]    // turns.go
+	slow      chan struct{}                // places of slow engines' turns (turns.go)
 }
 
 // New builds a pipeline and starts its group committer.
@@ -210,7 +218,8 @@ func New(cfg Config, d Deps) *Pipeline {
 	}
 	p := &Pipeline{
 		cfg: cfg, store: d.Store, adapters: d.Adapters, engines: d.Engines, events: d.Events, log: d.Logger, tracer: d.Tracer,
-		now: func() time.Time { return d.Now().UTC() },
+		now:  func() time.Time { return d.Now().UTC() },
+		slow: make(chan struct{}, cfg.SlowTurns),
 	}
 	p.metrics = newMetrics(p)
 	p.commit = groupcommit.New(d.Store, groupcommit.Options{

@@ -157,7 +157,7 @@ func (r *runner) drain(key string) {
 				r.giveBack(e)
 				break
 			}
-			r.runEntry(e)
+			r.runEntry(withSlot(r.ctx, r.sem), e)
 			<-r.sem
 		case <-r.quit:
 			r.giveBack(e)
@@ -179,13 +179,16 @@ func (r *runner) drain(key string) {
 // and runs the copy it hands over. Checking for a handoff and forgetting
 // the job happen under one lock, so that a copy arriving after that is a
 // new job: one claimed after the job was done with here.
-func (r *runner) runEntry(e *entry) {
+//
+// ctx is the context of the job's work: r.ctx, with the job's place among
+// the jobs running at once when it holds one (see Yield).
+func (r *runner) runEntry(ctx context.Context, e *entry) {
 	r.mu.Lock()
 	e.running = true
 	j, w := e.job, e.work
 	r.mu.Unlock()
 	for {
-		if !r.qu.execute(r.ctx, j, w) {
+		if !r.qu.execute(ctx, j, w) {
 			r.awaitClaim()
 		}
 		r.mu.Lock()
@@ -479,7 +482,7 @@ func (qu *Queue) RunDue(ctx context.Context) (int, error) {
 			qu.run.submit(tasks(jobs)...)
 			continue
 		}
-		qu.run.runEntry(e)
+		qu.run.runEntry(qu.run.ctx, e)
 		qu.run.remove(e)
 		n++
 	}
@@ -495,7 +498,7 @@ func (qu *Queue) RunPending(kind string) int {
 		if e == nil {
 			return n
 		}
-		qu.run.runEntry(e)
+		qu.run.runEntry(qu.run.ctx, e)
 		qu.run.forget(e)
 		n++
 	}

@@ -84,9 +84,21 @@ const botReply: Body<"/api/v1/conversations/{id}/messages", "post"> = { text: "Y
 
 const newConfig: Body<"/api/v1/bots/{id}/config", "put"> = { url: "https://bots.example.com/v2/switchboard" };
 
-// This build has no llm engine.
-// @ts-expect-error engine "llm" is not an engine of this build
-const llmBot: Body<"/api/v1/bots", "post"> = { name: "Assistant", engine: "llm", config: { url: "https://x.example" } };
+// An llm bot on OpenAI, and one on a local model through Ollama.
+const llmBot: Body<"/api/v1/bots", "post"> = {
+  name: "Assistant",
+  engine: "llm",
+  config: {
+    base_url: "https://api.openai.com/v1", model: "gpt-4o-mini", api_key: "sk-proj-abc",
+    system_prompt: "You are the support assistant of Acme.", temperature: 0.3, max_tokens: 400, history: 20,
+    tools: ["knowledge", "handoff", "contact", "int_01JHF3Q8R5ZK7M2W9XN4T6B0CD:lookup_order"],
+  },
+};
+const localBot: Body<"/api/v1/bots", "post"> = {
+  name: "Local", engine: "llm", config: { base_url: "http://127.0.0.1:11434/v1", model: "llama3.1", tools: ["knowledge", "handoff"] },
+};
+// @ts-expect-error an llm bot's config is not a webhook bot's
+const llmBotWithURL: Body<"/api/v1/bots", "post"> = { name: "Assistant", engine: "llm", config: { url: "https://x.example" } };
 
 // @ts-expect-error a webhook bot needs its config (url)
 const webhookBotWithoutURL: Body<"/api/v1/bots", "post"> = { name: "Order bot", engine: "webhook" };
@@ -298,7 +310,7 @@ const moreScopes: Body<"/api/v1/oauth-clients/{id}", "patch"> = { scopes: ["read
 // Every operation that takes a JSON body has its bodies here: an operation
 // added to the document without them fails the build.
 export const bodies: Record<OperationsWithBody, readonly unknown[]> = {
-  "POST /api/v1/bots": [supportBot, webhookBot, gptBot, llmBot, webhookBotWithoutURL],
+  "POST /api/v1/bots": [supportBot, webhookBot, gptBot, llmBot, localBot, llmBotWithURL, webhookBotWithoutURL],
   "PUT /api/v1/bots/{id}/config": [newConfig, withAction],
   "POST /api/v1/bots/{id}/deploy": [newestVersion, rollback, versionName],
   "POST /api/v1/bots/{id}/parse": [parseDeployed, parseVersion, parseNothing],
@@ -341,6 +353,9 @@ export function describe(bot: Schemas["CreateBotRequest"], channel: Schemas["Cre
       break;
     case "webhook":
       botPart = bot.config.url;
+      break;
+    case "llm":
+      botPart = bot.config.model;
       break;
   }
   let channelPart: string;

@@ -38,7 +38,7 @@ func TestProviders(t *testing.T) {
 			t.Errorf("%s: %s\nwant %s", typ, got, w)
 		}
 	}
-	if got := engines.Names(); !slices.Equal(got, []string{sb.EngineBuiltin, sb.EngineWebhook}) {
+	if got := engines.Names(); !slices.Equal(got, []string{sb.EngineBuiltin, sb.EngineLLM, sb.EngineWebhook}) {
 		t.Fatalf("engines %v", got)
 	}
 }

@@ -189,6 +189,7 @@ func (m *Main) Start(ctx context.Context) error {
 	// Automations run from every event published, from the first.
 	m.Dispatcher.Publisher().Observe(m.App)
 	m.Pipeline.QueueActionsWith(m.App) // builtin intents' actions
+	m.Pipeline.ToolsWith(m.App)        // the llm engine's tools
 	if err := m.startIdentity(ctx); err != nil {
 		return err
 	}

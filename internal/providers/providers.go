@@ -10,6 +10,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/bot/builtin"
+	"github.com/switchboardhq/switchboard/bot/llm"
 	botwebhook "github.com/switchboardhq/switchboard/bot/webhook"
 	"github.com/switchboardhq/switchboard/channel/api"
 	"github.com/switchboardhq/switchboard/channel/messenger"
@@ -44,6 +45,7 @@ func New(platform, customer *http.Client, version string, hub *webchat.Hub) (sb.
 	engines := sb.NewEngines(
 		builtin.New(),
 		botwebhook.New(customer, version),
+		llm.New(customer, version),
 	)
 	return channels, engines
 }

@@ -91,6 +91,8 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"Inbox", testInbox},
 		{"ReadMarks", testReadMarks},
 		{"EventsAfter", testEventsAfter},
+		{"BotTurns", testBotTurns},
+		{"GetRunByDedupKey", testGetRunByDedupKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
