@@ -87,6 +87,11 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"OAuthClients", testOAuthClients},
 		{"OAuthTokens", testOAuthTokens},
 		{"SigningKeys", testSigningKeys},
+		{"CountMessages", testCountMessages},
+		{"ConversationOutcomes", testConversationOutcomes},
+		{"HandoffQueue", testHandoffQueue},
+		{"DeliveryOutcomes", testDeliveryOutcomes},
+		{"FailingIntegrations", testFailingIntegrations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
