@@ -25,17 +25,29 @@ func (q *queries) epochSeconds(col string) string {
 	return "unixepoch(" + col + ")"
 }
 
+// handoffEvents is the SQL of the events table, as e, read through the
+// partial index events_handoffs: SQLite's planner would otherwise prefer
+// events_workspace_type and read every conversation.updated event.
+func (q *queries) handoffEvents(e string) string {
+	if q.dialect == DialectPostgres {
+		return "events " + e
+	}
+	return "events " + e + " INDEXED BY events_handoffs"
+}
+
 // handedOff is the SQL condition "the event e handed conversation c off":
 // the terms of the partial index events_handoffs, written as its
-// expressions are, so that the planners use it.
+// expressions are, so that the planners can use it.
 func (q *queries) handedOff(e, c string) string {
-	conv, field, value := "json_extract("+e+".data, '$.conversation.id')",
-		"json_extract("+e+".data, '$.changes.field')", "json_extract("+e+".data, '$.changes.new_value')"
+	// On SQLite, "+" strips the text affinity of c.id, which would
+	// otherwise keep the comparison off the index's expression.
+	conv, field, value, id := "json_extract("+e+".data, '$.conversation.id')",
+		"json_extract("+e+".data, '$.changes.field')", "json_extract("+e+".data, '$.changes.new_value')", "+"+c+".id"
 	if q.dialect == DialectPostgres {
-		conv, field, value = "("+e+".data -> 'conversation' ->> 'id')",
-			e+".data -> 'changes' ->> 'field'", e+".data -> 'changes' ->> 'new_value'"
+		conv, field, value, id = "("+e+".data -> 'conversation' ->> 'id')",
+			e+".data -> 'changes' ->> 'field'", e+".data -> 'changes' ->> 'new_value'", c+".id"
 	}
-	return e + ".workspace_id = " + c + ".workspace_id AND " + conv + " = " + c + ".id AND " +
+	return e + ".workspace_id = " + c + ".workspace_id AND " + conv + " = " + id + " AND " +
 		e + ".type = '" + switchboard.EventConversationUpdated + "' AND " + field + " = 'status' AND " +
 		value + " = '" + switchboard.ConversationHandoff + "'"
 }
@@ -65,7 +77,7 @@ func (q *queries) ConversationOutcomes(ctx context.Context, workspaceID string, 
 		var o switchboard.ConversationOutcomes
 		err := r.Scan(&o.Ended, &o.HandedOff)
 		return o, err
-	}, `SELECT count(*), coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM events e WHERE `+q.handedOff("e", "c")+`)
+	}, `SELECT count(*), coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM `+q.handoffEvents("e")+` WHERE `+q.handedOff("e", "c")+`)
 		THEN 1 ELSE 0 END), 0)
 		FROM conversations c WHERE c.workspace_id = ? AND c.ended_at IS NOT NULL AND c.ended_at >= ? AND c.ended_at < ?`,
 		workspaceID, q.bound(since), q.bound(until))
@@ -91,7 +103,7 @@ func (q *queries) HandoffQueue(ctx context.Context, workspaceID string) (switchb
 			w.since = *handoff
 		}
 		return w, err
-	}, `SELECT c.id, c.assignee IS NULL, c.started_at, (SELECT max(e.created_at) FROM events e WHERE `+q.handedOff("e", "c")+`)
+	}, `SELECT c.id, c.assignee IS NULL, c.started_at, (SELECT max(e.created_at) FROM `+q.handoffEvents("e")+` WHERE `+q.handedOff("e", "c")+`)
 		FROM conversations c WHERE c.workspace_id = ? AND c.status = ?`, workspaceID, switchboard.ConversationHandoff)
 	var hq switchboard.HandoffQueue
 	if err != nil {
