@@ -136,7 +136,11 @@ func (q *queries) DeliveryOutcomes(ctx context.Context, workspaceID string, sinc
 
 // lastErrorScan is how many of the newest deliveries of an endpoint, or
 // runs of an integration, the last error is looked for in: an endpoint
-// disabled by hand with no error is not read whole.
+// disabled by hand with no error is not read whole. They are ordered as
+// deliveries_endpoint_id and runs_integration_id are, so that the planner
+// reads them there (ordered by id alone, PostgreSQL's generic plan walks
+// the primary key of every endpoint's deliveries looking for one with
+// none).
 const lastErrorScan = "200"
 
 // FailingEndpoints returns the endpoints that are disabled or failing, or
@@ -166,7 +170,7 @@ func (q *queries) FailingEndpoints(ctx context.Context, workspaceID string, sinc
 		e := &list[i]
 		err := q.r.QueryRowContext(ctx, q.sql(`SELECT last_error, last_status_code, last_attempt_at FROM (
 			SELECT id, last_error, last_status_code, last_attempt_at FROM deliveries WHERE endpoint_id = ?
-			ORDER BY id DESC LIMIT `+lastErrorScan+`) x WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id DESC LIMIT 1`), e.ID).
+			ORDER BY endpoint_id DESC, id DESC LIMIT `+lastErrorScan+`) x WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id DESC LIMIT 1`), e.ID).
 			Scan(&e.LastError, &e.LastStatusCode, nullTimeCol{&e.LastAttemptAt})
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, translate(err, "get", "delivery")
@@ -195,7 +199,7 @@ func (q *queries) FailingIntegrations(ctx context.Context, workspaceID string, s
 		in := &list[i]
 		err := q.r.QueryRowContext(ctx, q.sql(`SELECT error, coalesce(finished_at, updated_at) FROM (
 			SELECT id, status, error, finished_at, updated_at FROM runs WHERE integration_id = ?
-			ORDER BY id DESC LIMIT `+lastErrorScan+`) x WHERE status = ? ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT 1`), in.ID, switchboard.RunFailed).
+			ORDER BY integration_id DESC, id DESC LIMIT `+lastErrorScan+`) x WHERE status = ? ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT 1`), in.ID, switchboard.RunFailed).
 			Scan(&in.LastError, nullTimeCol{&in.LastFailed})
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, translate(err, "get", "run")

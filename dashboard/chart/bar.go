@@ -65,7 +65,7 @@ func (c BarChart) SVG() template.HTML {
 		y := float64(barTop + i*barRowH)
 		s.printf(`<g>`)
 		s.text(0, y+12, "start", "", clip(b.Label, barLabelChars))
-		w := span * finite(b.Value) / top
+		w := span * (finite(b.Value) / top)
 		if w > 0 {
 			w = max(w, 2) // a value above zero always shows
 		}

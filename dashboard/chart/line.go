@@ -115,7 +115,7 @@ func (c TimeChart) SVG() template.HTML {
 		}
 		return lineLeft + plotW*float64(i)/float64(n-1)
 	}
-	y := func(v float64) float64 { return lineTop + plotH - plotH*v/top }
+	y := func(v float64) float64 { return lineTop + plotH - plotH*(v/top) }
 	// Time axis labels.
 	for k := 0; k <= timeTicks && n > 0; k++ {
 		i := k * (n - 1) / timeTicks
