@@ -62,7 +62,7 @@ type DeliveryOutcome struct {
 // attempt failed), or that has deliveries created since a time that failed
 // for good (Failed) or are being retried (Retrying). LastError,
 // LastStatusCode and LastAttemptAt are those of the delivery with an error
-// attempted last, among its newest.
+// attempted last, among its newest failed and pending ones.
 type FailingEndpoint struct {
 	ID             string
 	URL            string
@@ -79,7 +79,7 @@ type FailingEndpoint struct {
 
 // FailingIntegration is an integration in status error, or with runs
 // created since a time that failed. LastError and LastFailed are those of
-// the failed run that finished last, among its newest.
+// the newest of those failed runs.
 type FailingIntegration struct {
 	ID         string
 	Type       string

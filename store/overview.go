@@ -134,14 +134,13 @@ func (q *queries) DeliveryOutcomes(ctx context.Context, workspaceID string, sinc
 		switchboard.IDAt(switchboard.PrefixDelivery, since), workspaceID, q.bound(since), q.bound(until))
 }
 
-// lastErrorScan is how many of the newest deliveries of an endpoint, or
-// runs of an integration, the last error is looked for in: an endpoint
-// disabled by hand with no error is not read whole. They are ordered as
-// deliveries_endpoint_id and runs_integration_id are, so that the planner
-// reads them there (ordered by id alone, PostgreSQL's generic plan walks
-// the primary key of every endpoint's deliveries looking for one with
-// none).
-const lastErrorScan = "200"
+// lastErrorScan is how many of an endpoint's newest failed and newest
+// pending deliveries its last error is looked for in. Each part reads
+// deliveries_endpoint_status by status: a query on endpoint_id alone,
+// ordered by id, gets a generic plan on PostgreSQL that walks the primary
+// key backwards through every endpoint's deliveries, the whole table for an
+// endpoint that has none.
+const lastErrorScan = "100"
 
 // FailingEndpoints returns the endpoints that are disabled or failing, or
 // that have deliveries created since the given time that failed or are
@@ -168,9 +167,13 @@ func (q *queries) FailingEndpoints(ctx context.Context, workspaceID string, sinc
 	}
 	for i := range list {
 		e := &list[i]
-		err := q.r.QueryRowContext(ctx, q.sql(`SELECT last_error, last_status_code, last_attempt_at FROM (
-			SELECT id, last_error, last_status_code, last_attempt_at FROM deliveries WHERE endpoint_id = ?
-			ORDER BY endpoint_id DESC, id DESC LIMIT `+lastErrorScan+`) x WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id DESC LIMIT 1`), e.ID).
+		newest := func(status string) string {
+			return `SELECT * FROM (SELECT id, last_error, last_status_code, last_attempt_at FROM deliveries
+				WHERE endpoint_id = ? AND status = '` + status + `' ORDER BY id DESC LIMIT ` + lastErrorScan + `) ` + status
+		}
+		err := q.r.QueryRowContext(ctx, q.sql(`SELECT last_error, last_status_code, last_attempt_at FROM (`+
+			newest(switchboard.DeliveryFailed)+` UNION ALL `+newest(switchboard.DeliveryPending)+
+			`) x WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id DESC LIMIT 1`), e.ID, e.ID).
 			Scan(&e.LastError, &e.LastStatusCode, nullTimeCol{&e.LastAttemptAt})
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, translate(err, "get", "delivery")
@@ -182,6 +185,7 @@ func (q *queries) FailingEndpoints(ctx context.Context, workspaceID string, sinc
 // FailingIntegrations returns the integrations in status error or with
 // runs created since the given time that failed.
 func (q *queries) FailingIntegrations(ctx context.Context, workspaceID string, since time.Time) ([]switchboard.FailingIntegration, error) {
+	from, at := switchboard.IDAt(switchboard.PrefixRun, since), q.bound(since)
 	list, err := getMany(ctx, q, "integration", func(r scanner) (switchboard.FailingIntegration, error) {
 		var in switchboard.FailingIntegration
 		err := r.Scan(&in.ID, &in.Type, &in.Name, &in.Status, &in.FailedRuns)
@@ -191,15 +195,18 @@ func (q *queries) FailingIntegrations(ctx context.Context, workspaceID string, s
 		(SELECT count(*) FROM runs r WHERE r.integration_id = i.id AND r.status = ? AND r.id >= ? AND r.created_at >= ?) AS failed
 		FROM integrations i WHERE i.workspace_id = ?) x
 		WHERE status = ? OR failed > 0 ORDER BY failed DESC, id`,
-		switchboard.RunFailed, switchboard.IDAt(switchboard.PrefixRun, since), q.bound(since), workspaceID, switchboard.IntegrationError)
+		switchboard.RunFailed, from, at, workspaceID, switchboard.IntegrationError)
 	if err != nil {
 		return nil, err
 	}
 	for i := range list {
 		in := &list[i]
-		err := q.r.QueryRowContext(ctx, q.sql(`SELECT error, coalesce(finished_at, updated_at) FROM (
-			SELECT id, status, error, finished_at, updated_at FROM runs WHERE integration_id = ?
-			ORDER BY integration_id DESC, id DESC LIMIT `+lastErrorScan+`) x WHERE status = ? ORDER BY coalesce(finished_at, updated_at) DESC, id DESC LIMIT 1`), in.ID, switchboard.RunFailed).
+		if in.FailedRuns == 0 {
+			continue
+		}
+		err := q.r.QueryRowContext(ctx, q.sql(`SELECT error, coalesce(finished_at, updated_at) FROM runs
+			WHERE integration_id = ? AND status = ? AND id >= ? AND created_at >= ? ORDER BY id DESC LIMIT 1`),
+			in.ID, switchboard.RunFailed, from, at).
 			Scan(&in.LastError, nullTimeCol{&in.LastFailed})
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, translate(err, "get", "run")

@@ -65,7 +65,7 @@ func BenchmarkOverview(b *testing.B) {
 // loadWeek writes a week of a workspace's activity ending at now with
 // multi-row INSERTs, and returns the workspace's id. Ids sort by time, as
 // NewID makes them.
-func loadWeek(b *testing.B, db *store.DB, name string, now time.Time, conversations int, seed uint64) string {
+func loadWeek(b testing.TB, db *store.DB, name string, now time.Time, conversations int, seed uint64) string {
 	ctx := context.Background()
 	ws := &switchboard.Workspace{Name: name}
 	must(b, db.CreateWorkspace(ctx, ws))
@@ -138,7 +138,7 @@ func conversationData(id, status, changed string) string {
 // loader batches rows into multi-row INSERTs of literal values (the same
 // text on both databases: times in the stored form, JSON as text).
 type loader struct {
-	b    *testing.B
+	b    testing.TB
 	db   *store.DB
 	rnd  *rand.Rand
 	cols map[string]string
