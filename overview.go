@@ -61,8 +61,8 @@ type DeliveryOutcome struct {
 // FailingEndpoint is a webhook endpoint that is disabled, failing (its last
 // attempt failed), or that has deliveries created since a time that failed
 // for good (Failed) or are being retried (Retrying). LastError,
-// LastStatusCode and LastAttemptAt are those of the delivery with an error
-// attempted last, among its newest failed and pending ones.
+// LastStatusCode and LastAttemptAt are those of its newest failed or its
+// newest pending delivery with an error, whichever was attempted last.
 type FailingEndpoint struct {
 	ID             string
 	URL            string

@@ -134,14 +134,6 @@ func (q *queries) DeliveryOutcomes(ctx context.Context, workspaceID string, sinc
 		switchboard.IDAt(switchboard.PrefixDelivery, since), workspaceID, q.bound(since), q.bound(until))
 }
 
-// lastErrorScan is how many of an endpoint's newest failed and newest
-// pending deliveries its last error is looked for in. Each part reads
-// deliveries_endpoint_status by status: a query on endpoint_id alone,
-// ordered by id, gets a generic plan on PostgreSQL that walks the primary
-// key backwards through every endpoint's deliveries, the whole table for an
-// endpoint that has none.
-const lastErrorScan = "100"
-
 // FailingEndpoints returns the endpoints that are disabled or failing, or
 // that have deliveries created since the given time that failed or are
 // being retried.
@@ -167,19 +159,40 @@ func (q *queries) FailingEndpoints(ctx context.Context, workspaceID string, sinc
 	}
 	for i := range list {
 		e := &list[i]
-		newest := func(status string) string {
-			return `SELECT * FROM (SELECT id, last_error, last_status_code, last_attempt_at FROM deliveries
-				WHERE endpoint_id = ? AND status = '` + status + `' ORDER BY id DESC LIMIT ` + lastErrorScan + `) ` + status
-		}
-		err := q.r.QueryRowContext(ctx, q.sql(`SELECT last_error, last_status_code, last_attempt_at FROM (`+
-			newest(switchboard.DeliveryFailed)+` UNION ALL `+newest(switchboard.DeliveryPending)+
-			`) x WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id DESC LIMIT 1`), e.ID, e.ID).
-			Scan(&e.LastError, &e.LastStatusCode, nullTimeCol{&e.LastAttemptAt})
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, translate(err, "get", "delivery")
+		if err := q.lastError(ctx, e); err != nil {
+			return nil, err
 		}
 	}
 	return list, nil
+}
+
+// lastError sets the last error of a failing endpoint: that of its newest
+// failed or its newest pending delivery with an error, whichever was
+// attempted last. Each is found through deliveries_endpoint_status: a query
+// on endpoint_id alone, ordered by id, gets a generic plan on PostgreSQL
+// that walks the primary key backwards through every endpoint's
+// deliveries, the whole table for an endpoint that has none.
+func (q *queries) lastError(ctx context.Context, e *switchboard.FailingEndpoint) error {
+	for _, status := range []string{switchboard.DeliveryFailed, switchboard.DeliveryPending} {
+		var (
+			msg  *string
+			code *int
+			at   *time.Time
+		)
+		err := q.r.QueryRowContext(ctx, q.sql(`SELECT last_error, last_status_code, last_attempt_at FROM deliveries
+			WHERE endpoint_id = ? AND status = ? AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1`), e.ID, status).
+			Scan(&msg, &code, nullTimeCol{&at})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return translate(err, "get", "delivery")
+		}
+		if e.LastError == nil || at != nil && (e.LastAttemptAt == nil || at.After(*e.LastAttemptAt)) {
+			e.LastError, e.LastStatusCode, e.LastAttemptAt = msg, code, at
+		}
+	}
+	return nil
 }
 
 // FailingIntegrations returns the integrations in status error or with

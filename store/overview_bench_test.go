@@ -16,7 +16,7 @@ import (
 )
 
 // BenchmarkOverview measures the dashboard overview's figures (app's
-// Overview: seven queries) on a workspace of a week: 10,000 conversations
+// Overview, and each of the store's queries it makes) on a workspace of a week: 10,000 conversations
 // of 10 messages each (100,000 messages), an event per message and per
 // conversation change (about 120,000), a fifth of the conversations handed
 // off, and the deliveries of two endpoints (about 70,000, with an attempt
@@ -51,12 +51,30 @@ func BenchmarkOverview(b *testing.B) {
 				len(o.FailingEndpoints) == 0 {
 				b.Fatalf("the overview of the loaded week is empty: %+v", o)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := s.Overview(ctx, ws, app.OverviewParams{}); err != nil {
-					b.Fatal(err)
-				}
+			span := switchboard.Span{Since: o.Since, Until: o.Now, Step: o.Step}
+			for _, q := range []struct {
+				name string
+				op   func() error
+			}{
+				{"Overview", func() error { _, err := s.Overview(ctx, ws, app.OverviewParams{}); return err }},
+				{"CountMessages", func() error { _, err := db.CountMessages(ctx, ws, span); return err }},
+				{"ConversationOutcomes", func() error {
+					_, err := db.ConversationOutcomes(ctx, ws, o.Containment.Since, o.Now)
+					return err
+				}},
+				{"HandoffQueue", func() error { _, err := db.HandoffQueue(ctx, ws); return err }},
+				{"DeliveryOutcomes", func() error { _, err := db.DeliveryOutcomes(ctx, ws, o.Since, o.Now); return err }},
+				{"FailingEndpoints", func() error { _, err := db.FailingEndpoints(ctx, ws, o.Since); return err }},
+				{"FailingIntegrations", func() error { _, err := db.FailingIntegrations(ctx, ws, o.Since); return err }},
+			} {
+				b.Run(q.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if err := q.op(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 			}
 		})
 	}

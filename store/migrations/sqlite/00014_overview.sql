@@ -3,7 +3,8 @@
 --
 -- conversations_workspace_ended finds the conversations that ended in a
 -- time range (bot containment) without reading every ended conversation of
--- the workspace; an ended_at is written once per conversation.
+-- the workspace (with their ids, which is all the count needs of them); an
+-- ended_at is written once per conversation.
 --
 -- events_handoffs holds the conversation.updated events that handed a
 -- conversation off to agents (status set to handoff), by conversation: the
@@ -11,7 +12,7 @@
 -- partial, so the other events only cost the check of their type.
 
 -- +goose Up
-CREATE INDEX conversations_workspace_ended ON conversations (workspace_id, ended_at) WHERE ended_at IS NOT NULL;
+CREATE INDEX conversations_workspace_ended ON conversations (workspace_id, ended_at, id) WHERE ended_at IS NOT NULL;
 CREATE INDEX events_handoffs ON events (workspace_id, json_extract(data, '$.conversation.id'), created_at)
     WHERE type = 'conversation.updated' AND json_extract(data, '$.changes.field') = 'status'
       AND json_extract(data, '$.changes.new_value') = 'handoff';
