@@ -12,13 +12,13 @@ type Span struct {
 	Step         time.Duration
 }
 
-// Buckets returns the number of buckets of the span: the last one may end
-// after Until.
+// Buckets returns the number of buckets of the span, the last one holding
+// Until (which may be its first instant).
 func (s Span) Buckets() int {
-	if s.Step <= 0 || !s.Until.After(s.Since) {
+	if s.Step <= 0 || s.Until.Before(s.Since) {
 		return 0
 	}
-	return int((s.Until.Sub(s.Since) + s.Step - 1) / s.Step)
+	return int(s.Until.Sub(s.Since)/s.Step) + 1
 }
 
 // MessageCount is the number of messages of one direction created in one

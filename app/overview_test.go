@@ -288,6 +288,14 @@ func TestOverviewParams(t *testing.T) {
 	if len(o.Messages) != 240 || len(o.Deliveries.Buckets) != 240 || o.Containment.Ended != 0 || o.Handoffs.Waiting != 0 {
 		t.Fatalf("an empty workspace over a day: %+v", o)
 	}
+	// At the first instant of a minute, that minute is the last bucket.
+	minute := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	s = app.New(app.Config{}, app.Deps{Store: db, Clock: testclock.New(minute)})
+	o, err = s.Overview(ctx, "ws_none", app.OverviewParams{})
+	must(t, err)
+	if len(o.Messages) != 60 || !o.Messages[59].Start.Equal(minute) || !o.Since.Equal(minute.Add(-59*time.Minute)) {
+		t.Fatalf("at %v: %d buckets from %v", minute, len(o.Messages), o.Since)
+	}
 }
 
 // errorNames reports whether err is a switchboard error naming field.
