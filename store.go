@@ -98,6 +98,7 @@ type Queries interface {
 	OAuthQueries
 	InboxQueries
 	TurnQueries
+	OverviewQueries
 	// AfterCommit runs fn after the transaction of these Queries commits
 	// (at once outside a transaction; never if it rolls back). Work that
 	// must start only once its rows are visible, like handing new deliveries

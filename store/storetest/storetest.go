@@ -93,6 +93,11 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"EventsAfter", testEventsAfter},
 		{"BotTurns", testBotTurns},
 		{"GetRunByDedupKey", testGetRunByDedupKey},
+		{"CountMessages", testCountMessages},
+		{"ConversationOutcomes", testConversationOutcomes},
+		{"HandoffQueue", testHandoffQueue},
+		{"DeliveryOutcomes", testDeliveryOutcomes},
+		{"FailingIntegrations", testFailingIntegrations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
