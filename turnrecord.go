@@ -64,6 +64,16 @@ type TurnQueries interface {
 	// GetRunByDedupKey finds a run by its DedupKey (ENotFound if none):
 	// the run a tool call of a turn started, when the turn runs again.
 	GetRunByDedupKey(ctx context.Context, workspaceID, dedupKey string) (*Run, error)
+	// TopIntents counts the turns since a time by the intent they
+	// recognised (turns without one left out), most frequent first, at
+	// most limit.
+	TopIntents(ctx context.Context, workspaceID string, since time.Time, limit int) ([]IntentCount, error)
+}
+
+// IntentCount is how many turns recognised an intent.
+type IntentCount struct {
+	Intent string
+	Turns  int
 }
 
 // TurnTools are what an engine that acts during a turn (the llm engine's

@@ -119,6 +119,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /signout", h.headers(h.origins.Handler(http.HandlerFunc(h.signout)), ""))
 	mux.Handle("GET /setup", h.headers(http.HandlerFunc(h.setupPage), ""))
 	mux.Handle("POST /setup", h.headers(h.origins.Handler(http.HandlerFunc(h.setup)), ""))
+	h.mountOverview(mux)
 	h.mountEvents(mux)
 	h.mountChannels(mux)
 	h.mountWebhooks(mux)

@@ -138,7 +138,6 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) registerRoutes() {
-	s.handle("GET /{$}", "", s.home)
 	s.handle("GET /healthz", "", s.healthz)
 	s.handle("GET /readyz", "", s.readyz)
 	s.raw("GET /metrics", s.metricsHandler())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"time"
 
 	"github.com/switchboardhq/switchboard"
 )
@@ -69,4 +71,17 @@ func (q *queries) GetRunByDedupKey(ctx context.Context, workspaceID, dedupKey st
 		return nil, err
 	}
 	return r, q.withAttempts(ctx, []*switchboard.Run{r})
+}
+
+// TopIntents counts the turns since a time by intent, most frequent first
+// (ties by name), read from the (workspace_id, created_at) index.
+func (q *queries) TopIntents(ctx context.Context, workspaceID string, since time.Time, limit int) ([]switchboard.IntentCount, error) {
+	scan := func(s scanner) (switchboard.IntentCount, error) {
+		var c switchboard.IntentCount
+		err := s.Scan(&c.Intent, &c.Turns)
+		return c, err
+	}
+	return getMany(ctx, q, "bot turn", scan,
+		`SELECT intent, COUNT(*) AS turns FROM bot_turns WHERE workspace_id = ? AND created_at >= ? AND intent <> ''
+		 GROUP BY intent ORDER BY turns DESC, intent LIMIT `+strconv.Itoa(max(limit, 1)), workspaceID, q.t(since))
 }

@@ -118,8 +118,8 @@ func (p *process) call(t *testing.T, method, path, key, body string) (int, map[s
 func TestServeFirstStartRestartAndDrain(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	p := serve(t, "SWITCHBOARD_DATA_DIR="+dataDir)
-	if p.key == "" || !strings.Contains(p.stdout.String(), "Home page:  "+p.base+"/") {
-		t.Fatalf("first start must print the home page's URL and an admin key:\n%s", p.stdout.String())
+	if p.key == "" || !strings.Contains(p.stdout.String(), "Dashboard:  "+p.base+"/") {
+		t.Fatalf("first start must print the dashboard's URL and an admin key:\n%s", p.stdout.String())
 	}
 	if st, _ := p.call(t, "GET", "/readyz", "", ""); st != 200 {
 		t.Fatalf("readyz %d", st)

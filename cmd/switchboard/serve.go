@@ -315,7 +315,7 @@ func ensureWorkspace(ctx context.Context, db sb.Store, name string) (*sb.Workspa
 func (m *Main) printBanner(createdKey string) {
 	base := "http://" + m.Addr
 	fmt.Fprintf(m.Stdout, "Switchboard %s is running on %s\n", Version(), redactURL(m.Config.DatabaseURL))
-	fmt.Fprintf(m.Stdout, "  Home page:  %s/\n", base)
+	fmt.Fprintf(m.Stdout, "  Dashboard:  %s/\n", base)
 	fmt.Fprintf(m.Stdout, "  API:        %s/api/v1  (OpenAPI document: %s/api/v1/openapi.json)\n", base, base)
 	if createdKey != "" {
 		fmt.Fprintf(m.Stdout, "\nAdmin API key for the default workspace (shown once; store it now):\n  %s\n\n", createdKey)

@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) switchboard.Store) {
 		{"ReadMarks", testReadMarks},
 		{"EventsAfter", testEventsAfter},
 		{"BotTurns", testBotTurns},
+		{"TopIntents", testTopIntents},
 		{"GetRunByDedupKey", testGetRunByDedupKey},
 		{"CountMessages", testCountMessages},
 		{"ConversationOutcomes", testConversationOutcomes},

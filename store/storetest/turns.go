@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard"
 )
@@ -78,4 +80,38 @@ func testGetRunByDedupKey(t *testing.T, f *fixture) {
 	ws2 := f.workspace(t, "other")
 	_, err = f.s.GetRunByDedupKey(f.ctx, ws2.ID, "llm:msg_1:0")
 	wantCode(t, err, switchboard.ENotFound)
+}
+
+// testTopIntents: turns since a time counted by intent, most frequent
+// first, ties by name, without turns that recognised none, other
+// workspaces' or older ones.
+func testTopIntents(t *testing.T, f *fixture) {
+	msg := f.newMessage(t, f.conv, switchboard.DirectionInbound, nil)
+	at := time.Now().UTC().Add(-time.Hour)
+	turn := func(ws, intent string, created time.Time) {
+		must(t, f.s.CreateBotTurn(f.ctx, &switchboard.TurnRecord{WorkspaceID: ws, BotID: f.bot.ID, Version: 1,
+			ConversationID: f.conv.ID, MessageID: msg.ID, Engine: "builtin", Intent: intent, CreatedAt: created}))
+	}
+	for range 3 {
+		turn(f.ws.ID, "order_status", at)
+	}
+	turn(f.ws.ID, "greet", at)
+	turn(f.ws.ID, "refund", at)
+	turn(f.ws.ID, "", at)                        // out of scope: no intent
+	turn(f.ws.ID, "greet", at.Add(-2*time.Hour)) // before the range
+	other := f.workspace(t, "other")
+	otherCh := f.newChannel(t, other.ID, nil)
+	otherConv := f.newConversation(t, f.newContact(t, otherCh, "u"), switchboard.ConversationActive)
+	must(t, f.s.CreateBotTurn(f.ctx, &switchboard.TurnRecord{WorkspaceID: other.ID, BotID: f.bot.ID, Version: 1,
+		ConversationID: otherConv.ID, MessageID: msg.ID, Engine: "builtin", Intent: "refund", CreatedAt: at}))
+
+	got, err := f.s.TopIntents(f.ctx, f.ws.ID, at.Add(-time.Minute), 10)
+	must(t, err)
+	want := []switchboard.IntentCount{{Intent: "order_status", Turns: 3}, {Intent: "greet", Turns: 1}, {Intent: "refund", Turns: 1}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("top intents %v, want %v", got, want)
+	}
+	if got, _ := f.s.TopIntents(f.ctx, f.ws.ID, at.Add(-time.Minute), 1); len(got) != 1 || got[0].Intent != "order_status" {
+		t.Fatalf("limited to one: %v", got)
+	}
 }
