@@ -113,7 +113,7 @@ func fillOverviewCharts(d *overviewView, o *app.Overview, intents []sb.IntentCou
 	c := o.Containment
 	d.Containment = chart.Meter{ID: "containment", Title: "Bot containment, last 24 hours", Value: c.Rate, Known: c.Ended > 0,
 		Caption: strconv.Itoa(c.Contained) + " of " + strconv.Itoa(c.Ended) + " ended conversations without a handoff",
-		Colour: chart.ColourGreen}
+		Colour:  chart.ColourGreen}
 	ds := o.Deliveries
 	attempted := ds.Succeeded + ds.Failed + ds.Retrying
 	d.DeliverySuccess = chart.Meter{ID: "delivery-success", Title: "Delivery success", Value: ds.SuccessRate, Known: attempted > 0,
