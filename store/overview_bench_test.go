@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,11 +70,16 @@ func BenchmarkOverview(b *testing.B) {
 			} {
 				b.Run(q.name, func(b *testing.B) {
 					b.ReportAllocs()
+					var took []time.Duration
 					for b.Loop() {
+						began := time.Now()
 						if err := q.op(); err != nil {
 							b.Fatal(err)
 						}
+						took = append(took, time.Since(began))
 					}
+					slices.Sort(took)
+					b.ReportMetric(float64(took[(len(took)*99+99)/100-1].Microseconds()), "p99-µs")
 				})
 			}
 		})

@@ -236,6 +236,9 @@ func (c TimeChart) Table() template.HTML {
 		}
 		b.WriteString("</tr>")
 	}
+	if len(c.Times) == 0 {
+		fmt.Fprintf(&b, `<tr><td colspan="%d">%s</td></tr>`, len(series)+1, noData)
+	}
 	b.WriteString("</tbody></table>")
 	return template.HTML(b.String()) // #nosec: every text is escaped
 }
