@@ -88,6 +88,7 @@ const (
 	botFormBuiltin = "builtin"
 	botFormWebhook = "webhook"
 	botFormJSON    = "json"
+	botFormLLM     = "llm"
 )
 
 // botFormKind is the form that edits an engine's configuration.
@@ -97,6 +98,8 @@ func botFormKind(engine string) string {
 		return botFormBuiltin
 	case sb.EngineWebhook:
 		return botFormWebhook
+	case sb.EngineLLM:
+		return botFormLLM
 	}
 	return botFormJSON
 }
@@ -116,8 +119,78 @@ type botForm struct {
 	// The webhook form; its secret is never shown.
 	URL       string
 	HasSecret bool
+	// The llm form; its key is never shown.
+	LLM llmForm
 	// Any other engine's: the configuration as JSON.
 	JSON string
+}
+
+// llmForm is the llm engine's settings (SPEC §3), as typed.
+type llmForm struct {
+	BaseURL, Model, SystemPrompt    string
+	Temperature, MaxTokens, History string
+	HasKey                          bool
+	Tools                           []toolOption
+}
+
+// toolOption is one tool the model may be given: the built-in ones, then
+// each action of the workspace's integrations ("int_…:ACTION").
+type toolOption struct {
+	Value, Label string
+	Checked      bool
+}
+
+// llmConfig is the llm engine's configuration as stored.
+type llmConfig struct {
+	BaseURL      string   `json:"base_url"`
+	Model        string   `json:"model"`
+	SystemPrompt string   `json:"system_prompt"`
+	Temperature  *float64 `json:"temperature,omitempty"`
+	MaxTokens    *int     `json:"max_tokens,omitempty"`
+	History      *int     `json:"history,omitempty"`
+	Tools        []string `json:"tools"`
+	APIKey       string   `json:"api_key,omitempty"`
+}
+
+// llmTools lists the tools an llm bot may be given, those in enabled
+// checked.
+func (h *Handler) llmTools(r *http.Request, v *visit, enabled []string) []toolOption {
+	on := map[string]bool{}
+	for _, t := range enabled {
+		on[t] = true
+	}
+	opts := []toolOption{
+		{Value: "knowledge", Label: "knowledge: look facts up for the contact and the workspace"},
+		{Value: "handoff", Label: "handoff: pass the conversation to agents, with a reason"},
+		{Value: "contact", Label: "contact: update the contact's name, email, phone or attributes"},
+	}
+	for _, in := range h.someIntegrations(r, v) {
+		spec, ok := h.app.IntegrationSpec(in.Type)
+		if !ok {
+			continue
+		}
+		for _, a := range spec.Actions {
+			opts = append(opts, toolOption{Value: in.ID + ":" + a.Name, Label: in.Name + ": " + a.Name + " (" + a.Description + ")"})
+		}
+	}
+	listed := map[string]bool{}
+	for i := range opts {
+		opts[i].Checked, listed[opts[i].Value] = on[opts[i].Value], true
+	}
+	for _, t := range enabled { // a tool of an integration past the first page stays chosen
+		if !listed[t] {
+			opts = append(opts, toolOption{Value: t, Label: t, Checked: true})
+		}
+	}
+	return opts
+}
+
+// optionalNumber returns the decimal text of n, or "".
+func optionalNumber[N int | float64](n *N) string {
+	if n == nil {
+		return ""
+	}
+	return fmt.Sprint(*n)
 }
 
 // Action is where the form posts.
@@ -217,6 +290,15 @@ func (h *Handler) newBotForm(r *http.Request, p *pageView, b *sb.Bot, engine str
 			_ = json.Unmarshal(b.Config, &c)
 			f.URL, f.HasSecret = c.URL, b.Secrets["secret"] != ""
 		}
+	case botFormLLM:
+		c := llmConfig{Tools: []string{"knowledge", "handoff"}}
+		if b != nil {
+			_ = json.Unmarshal(b.Config, &c)
+			f.LLM.HasKey = b.Secrets["api_key"] != ""
+		}
+		f.LLM.BaseURL, f.LLM.Model, f.LLM.SystemPrompt = c.BaseURL, c.Model, c.SystemPrompt
+		f.LLM.Temperature, f.LLM.MaxTokens, f.LLM.History = optionalNumber(c.Temperature), optionalNumber(c.MaxTokens), optionalNumber(c.History)
+		f.LLM.Tools = h.llmTools(r, p.visit, c.Tools)
 	default:
 		f.JSON = "{}"
 		if b != nil {
@@ -270,8 +352,10 @@ const maxIntentBlocks = 500
 // to send, and whether the person asked for one more intent block
 // instead of saving. Posted values that are not valid JSON are refused
 // here, naming the field as the API would.
-func readBotForm(r *http.Request, f *botForm) (json.RawMessage, bool, error) {
+func (h *Handler) readBotForm(r *http.Request, f *botForm) (json.RawMessage, bool, error) {
 	switch f.Kind {
+	case botFormLLM:
+		return h.readLLMForm(r, f)
 	case botFormWebhook:
 		f.URL = strings.TrimSpace(r.PostFormValue("url"))
 		c := map[string]string{"url": f.URL}
@@ -364,7 +448,7 @@ func (h *Handler) createBot(w http.ResponseWriter, r *http.Request, v *visit) {
 	f := h.newBotForm(r, p, nil, engine)
 	f.Name = strings.TrimSpace(r.PostFormValue("name"))
 	p.Data = f
-	raw, more, err := readBotForm(r, f)
+	raw, more, err := h.readBotForm(r, f)
 	if more {
 		h.show(w, http.StatusOK, "botedit", p)
 		return
@@ -465,7 +549,7 @@ func (h *Handler) saveBot(w http.ResponseWriter, r *http.Request, v *visit) {
 	p.Title = "Edit " + b.Name
 	f := h.newBotForm(r, p, b, b.Engine)
 	p.Data = f
-	raw, more, err := readBotForm(r, f)
+	raw, more, err := h.readBotForm(r, f)
 	if more {
 		h.show(w, http.StatusOK, "botedit", p)
 		return
@@ -780,4 +864,46 @@ func (h *Handler) deleteBot(w http.ResponseWriter, r *http.Request, v *visit) {
 // Listed reports whether an integration is among those the form lists.
 func (f *botForm) Listed(id string) bool {
 	return slices.ContainsFunc(f.Integrations, func(in *sb.Integration) bool { return in.ID == id })
+}
+
+// readLLMForm reads the llm form: numbers left empty take the engine's
+// defaults, the key left empty keeps the stored one.
+func (h *Handler) readLLMForm(r *http.Request, f *botForm) (json.RawMessage, bool, error) {
+	var v sb.Validation
+	l := &f.LLM
+	l.BaseURL, l.Model = strings.TrimSpace(r.PostFormValue("base_url")), strings.TrimSpace(r.PostFormValue("model"))
+	l.SystemPrompt = r.PostFormValue("system_prompt")
+	l.Temperature, l.MaxTokens = strings.TrimSpace(r.PostFormValue("temperature")), strings.TrimSpace(r.PostFormValue("max_tokens"))
+	l.History = strings.TrimSpace(r.PostFormValue("history"))
+	c := llmConfig{BaseURL: l.BaseURL, Model: l.Model, SystemPrompt: l.SystemPrompt, APIKey: r.PostFormValue("api_key"),
+		Tools: r.PostForm["tools"]}
+	if c.Tools == nil {
+		c.Tools = []string{}
+	}
+	if l.Temperature != "" {
+		t, err := strconv.ParseFloat(l.Temperature, 64)
+		if err != nil {
+			v.Add("config.temperature", "must be a number from 0 to 2")
+		}
+		c.Temperature = &t
+	}
+	for _, n := range []struct {
+		field, text string
+		dst         **int
+	}{{"max_tokens", l.MaxTokens, &c.MaxTokens}, {"history", l.History, &c.History}} {
+		if n.text == "" {
+			continue
+		}
+		i, err := strconv.Atoi(n.text)
+		if err != nil {
+			v.Add("config."+n.field, "must be a whole number")
+		}
+		*n.dst = &i
+	}
+	l.Tools = h.llmTools(r, f.p.visit, c.Tools)
+	if err := v.Err(); err != nil {
+		return nil, false, err
+	}
+	raw, err := json.Marshal(c)
+	return raw, false, err
 }

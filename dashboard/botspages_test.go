@@ -57,28 +57,12 @@ func newOpsStack(t *testing.T, more ...sb.BotEngine) *opsStack {
 	}
 	mux := http.NewServeMux()
 	dashboard.New(dashboard.Config{PublicURL: "http://example.test", SetupWorkspace: ws.ID}, dashboard.Deps{App: svc}).Mount(mux)
-	quietLiveStream(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s := &stack{srv: srv, app: svc, db: db, ws: ws.ID, client: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.signIn(t, "ada@example.com", "correct horse battery")
 	return &opsStack{stack: s, pipe: pipe}
-}
-
-// quietLiveStream serves GET /live as an event stream that sends
-// nothing, unless the dashboard serves the stream itself: the pages'
-// live.js connects to it as to a quiet server.
-func quietLiveStream(mux *http.ServeMux) {
-	if _, pattern := mux.Handler(httptest.NewRequest("GET", "/live", nil)); pattern != "" {
-		return
-	}
-	mux.HandleFunc("GET /live", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(http.StatusOK)
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	})
 }
 
 // runJobs runs the due jobs (trainings, action runs) until none is left.
