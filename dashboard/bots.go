@@ -41,7 +41,8 @@ func (h *Handler) mountBots(mux *http.ServeMux) {
 	mux.Handle("POST /bots/{id}/deploy", h.page(true, h.deployBot))
 	mux.Handle("POST /bots/{id}/parse", h.page(true, h.parseBot))
 	mux.Handle("GET /bots/{id}/delete", h.page(true, h.confirmDeleteBot))
-	mux.Handle("POST /bots/{id}/delete", h.page(true, h.deleteBot))
+	mux.Handle("POST /bots/{id}/delete", h.page(true, deleteNamed(h, "bots", "/bots", h.app.GetBot, h.app.DeleteBot,
+		func(b *sb.Bot) string { return "The bot " + b.Name + " was deleted." })))
 }
 
 // botBadge is the badge class of a bot's status.
@@ -846,19 +847,6 @@ func (h *Handler) confirmDeleteBot(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	h.confirm(w, v, "bots", &confirmation{Question: "Delete the bot " + b.Name + "?", Consequences: consequences,
 		Action: "/bots/" + b.ID + "/delete", Button: "Delete the bot", Back: "/bots/" + b.ID})
-}
-
-func (h *Handler) deleteBot(w http.ResponseWriter, r *http.Request, v *visit) {
-	p := &pageView{Title: "Delete bot", Section: "bots", visit: v}
-	b, err := h.app.GetBot(r.Context(), v.Workspace, r.PathValue("id"))
-	if err == nil {
-		err = h.app.DeleteBot(r.Context(), v.Workspace, b.ID)
-	}
-	if err != nil {
-		h.failed(w, r, err, "", p)
-		return
-	}
-	h.done(w, r, "/bots", "The bot "+b.Name+" was deleted.")
 }
 
 // Listed reports whether an integration is among those the form lists.

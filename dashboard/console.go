@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -266,6 +267,24 @@ type confirmation struct {
 // confirm renders a confirmation page.
 func (h *Handler) confirm(w http.ResponseWriter, v *visit, section string, c *confirmation) {
 	h.show(w, http.StatusOK, "confirm", &pageView{Title: c.Question, Section: section, visit: v, Data: c})
+}
+
+// deleteNamed is the POST of a confirmed deletion of a resource the
+// notice names: it reads the resource, deletes it and goes to the list
+// (to), saying what went.
+func deleteNamed[T any](h *Handler, section, to string, get func(ctx context.Context, ws, id string) (T, error),
+	del func(ctx context.Context, ws, id string) error, notice func(T) string) func(http.ResponseWriter, *http.Request, *visit) {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) {
+		x, err := get(r.Context(), v.Workspace, r.PathValue("id"))
+		if err == nil {
+			err = del(r.Context(), v.Workspace, r.PathValue("id"))
+		}
+		if err != nil {
+			h.failed(w, r, err, "", &pageView{Title: "Not deleted", Section: section, visit: v})
+			return
+		}
+		h.done(w, r, to, notice(x))
+	}
 }
 
 // pageSize is the number of rows of a console list.

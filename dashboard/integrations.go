@@ -32,7 +32,8 @@ func (h *Handler) mountIntegrations(mux *http.ServeMux) {
 	mux.Handle("GET /integrations/{id}/disconnect", h.page(true, h.confirmDisconnect))
 	mux.Handle("POST /integrations/{id}/disconnect", h.page(true, h.disconnectIntegration))
 	mux.Handle("GET /integrations/{id}/delete", h.page(true, h.confirmDeleteIntegration))
-	mux.Handle("POST /integrations/{id}/delete", h.page(true, h.deleteIntegration))
+	mux.Handle("POST /integrations/{id}/delete", h.page(true, deleteNamed(h, "integrations", "/integrations", h.app.GetIntegration,
+		h.app.DeleteIntegration, func(in *sb.Integration) string { return "The integration " + in.Name + " was deleted." })))
 
 	mux.Handle("GET /automations", h.page(true, h.automationsPage))
 	mux.Handle("GET /automations/new", h.page(true, h.automationPage))
@@ -42,7 +43,8 @@ func (h *Handler) mountIntegrations(mux *http.ServeMux) {
 	mux.Handle("POST /automations/{id}/enable", h.page(true, h.enableAutomation))
 	mux.Handle("POST /automations/{id}/disable", h.page(true, h.enableAutomation))
 	mux.Handle("GET /automations/{id}/delete", h.page(true, h.confirmDeleteAutomation))
-	mux.Handle("POST /automations/{id}/delete", h.page(true, h.deleteAutomation))
+	mux.Handle("POST /automations/{id}/delete", h.page(true, deleteNamed(h, "integrations", "/automations", h.app.GetAutomation,
+		h.app.DeleteAutomation, func(a *sb.Automation) string { return "The automation " + a.Name + " was deleted." })))
 }
 
 // integrationBadge is the badge class of an integration's status.
@@ -471,19 +473,6 @@ func (h *Handler) confirmDeleteIntegration(w http.ResponseWriter, r *http.Reques
 		Action: "/integrations/" + in.ID + "/delete", Button: "Delete the integration", Back: "/integrations/" + in.ID})
 }
 
-func (h *Handler) deleteIntegration(w http.ResponseWriter, r *http.Request, v *visit) {
-	p := &pageView{Title: "Delete integration", Section: "integrations", visit: v}
-	in, err := h.app.GetIntegration(r.Context(), v.Workspace, r.PathValue("id"))
-	if err == nil {
-		err = h.app.DeleteIntegration(r.Context(), v.Workspace, in.ID)
-	}
-	if err != nil {
-		h.failed(w, r, err, "", p)
-		return
-	}
-	h.done(w, r, "/integrations", "The integration "+in.Name+" was deleted.")
-}
-
 // Automations.
 
 type automationRow struct {
@@ -669,17 +658,4 @@ func (h *Handler) confirmDeleteAutomation(w http.ResponseWriter, r *http.Request
 	h.confirm(w, v, "integrations", &confirmation{Question: "Delete the automation " + a.Name + "?",
 		Consequences: []string{"Events no longer run its action (" + a.Action + "). The runs it started stay in the integration's log."},
 		Action:       "/automations/" + a.ID + "/delete", Button: "Delete the automation", Back: "/automations/" + a.ID})
-}
-
-func (h *Handler) deleteAutomation(w http.ResponseWriter, r *http.Request, v *visit) {
-	p := &pageView{Title: "Delete automation", Section: "integrations", visit: v}
-	a, err := h.app.GetAutomation(r.Context(), v.Workspace, r.PathValue("id"))
-	if err == nil {
-		err = h.app.DeleteAutomation(r.Context(), v.Workspace, a.ID)
-	}
-	if err != nil {
-		h.failed(w, r, err, "", p)
-		return
-	}
-	h.done(w, r, "/automations", "The automation "+a.Name+" was deleted.")
 }

@@ -24,7 +24,8 @@ func (h *Handler) mountKnowledge(mux *http.ServeMux) {
 	mux.Handle("GET /knowledge/{id}/expire", h.page(true, h.confirmExpireFact))
 	mux.Handle("POST /knowledge/{id}/expire", h.page(true, h.expireFact))
 	mux.Handle("GET /knowledge/{id}/delete", h.page(true, h.confirmDeleteFact))
-	mux.Handle("POST /knowledge/{id}/delete", h.page(true, h.deleteFact))
+	mux.Handle("POST /knowledge/{id}/delete", h.page(true, deleteNamed(h, "knowledge", "/knowledge", h.app.GetFact, h.app.DeleteFact,
+		func(f *sb.Fact) string { return "The fact " + f.Key + " was deleted." })))
 }
 
 // Subjects of facts as the forms name them.
@@ -259,17 +260,4 @@ func (h *Handler) confirmDeleteFact(w http.ResponseWriter, r *http.Request, v *v
 	h.confirm(w, v, "knowledge", &confirmation{Question: "Delete the fact " + f.Key + " about " + factRow{f}.Subject() + "?",
 		Consequences: []string{"Its text and data are deleted; bots and integrations stop using it at once."},
 		Action:       "/knowledge/" + f.ID + "/delete", Button: "Delete the fact", Back: "/knowledge/" + f.ID})
-}
-
-func (h *Handler) deleteFact(w http.ResponseWriter, r *http.Request, v *visit) {
-	p := &pageView{Title: "Delete fact", Section: "knowledge", visit: v}
-	f, err := h.app.GetFact(r.Context(), v.Workspace, r.PathValue("id"))
-	if err == nil {
-		err = h.app.DeleteFact(r.Context(), v.Workspace, f.ID)
-	}
-	if err != nil {
-		h.failed(w, r, err, "", p)
-		return
-	}
-	h.done(w, r, "/knowledge", "The fact "+f.Key+" was deleted.")
 }
