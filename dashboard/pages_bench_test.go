@@ -13,12 +13,13 @@ import (
 	"github.com/switchboardhq/switchboard/dashboard"
 )
 
-// BenchmarkInboxPages measures the server's time for the inbox's list and
-// a conversation's page over HTTP, with 10,000 conversations and 100,000
-// messages in a SQLite database, and reports the 99th percentile.
+// BenchmarkPages measures the server's time for the inbox's list, a
+// conversation's page, the overview and the event log over HTTP, with
+// 10,000 conversations and 100,000 messages in a SQLite database, and
+// reports the 50th and 99th percentiles.
 //
-//	go test -run '^$' -bench InboxPages -benchtime 300x ./dashboard/
-func BenchmarkInboxPages(b *testing.B) {
+//	go test -run '^$' -bench Pages -benchtime 300x ./dashboard/
+func BenchmarkPages(b *testing.B) {
 	s := newInboxStack(b, inboxSQLite(b), dashboard.Config{})
 	ctx := context.Background()
 	const convs, perConv = 10_000, 10
@@ -54,9 +55,19 @@ func BenchmarkInboxPages(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	c := s.browser(b, "grace@example.com")
-	paths := []string{"/inbox", "/inbox?status=handoff&assignee=unassigned", "/inbox/" + ids[len(ids)-1], "/inbox/" + ids[len(ids)/2]}
-	for _, path := range paths {
+	agent, admin := s.browser(b, "grace@example.com"), s.browser(b, "ada@example.com")
+	pages := []struct {
+		path string
+		c    *http.Client
+	}{
+		{"/inbox", agent}, {"/inbox?status=handoff&assignee=unassigned", agent},
+		{"/inbox/" + ids[len(ids)-1], agent}, {"/inbox/" + ids[len(ids)/2], agent},
+		// The admin's pages; every message of the data was written in the
+		// last hour, so the overview counts all 100,000.
+		{"/", admin}, {"/?window=24h", admin}, {"/events", admin}, {"/events?type=message.*", admin},
+	}
+	for _, page := range pages {
+		path, c := page.path, page.c
 		b.Run(path, func(b *testing.B) {
 			var times []time.Duration
 			for b.Loop() {
