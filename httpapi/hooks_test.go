@@ -106,7 +106,7 @@ func TestTelegramHook(t *testing.T) {
 		for i := len(evs) - 1; i >= 0; i-- {
 			types = append(types, evs[i]["event"].(string))
 		}
-		want := "integration.connected conversation.started message.received message.sent"
+		want := "bot.trained bot.deployed integration.connected conversation.started message.received message.sent"
 		if strings.Join(types, " ") != want {
 			t.Fatalf("events %v, want %s", types, want)
 		}
