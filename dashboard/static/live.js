@@ -5,7 +5,8 @@
 // the server's stream (/live, Server-Sent Events) reports an event of one
 // of those types, the page is read again from the server and each marked
 // part whose content changed is replaced by its new version. A part may
-// narrow itself to one conversation with data-live-conversation="conv_…".
+// narrow itself to one conversation with data-live-conversation="conv_…",
+// and space its updates with data-live-every="SECONDS".
 // Forms the person is typing in stay outside marked parts, so nothing
 // they typed is lost. Without JavaScript the pages are the same, and a
 // reload shows what changed.
@@ -25,10 +26,19 @@
     });
   }
 
-  var dirty = {}, timer = null, busy = false;
+  // A part whose page is costly to render says how often, at most, it is
+  // read again: data-live-every="15" (seconds).
+  function every(id) {
+    var el = document.getElementById(id);
+    return el ? 1000 * (parseFloat(el.getAttribute("data-live-every")) || 0) : 0;
+  }
+
+  var dirty = {}, timer = null, busy = false, last = 0;
   function schedule(ids) {
     ids.forEach(function (id) { dirty[id] = true; });
-    if (timer === null) { timer = window.setTimeout(refresh, 250); }
+    if (timer !== null) { return; }
+    var gap = Math.max.apply(null, Object.keys(dirty).map(every));
+    timer = window.setTimeout(refresh, Math.max(250, last + gap - Date.now()));
   }
 
   function refresh() {
@@ -38,6 +48,7 @@
     dirty = {};
     if (ids.length === 0) { return; }
     busy = true;
+    last = Date.now();
     fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
       .then(function (res) { return res.ok ? res.text() : null; })
       .then(function (html) {
