@@ -12,6 +12,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/bot/builtin"
 )
 
 // The Bots page: the list of bots with their engine, status and versions;
@@ -236,23 +237,6 @@ func (in intentForm) Err(part string) string {
 	return fieldsUnder(in.p, "config.intents["+strconv.Itoa(in.Index)+"]."+part)
 }
 
-// builtinConfig is the builtin engine's configuration as the form edits
-// it (the engine's documented shape).
-type builtinConfig struct {
-	Intents            []builtinIntent `json:"intents"`
-	OutOfScopeExamples []string        `json:"out_of_scope_examples,omitempty"`
-	Fallback           string          `json:"fallback"`
-	HandoffIntent      string          `json:"handoff_intent,omitempty"`
-	Language           string          `json:"language,omitempty"`
-}
-
-type builtinIntent struct {
-	Name      string           `json:"name"`
-	Examples  []string         `json:"examples"`
-	Responses []string         `json:"responses"`
-	Action    *sb.IntentAction `json:"action,omitempty"`
-}
-
 // newBotForm fills the form from a bot's draft (nil: a new bot of engine).
 func (h *Handler) newBotForm(r *http.Request, p *pageView, b *sb.Bot, engine string) *botForm {
 	f := &botForm{p: p, Create: b == nil, Bot: b, Engine: engine, Kind: botFormKind(engine)}
@@ -261,7 +245,7 @@ func (h *Handler) newBotForm(r *http.Request, p *pageView, b *sb.Bot, engine str
 	}
 	switch f.Kind {
 	case botFormBuiltin:
-		var c builtinConfig
+		var c builtin.Config
 		if b != nil {
 			_ = json.Unmarshal(b.Config, &c)
 		}
@@ -374,7 +358,7 @@ func (h *Handler) readBotForm(r *http.Request, f *botForm) (json.RawMessage, boo
 		return raw, false, nil
 	}
 	var v sb.Validation
-	var c builtinConfig
+	var c builtin.Config
 	n, _ := strconv.Atoi(r.PostFormValue("intents"))
 	n = min(max(n, 0), maxIntentBlocks)
 	blank := 0
@@ -392,7 +376,7 @@ func (h *Handler) readBotForm(r *http.Request, f *botForm) (json.RawMessage, boo
 		}
 		fi.Index = len(f.Intents)
 		f.Intents = append(f.Intents, fi)
-		in := builtinIntent{Name: fi.Name, Examples: lines(fi.Examples), Responses: lines(fi.Responses)}
+		in := builtin.Intent{Name: fi.Name, Examples: lines(fi.Examples), Responses: lines(fi.Responses)}
 		if fi.IntegrationID != "" || fi.ActionName != "" || fi.Params != "" {
 			in.Action = &sb.IntentAction{IntegrationID: fi.IntegrationID, Action: fi.ActionName}
 			if fi.Params != "" {
@@ -409,7 +393,7 @@ func (h *Handler) readBotForm(r *http.Request, f *botForm) (json.RawMessage, boo
 	f.HandoffIntent, f.Language = strings.TrimSpace(r.PostFormValue("handoff_intent")), strings.TrimSpace(r.PostFormValue("language"))
 	c.OutOfScopeExamples, c.Fallback, c.HandoffIntent, c.Language = lines(f.OutOfScope), f.Fallback, f.HandoffIntent, f.Language
 	if c.Intents == nil { // an empty list, not null
-		c.Intents = []builtinIntent{}
+		c.Intents = []builtin.Intent{}
 	}
 	if r.PostFormValue("add") != "" {
 		f.spareIntents(blank + 1)

@@ -565,16 +565,28 @@ func (h *Handler) newAutomationForm(r *http.Request, p *pageView, a *sb.Automati
 	return f
 }
 
+// automationOf reads the automation of the request's path (nil for a new
+// one, at /automations/new), naming the page after it; false when it
+// answered the error.
+func (h *Handler) automationOf(w http.ResponseWriter, r *http.Request, p *pageView) (*sb.Automation, bool) {
+	id := r.PathValue("id")
+	if id == "" {
+		return nil, true
+	}
+	a, err := h.app.GetAutomation(r.Context(), p.Workspace, id)
+	if err != nil {
+		h.failed(w, r, err, "", p)
+		return nil, false
+	}
+	p.Title = a.Name
+	return a, true
+}
+
 func (h *Handler) automationPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &pageView{Title: "New automation", Section: "integrations", visit: v}
-	var a *sb.Automation
-	if id := r.PathValue("id"); id != "" {
-		var err error
-		if a, err = h.app.GetAutomation(r.Context(), v.Workspace, id); err != nil {
-			h.failed(w, r, err, "", p)
-			return
-		}
-		p.Title = a.Name
+	a, ok := h.automationOf(w, r, p)
+	if !ok {
+		return
 	}
 	p.Data = h.newAutomationForm(r, p, a)
 	h.show(w, http.StatusOK, "automation", p)
@@ -587,14 +599,9 @@ func eventTypeList(s string) []string {
 
 func (h *Handler) saveAutomation(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := &pageView{Title: "New automation", Section: "integrations", visit: v}
-	var a *sb.Automation
-	if id := r.PathValue("id"); id != "" {
-		var err error
-		if a, err = h.app.GetAutomation(r.Context(), v.Workspace, id); err != nil {
-			h.failed(w, r, err, "", p)
-			return
-		}
-		p.Title = a.Name
+	a, ok := h.automationOf(w, r, p)
+	if !ok {
+		return
 	}
 	f := h.newAutomationForm(r, p, a)
 	p.Data = f
