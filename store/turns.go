@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
@@ -31,14 +29,6 @@ func scanTurn(s scanner) (*switchboard.TurnRecord, error) {
 // (erased while the bot was answering) is not recorded, and that is not an
 // error: its record would have gone with it.
 func (q *queries) CreateBotTurn(ctx context.Context, t *switchboard.TurnRecord) error {
-	var one int
-	err := q.r.QueryRowContext(ctx, q.sql(`SELECT 1 FROM conversations WHERE workspace_id = ? AND id = ?`),
-		t.WorkspaceID, t.ConversationID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	} else if err != nil {
-		return translate(err, "create", "bot turn")
-	}
 	if t.ID == "" {
 		t.ID = switchboard.NewID(switchboard.PrefixTurn)
 	}
@@ -50,10 +40,15 @@ func (q *queries) CreateBotTurn(ctx context.Context, t *switchboard.TurnRecord) 
 	if err != nil {
 		return err
 	}
-	return q.insert(ctx, "bot turn",
-		`INSERT INTO bot_turns (`+turnCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	// One statement, which inserts nothing if the conversation is gone; a
+	// repeated id fails as a conflict.
+	_, err = q.w.ExecContext(ctx, q.sql(`INSERT INTO bot_turns (`+turnCols+`)
+		 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		 WHERE EXISTS (SELECT 1 FROM conversations WHERE workspace_id = ? AND id = ?)`),
 		t.ID, t.WorkspaceID, t.BotID, t.Version, t.ConversationID, t.MessageID, t.Engine, t.Intent, t.Confidence,
-		t.OutOfScope, t.Handoff, calls, t.Model, t.PromptTokens, t.CompletionTokens, t.Replies, t.Error, q.t(t.CreatedAt))
+		t.OutOfScope, t.Handoff, calls, t.Model, t.PromptTokens, t.CompletionTokens, t.Replies, t.Error, q.t(t.CreatedAt),
+		t.WorkspaceID, t.ConversationID)
+	return translate(err, "create", "bot turn")
 }
 
 // ListBotTurns lists a conversation's turns, newest first.
