@@ -24,11 +24,13 @@
 #                       first is started (and migrates) before the others.
 #                       sbbench spreads the load over all of them (setup calls
 #                       go to the first) and counts what went missing or
-#                       arrived twice across them (delivery: missing,
-#                       duplicates; inbound-ack, end-to-end: missing,
-#                       duplicates replies). After each scenario run.sh prints
-#                       each server's CPU seconds during it and the total, and
-#                       the warnings and errors in their logs
+#                       arrived twice across them: the delivery line's
+#                       missing and duplicates (webhook-ids), inbound-ack's
+#                       and e2e-reply's missing and duplicates (bot replies
+#                       per chat). After each scenario (whatever the number
+#                       of servers) run.sh prints each server's CPU seconds
+#                       during it (/proc/PID/stat) and their total, and the
+#                       warnings and errors in the servers' logs
 #   BENCH_DATABASE      sqlite (default) or postgres: run.sh then starts a
 #                       throwaway PostgreSQL of its own in the temp dir, with
 #                       its durable defaults (fsync, synchronous_commit and
