@@ -130,13 +130,14 @@ func runInboundAck(ctx context.Context, o options, out, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
-	rc := newReplyClock()
-	if !o.noBot {
-		tg.OnCall(rc.replied)
-	}
 	fmt.Fprintf(log, "inbound-ack: channel ready (bot: %v), updates from %d users to %s on %d server(s)\n", !o.noBot, o.users, h.path, len(h.bases))
-	cfg := loadgen.Config{Name: o.scenario, ExpectStatus: http.StatusOK, Request: h.updates(o.users, rc.sentAt), Check: rc.ackCheck,
+	cfg := loadgen.Config{Name: o.scenario, ExpectStatus: http.StatusOK, Request: h.updates(o.users, nil),
 		Concurrency: o.concurrency, Rate: o.rate, Timeout: o.timeout}
+	rc := newReplyClock()
+	if !o.noBot { // no reply is expected without the bot
+		tg.OnCall(rc.replied)
+		cfg.Request, cfg.Check = h.updates(o.users, rc.sentAt), rc.ackCheck
+	}
 	if err := warmUp(ctx, cfg, o.warmup); err != nil {
 		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
 	}
