@@ -30,7 +30,8 @@
 #                       per chat). After each scenario (whatever the number
 #                       of servers) run.sh prints each server's CPU seconds
 #                       during it (/proc/PID/stat) and their total, and the
-#                       warnings and errors in the servers' logs
+#                       warnings and errors in the servers' logs (and in
+#                       PostgreSQL's, with BENCH_DATABASE=postgres)
 #   BENCH_DATABASE      sqlite (default) or postgres: run.sh then starts a
 #                       throwaway PostgreSQL of its own in the temp dir, with
 #                       its durable defaults (fsync, synchronous_commit and
@@ -321,6 +322,7 @@ start_switchboard() {
 	SB_PIDS=()
 	SB_LOGS=()
 	URLS=
+	PG_LOG_MARK=$(pg_log_lines)
 	local dir pid
 	# One after the other: the first migrates the database and creates the
 	# bootstrap key, the others find them there.
@@ -393,8 +395,19 @@ cpu_report() {
 	log "$1: server CPU$line, total $(awk -v t="$total" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')s"
 }
 
+# pg_log_lines prints the number of lines of run.sh's PostgreSQL's log
+# (0 without one).
+pg_log_lines() {
+	if [[ -n ${PG_DIR:-} && -r $PG_DIR/postgres.log ]]; then
+		wc -l <"$PG_DIR/postgres.log"
+	else
+		echo 0
+	fi
+}
+
 # log_problems prints how many warnings and errors each server logged, and
-# the first few.
+# the first few, and the errors run.sh's PostgreSQL logged meanwhile (lock
+# timeouts, deadlocks, …), by kind.
 log_problems() {
 	local f n
 	for f in "${SB_LOGS[@]}"; do
@@ -404,6 +417,13 @@ log_problems() {
 			grep -m3 -E 'level=(WARN|ERROR)|"level":"(WARN|ERROR)"' "$f" | cut -c1-300 >&2
 		fi
 	done
+	if [[ -n ${PG_DIR:-} && -r $PG_DIR/postgres.log ]]; then
+		n=$(tail -n +"$((PG_LOG_MARK + 1))" "$PG_DIR/postgres.log" | grep -c 'ERROR:' || true)
+		if ((n > 0)); then
+			log "PostgreSQL logged $n errors meanwhile, by kind:"
+			tail -n +"$((PG_LOG_MARK + 1))" "$PG_DIR/postgres.log" | grep -o 'ERROR:.*' | sort | uniq -c | sort -rn | head -n 5 >&2
+		fi
+	fi
 }
 
 # sbbench_on_servers runs a scenario against the servers with the
