@@ -15,6 +15,23 @@
 #   BENCH_CONCURRENCY   -c of sbbench             (default: 16)
 #   BENCH_RATE          open-loop req/s; 0 = closed loop (default: 0)
 #   BENCH_PORT          Switchboard's loopback port (default: 18080)
+#   BENCH_PROCESSES     Switchboard servers per scenario (default: 1). More than
+#                       one needs PostgreSQL (BENCH_DATABASE=postgres, or a
+#                       postgres:// BENCH_DATABASE_URL): the servers share the
+#                       scenario's database, listen on BENCH_PORT, BENCH_PORT+1,
+#                       …, each with a data dir of its own, one master key
+#                       (SWITCHBOARD_SECRET_KEY) and one bootstrap key; the
+#                       first is started (and migrates) before the others.
+#                       sbbench spreads the load over all of them (setup calls
+#                       go to the first) and counts what went missing or
+#                       arrived twice across them: the delivery line's
+#                       missing and duplicates (webhook-ids), inbound-ack's
+#                       and e2e-reply's missing and duplicates (bot replies
+#                       per chat). After each scenario (whatever the number
+#                       of servers) run.sh prints each server's CPU seconds
+#                       during it (/proc/PID/stat) and their total, and the
+#                       warnings and errors in the servers' logs (and in
+#                       PostgreSQL's, with BENCH_DATABASE=postgres)
 #   BENCH_DATABASE      sqlite (default) or postgres: run.sh then starts a
 #                       throwaway PostgreSQL of its own in the temp dir, with
 #                       its durable defaults (fsync, synchronous_commit and
@@ -50,12 +67,16 @@ WARMUP=${BENCH_WARMUP:-1s}
 CONCURRENCY=${BENCH_CONCURRENCY:-16}
 RATE=${BENCH_RATE:-0}
 PORT=${BENCH_PORT:-18080}
+PROCESSES=${BENCH_PROCESSES:-1}
 RATE_LIMIT=${BENCH_RATE_LIMIT-1000000}
 DATABASE=${BENCH_DATABASE:-sqlite}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sbbench.XXXXXX")
 BIN=$TMP/bin
 PIDS=()
+SB_PIDS=() # the Switchboard servers of the current scenario
+SB_LOGS=() # and their logs
+URLS=      # their base URLs, comma-separated
 STATUS=0
 RESULTS=
 
@@ -169,21 +190,21 @@ run_ceiling() {
 	stop_pid "$pid"
 }
 
-# port_is_free reports whether nothing answers on 127.0.0.1:$PORT.
+# port_is_free reports whether nothing answers on 127.0.0.1:$1.
 port_is_free() {
 	local rc=0
-	curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/" || rc=$?
+	curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/" || rc=$?
 	[[ $rc == 7 ]]
 }
 
-# wait_ready waits up to 60 s for GET /readyz to answer 200 while the
-# server (pid $1) is alive.
+# wait_ready waits up to 60 s for GET /readyz on port $2 to answer 200
+# while the server (pid $1) is alive.
 wait_ready() {
 	for _ in $(seq 300); do
 		if ! kill -0 "$1" 2>/dev/null; then
 			return 1
 		fi
-		if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/readyz"; then
+		if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$2/readyz"; then
 			return 0
 		fi
 		sleep 0.2
@@ -263,21 +284,29 @@ pg_stats() {
 		WHERE d.datname = '$1' ORDER BY total_exec_time DESC LIMIT 15" "$1" >&2 || true
 }
 
-# start_switchboard starts a server on a fresh data dir ($1, default data);
-# more environment settings may follow.
+# start_switchboard starts BENCH_PROCESSES servers on one fresh database
+# (data dir $TMP/$1, default data, and $1-2, $1-3, … for the others); more
+# environment settings may follow. It sets SB_PIDS, SB_LOGS, URLS, PIDS_CSV
+# and KEY.
 start_switchboard() {
 	local name=${1:-data}
-	local dir=$TMP/$name
 	shift || true
-	if ! port_is_free; then
-		log "something already listens on 127.0.0.1:$PORT (set BENCH_PORT)"
-		return 1
-	fi
+	local p port
+	for ((p = 0; p < PROCESSES; p++)); do
+		port=$((PORT + p))
+		if ! port_is_free "$port"; then
+			log "something already listens on 127.0.0.1:$port (set BENCH_PORT)"
+			return 1
+		fi
+	done
 	KEY=sbk_bench_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	# One master key for all the servers: each must read the secrets
+	# (channel tokens) the others stored.
+	local secret
+	secret=$(head -c 32 /dev/urandom | base64)
 	local env=(
-		SWITCHBOARD_ADDR="127.0.0.1:$PORT"
-		SWITCHBOARD_DATA_DIR="$dir"
 		SWITCHBOARD_BOOTSTRAP_KEY="$KEY"
+		SWITCHBOARD_SECRET_KEY="$secret"
 		"$@"
 	)
 	if [[ $DATABASE == postgres ]]; then
@@ -290,15 +319,121 @@ start_switchboard() {
 	if [[ -n $RATE_LIMIT ]]; then
 		env+=(SWITCHBOARD_RATE_LIMIT="$RATE_LIMIT" SWITCHBOARD_RATE_BURST="$RATE_LIMIT")
 	fi
-	mkdir -p "$dir"
-	env "${env[@]}" "$BIN/switchboard" serve >"$dir.log" 2>&1 &
-	SB_PID=$!
-	PIDS+=("$SB_PID")
-	if ! wait_ready "$SB_PID"; then
-		log "switchboard did not become ready; its log:"
-		tail -n 40 "$dir.log" >&2
-		return 1
+	SB_PIDS=()
+	SB_LOGS=()
+	URLS=
+	PG_LOG_MARK=$(pg_log_lines)
+	local dir pid
+	# One after the other: the first migrates the database and creates the
+	# bootstrap key, the others find them there.
+	for ((p = 0; p < PROCESSES; p++)); do
+		port=$((PORT + p))
+		dir=$TMP/$name
+		((p == 0)) || dir=$TMP/$name-$((p + 1))
+		mkdir -p "$dir"
+		env "${env[@]}" SWITCHBOARD_ADDR="127.0.0.1:$port" SWITCHBOARD_DATA_DIR="$dir" \
+			"$BIN/switchboard" serve >"$dir.log" 2>&1 &
+		pid=$!
+		PIDS+=("$pid")
+		SB_PIDS+=("$pid")
+		SB_LOGS+=("$dir.log")
+		if ! wait_ready "$pid" "$port"; then
+			log "switchboard on port $port did not become ready; its log:"
+			tail -n 40 "$dir.log" >&2
+			return 1
+		fi
+		URLS+=${URLS:+,}http://127.0.0.1:$port
+	done
+	SB_PID=${SB_PIDS[0]}
+	PIDS_CSV=$(
+		IFS=,
+		echo "${SB_PIDS[*]}"
+	)
+}
+
+# stop_switchboard stops the servers start_switchboard started.
+stop_switchboard() {
+	local pid
+	for pid in "${SB_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	SB_PIDS=()
+}
+
+# cpu_ticks prints the CPU time (user + system, in clock ticks) process $1
+# has used so far, from /proc/$1/stat (fields 14 and 15; the name in
+# parentheses may hold spaces, so count from its end).
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || {
+		echo 0
+		return
+	}
+	local rest=(${stat##*) })
+	echo $((rest[11] + rest[12]))
+}
+
+# cpu_mark notes the CPU time of each server so far (CPU_MARK).
+cpu_mark() {
+	CPU_MARK=()
+	local pid
+	for pid in "${SB_PIDS[@]}"; do
+		CPU_MARK+=("$(cpu_ticks "$pid")")
+	done
+}
+
+# cpu_report prints the CPU seconds each server used since cpu_mark, and
+# their total, for scenario $1.
+cpu_report() {
+	local hz i used total=0 line=
+	hz=$(getconf CLK_TCK)
+	for i in "${!SB_PIDS[@]}"; do
+		used=$(($(cpu_ticks "${SB_PIDS[i]}") - CPU_MARK[i]))
+		total=$((total + used))
+		line+=" :$((PORT + i)) $(awk -v t="$used" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')s"
+	done
+	log "$1: server CPU$line, total $(awk -v t="$total" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')s"
+}
+
+# pg_log_lines prints the number of lines of run.sh's PostgreSQL's log
+# (0 without one).
+pg_log_lines() {
+	if [[ -n ${PG_DIR:-} && -r $PG_DIR/postgres.log ]]; then
+		wc -l <"$PG_DIR/postgres.log"
+	else
+		echo 0
 	fi
+}
+
+# log_problems prints how many warnings and errors each server logged, and
+# the first few, and the errors run.sh's PostgreSQL logged meanwhile (lock
+# timeouts, deadlocks, …), by kind.
+log_problems() {
+	local f n
+	for f in "${SB_LOGS[@]}"; do
+		n=$(grep -c -E 'level=(WARN|ERROR)|"level":"(WARN|ERROR)"' "$f" || true)
+		if ((n > 0)); then
+			log "$(basename "$f"): $n warnings and errors, the first:"
+			grep -m3 -E 'level=(WARN|ERROR)|"level":"(WARN|ERROR)"' "$f" | cut -c1-300 >&2
+		fi
+	done
+	if [[ -n ${PG_DIR:-} && -r $PG_DIR/postgres.log ]]; then
+		n=$(tail -n +"$((PG_LOG_MARK + 1))" "$PG_DIR/postgres.log" | grep -c 'ERROR:' || true)
+		if ((n > 0)); then
+			log "PostgreSQL logged $n errors meanwhile, by kind:"
+			tail -n +"$((PG_LOG_MARK + 1))" "$PG_DIR/postgres.log" | grep -o 'ERROR:.*' | sort | uniq -c | sort -rn | head -n 5 >&2
+		fi
+	fi
+}
+
+# sbbench_on_servers runs a scenario against the servers with the
+# bootstrap key, and reports their CPU time during it.
+sbbench_on_servers() {
+	local name=$1
+	shift
+	cpu_mark
+	SWITCHBOARD_API_KEY=$KEY sbbench "$name" -url "$URLS" "$@"
+	cpu_report "$name"
 }
 
 run_api() {
@@ -310,11 +445,12 @@ run_api() {
 	local name
 	for name in api-write api-read; do
 		if wants "$name"; then
-			SWITCHBOARD_API_KEY=$KEY sbbench "$name" -url "http://127.0.0.1:$PORT"
+			sbbench_on_servers "$name"
 		fi
 	done
 	pg_stats sb_data
-	stop_pid "$SB_PID"
+	stop_switchboard
+	log_problems
 }
 
 # run_delivery runs the delivery scenario against a server of its own, on
@@ -324,9 +460,10 @@ run_delivery() {
 		STATUS=1
 		return
 	fi
-	SWITCHBOARD_API_KEY=$KEY sbbench delivery -url "http://127.0.0.1:$PORT" -pid "$SB_PID" -endpoints "${BENCH_ENDPOINTS:-10}"
+	sbbench_on_servers delivery -pid "$PIDS_CSV" -endpoints "${BENCH_ENDPOINTS:-10}"
 	pg_stats sb_data_delivery
-	stop_pid "$SB_PID"
+	stop_switchboard
+	log_problems
 }
 
 # run_pipeline runs inbound-ack and end-to-end, each against a server of
@@ -343,7 +480,7 @@ run_pipeline() {
 			STATUS=1
 			return
 		fi
-		args=(-scenario "$name" -url "http://127.0.0.1:$PORT" -d "$DURATION" -warmup "$WARMUP" -users "${BENCH_USERS:-1000}")
+		args=(-scenario "$name" -url "$URLS" -d "$DURATION" -warmup "$WARMUP" -users "${BENCH_USERS:-1000}")
 		[[ -n ${BENCH_BOT_INTENTS:-} ]] && args+=(-bot-intents "$BENCH_BOT_INTENTS")
 		if [[ $name == end-to-end ]]; then
 			args+=(-rate "${BENCH_E2E_RATE:-1000}" -c "$((CONCURRENCY > 64 ? CONCURRENCY : 64))")
@@ -352,23 +489,34 @@ run_pipeline() {
 			[[ $RATE != 0 ]] && args+=(-rate "$RATE")
 		fi
 		[[ -n $RESULTS ]] && args+=(-out "$RESULTS")
+		cpu_mark
 		if ! SWITCHBOARD_API_KEY=$KEY "$BIN/sbbench" "${args[@]}"; then
 			log "scenario $name failed"
 			STATUS=1
 		fi
+		cpu_report "$name"
 		pg_stats "sb_data_${name//-/_}"
-		stop_pid "$SB_PID"
+		stop_switchboard
+		log_problems
 	done
 }
 
 main() {
+	if ! [[ $PROCESSES =~ ^[1-9][0-9]*$ ]]; then
+		log "BENCH_PROCESSES must be a positive whole number"
+		exit 1
+	fi
+	if ((PROCESSES > 1)) && [[ $DATABASE != postgres && ${BENCH_DATABASE_URL:-} != postgres* ]]; then
+		log "BENCH_PROCESSES=$PROCESSES needs a PostgreSQL database that the servers share: BENCH_DATABASE=postgres, or a postgres:// BENCH_DATABASE_URL (SQLite is one process's)"
+		exit 1
+	fi
 	build
 	if [[ ${BENCH_JSON:-} == 1 ]]; then
 		mkdir -p bench/results
 		RESULTS=bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl
 		log "JSON results go to $RESULTS"
 	fi
-	log "scenarios: $SCENARIOS; -c $CONCURRENCY -d $DURATION -rate $RATE on $(nproc) cores, $DATABASE"
+	log "scenarios: $SCENARIOS; -c $CONCURRENCY -d $DURATION -rate $RATE on $(nproc) cores, $DATABASE, $PROCESSES server(s) per scenario"
 	if [[ $DATABASE == postgres ]] && needs_switchboard; then
 		start_postgres || exit 1
 	elif [[ $DATABASE != sqlite && $DATABASE != postgres ]]; then

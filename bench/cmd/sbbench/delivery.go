@@ -28,6 +28,15 @@ import (
 // deliveries per second and the latency from the request's send to the
 // delivery's arrival (publish to receipt).
 //
+// With several -url the publishing requests are spread over the servers,
+// which share one database, and the sinks check what they all delivered:
+// missing counts the deliveries of acknowledged requests that did not
+// arrive within -drain, duplicates the arrivals at a sink of a webhook-id
+// it had already received (warm-up included). The sinks answer at once, so
+// no attempt fails and no delivery is retried: a webhook-id arriving twice
+// at one endpoint was sent twice (unless an attempt timed out on the
+// server's side before the sink's answer reached it).
+//
 // The server must allow loopback targets: SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=true.
 
 // deliveryBench is the state of one delivery run.
@@ -41,7 +50,9 @@ type deliveryBench struct {
 	sent    map[int64]time.Time // measured seq → when its request was built
 	first   time.Time           // the first measured send
 	last    time.Time           // the last measured receipt
-	got     int64               // measured receipts
+	got     int64               // measured receipts, each webhook-id once per sink
+	seen    []map[string]bool   // per sink, the webhook-ids received
+	dups    int64               // receipts of a webhook-id a sink had already received
 	lat     *loadgen.Histogram
 	arrived chan struct{} // a measured receipt arrived
 }
@@ -61,7 +72,7 @@ func prepareDelivery(ctx context.Context, o options, log io.Writer) (loadgen.Con
 		return loadgen.Config{}, nil, err
 	}
 	for i := range b.endpoints {
-		url, err := b.startSink()
+		url, err := b.startSink(i)
 		if err != nil {
 			return fail(err)
 		}
@@ -76,14 +87,15 @@ func prepareDelivery(ctx context.Context, o options, log io.Writer) (loadgen.Con
 		return fail(err)
 	}
 	fmt.Fprintf(log, "delivery: %d endpoints on local sinks, %d conversations ready\n", b.endpoints, len(convs))
-	urls := make([]string, len(convs))
+	paths := make([]string, len(convs))
 	for i, id := range convs {
-		urls[i] = c.base + "/api/v1/conversations/" + id
+		paths[i] = "/api/v1/conversations/" + id
 	}
+	url := spreadURL(o.urls, paths)
 	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: func(i int) (*http.Request, error) {
 		seq := b.seq.Add(1)
 		body := []byte(`{"metadata":{"bench_seq":` + strconv.FormatInt(seq, 10) + `}}`)
-		req, err := http.NewRequest(http.MethodPut, urls[i%len(urls)], bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPut, url(i), bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
@@ -103,15 +115,17 @@ func prepareDelivery(ctx context.Context, o options, log io.Writer) (loadgen.Con
 	return cfg, b, nil
 }
 
-// startSink starts one receiver on a free loopback port (one per endpoint,
+// startSink starts receiver n on a free loopback port (one per endpoint,
 // so that each endpoint has its own connections, as separate receivers
 // would).
-func (b *deliveryBench) startSink() (string, error) {
+func (b *deliveryBench) startSink(n int) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(b.receive), ReadHeaderTimeout: 10 * time.Second}
+	b.seen = append(b.seen, map[string]bool{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.receive(n, w, r) }),
+		ReadHeaderTimeout: 10 * time.Second}
 	b.sinks = append(b.sinks, srv)
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String() + "/hook", nil
@@ -125,11 +139,23 @@ func (b *deliveryBench) stopSinks() {
 	}
 }
 
-// receive notes a delivery's arrival and answers 204.
-func (b *deliveryBench) receive(w http.ResponseWriter, r *http.Request) {
+// receive notes a delivery's arrival at sink n and answers 204.
+func (b *deliveryBench) receive(n int, w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	body, _ := io.ReadAll(r.Body)
 	w.WriteHeader(http.StatusNoContent)
+	id := r.Header.Get("webhook-id")
+	b.mu.Lock()
+	again := id != "" && b.seen[n][id]
+	if again {
+		b.dups++
+	} else if id != "" {
+		b.seen[n][id] = true
+	}
+	b.mu.Unlock()
+	if again {
+		return
+	}
 	var ev struct {
 		Data struct {
 			Conversation struct {
@@ -178,13 +204,10 @@ func runDelivery(ctx context.Context, o options, out, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.scenario, err)
 	}
-	if err := appendJSON(o.out, res); err != nil {
+	if err := emit(o, res, res.ErrorSamples, out, log); err != nil {
 		return err
 	}
-	if err := report(res, o.json, out, log); err != nil {
-		return err
-	}
-	return b.finish(ctx, o, res, out)
+	return b.finish(ctx, o, res, out, log)
 }
 
 // startMeasuring makes the requests built from now on count.
@@ -199,6 +222,7 @@ type deliveryResult struct {
 	Expected   int64         `json:"expected"`   // published × endpoints
 	Delivered  int64         `json:"delivered"`  // measured deliveries that arrived
 	Missing    int64         `json:"missing"`    // expected but not arrived within -drain
+	Duplicates int64         `json:"duplicates"` // arrivals of a webhook-id its sink had already received
 	Elapsed    time.Duration `json:"elapsed_ns"` // first send to last arrival
 	PerSecond  float64       `json:"deliveries_per_second"`
 	P50        time.Duration `json:"p50_ns"`
@@ -213,14 +237,15 @@ func (r deliveryResult) String() string {
 	if r.PeakRSSKiB > 0 {
 		rss = fmt.Sprintf("%.0fMiB", float64(r.PeakRSSKiB)/1024)
 	}
-	return fmt.Sprintf("%-12s endpoints=%-3d published=%-8d deliveries=%-9d missing=%-6d dps=%-9.1f p50=%9s p90=%9s p99=%9s max=%9s server_rss_peak=%s",
-		r.Name, r.Endpoints, r.Published, r.Delivered, r.Missing, r.PerSecond, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), rss)
+	return fmt.Sprintf("%-12s endpoints=%-3d published=%-8d deliveries=%-9d missing=%-6d duplicates=%-6d dps=%-9.1f p50=%9s p90=%9s p99=%9s max=%9s server_rss_peak=%s",
+		r.Name, r.Endpoints, r.Published, r.Delivered, r.Missing, r.Duplicates, r.PerSecond, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), rss)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond)) }
 
-// finish waits for the deliveries of the published events and reports.
-func (b *deliveryBench) finish(ctx context.Context, o options, res *loadgen.Result, out io.Writer) error {
+// finish waits for the deliveries of the published events (then -linger
+// more, for duplicates) and reports.
+func (b *deliveryBench) finish(ctx context.Context, o options, res *loadgen.Result, out, log io.Writer) error {
 	want := res.OK * int64(b.endpoints)
 	deadline := time.NewTimer(o.drain)
 	defer deadline.Stop()
@@ -229,6 +254,9 @@ func (b *deliveryBench) finish(ctx context.Context, o options, res *loadgen.Resu
 		got := b.got
 		b.mu.Unlock()
 		if got >= want {
+			if err := sleep(ctx, o.linger); err != nil {
+				return err
+			}
 			break
 		}
 		select {
@@ -242,38 +270,36 @@ func (b *deliveryBench) finish(ctx context.Context, o options, res *loadgen.Resu
 report:
 	b.mu.Lock()
 	r := deliveryResult{Name: "delivery", Endpoints: b.endpoints, Published: res.OK, Expected: want, Delivered: b.got,
-		Elapsed: b.last.Sub(b.first)}
+		Duplicates: b.dups, Elapsed: b.last.Sub(b.first)}
 	b.mu.Unlock()
 	r.Missing = max(want-r.Delivered, 0)
 	if r.Elapsed > 0 {
 		r.PerSecond = float64(r.Delivered) / r.Elapsed.Seconds()
 	}
 	r.P50, r.P90, r.P99, r.Max = b.lat.Quantile(0.5), b.lat.Quantile(0.9), b.lat.Quantile(0.99), b.lat.Max()
-	if o.pid > 0 {
-		kib, err := peakRSS(o.pid)
+	for _, pid := range o.pids {
+		kib, err := peakRSS(pid)
 		if err != nil {
 			return err
 		}
-		r.PeakRSSKiB = kib
+		r.PeakRSSKiB = max(r.PeakRSSKiB, kib)
 	}
-	if o.json {
-		js, _ := json.Marshal(r)
-		fmt.Fprintf(out, "%s\n", js)
-	} else {
-		fmt.Fprintln(out, r)
+	return emit(o, r, nil, out, log)
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
 	}
-	if o.out != "" {
-		js, _ := json.Marshal(r)
-		f, err := os.OpenFile(o.out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			return err
-		}
-		_, err = f.Write(append(js, '\n'))
-		if err := errors.Join(err, f.Close()); err != nil {
-			return err
-		}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }
 
 // peakRSS reads a process's peak resident set size (VmHWM) from /proc.

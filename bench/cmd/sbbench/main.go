@@ -1,8 +1,12 @@
 // Command sbbench runs a named load scenario against a server on this
 // machine and prints what it measured as one aligned line (or JSON).
 //
-//	sbbench -scenario ceiling|api-write|api-read [-url URL] [-key KEY]
+//	sbbench -scenario ceiling|api-write|api-read [-url URL[,URL…]] [-key KEY]
 //	        [-c N] [-rate R] [-d DURATION] [-n COUNT] [-json]
+//
+// Several -url (repeated or comma-separated) are servers sharing one
+// database: the setup goes to the first, the load is spread over all of
+// them in turn.
 //
 // Without -rate the load is closed loop (-c workers back to back); with
 // -rate it is open loop at R requests per second, -c bounding the requests
@@ -13,6 +17,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,8 +39,9 @@ const defaultURL = "http://127.0.0.1:8080"
 // options are the command-line settings shared by all scenarios.
 type options struct {
 	scenario    string
-	url         string
-	urlSet      bool // -url was given explicitly
+	url         string   // the first of urls: where the setup goes
+	urls        []string // every server of the run, sharing one database
+	urlSet      bool     // -url was given explicitly
 	key         string
 	concurrency int
 	rate        float64
@@ -51,7 +58,8 @@ type options struct {
 	botIntents  string
 	endpoints   int           // delivery: webhook endpoints
 	drain       time.Duration // delivery: how long to wait for deliveries after the load
-	pid         int           // delivery: the server's process id, for its peak RSS
+	pids        []int         // delivery: the servers' process ids, for their peak RSS
+	linger      time.Duration // delivery, inbound-ack, end-to-end: how long to keep counting arrivals once all are in
 }
 
 func main() {
@@ -76,7 +84,7 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("sbbench", flag.ContinueOnError)
 	fs.StringVar(&o.scenario, "scenario", "", "scenario to run: "+strings.Join(scenarioNames(), ", "))
-	fs.StringVar(&o.url, "url", defaultURL, "base `URL` of the server under test (loopback only)")
+	fs.Var((*urlList)(&o.urls), "url", "base `URL` of the server under test (loopback only); repeated or comma-separated: servers sharing one database, loaded in turn (default "+defaultURL+")")
 	fs.StringVar(&o.key, "key", os.Getenv("SWITCHBOARD_API_KEY"), "API `key` (default $SWITCHBOARD_API_KEY)")
 	fs.IntVar(&o.concurrency, "c", 16, "concurrency: workers (closed loop) or max in flight (open loop)")
 	fs.Float64Var(&o.rate, "rate", 0, "open loop at this many requests per second (0: closed loop)")
@@ -92,8 +100,9 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.noBot, "no-bot", false, "inbound-ack: no bot on the channel (measures storing the updates alone)")
 	fs.StringVar(&o.botIntents, "bot-intents", "", "inbound-ack, end-to-end: the bot's intents from a CSV `file` of text,category rows (Banking77's form), its held-out phrases sent by the load; default: one intent, \"hello\"")
 	fs.IntVar(&o.endpoints, "endpoints", 10, "delivery: webhook endpoints, each on its own local sink")
-	fs.DurationVar(&o.drain, "drain", time.Minute, "delivery: how long to wait for the deliveries still on their way after the load")
-	fs.IntVar(&o.pid, "pid", 0, "delivery: the server's process id, to report its peak RSS (VmHWM)")
+	fs.DurationVar(&o.drain, "drain", time.Minute, "delivery, inbound-ack, end-to-end: how long to wait for the deliveries or replies still on their way after the load")
+	fs.DurationVar(&o.linger, "linger", time.Second, "delivery, inbound-ack, end-to-end: once every delivery or reply is in, keep counting arrivals this long (duplicates)")
+	fs.Var((*pidList)(&o.pids), "pid", "delivery: the server's process `id`, to report its peak RSS (VmHWM); repeated or comma-separated for several servers (the largest is reported)")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -106,7 +115,10 @@ func (o *options) settle(fs *flag.FlagSet) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	o.urlSet = set["url"]
-	o.url = strings.TrimRight(o.url, "/")
+	if len(o.urls) == 0 {
+		o.urls = []string{defaultURL}
+	}
+	o.url = o.urls[0]
 	if o.requests > 0 && !set["d"] {
 		o.duration = 0 // the count ends the run, bounded by loadgen.MaxDuration
 	}
@@ -116,7 +128,61 @@ func (o *options) settle(fs *flag.FlagSet) error {
 	if _, ok := scenarios[o.scenario]; !ok {
 		return fmt.Errorf("unknown scenario %q (want one of %s)", o.scenario, strings.Join(scenarioNames(), ", "))
 	}
-	return loadgen.CheckURL(o.url)
+	for _, u := range o.urls {
+		if err := loadgen.CheckURL(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// urlList is the value of -url: base URLs, from repeated or
+// comma-separated flags, without a trailing slash.
+type urlList []string
+
+func (l *urlList) String() string { return strings.Join(*l, ",") }
+
+func (l *urlList) Set(v string) error {
+	for _, u := range strings.Split(v, ",") {
+		u = strings.TrimRight(strings.TrimSpace(u), "/")
+		if u == "" {
+			return errors.New("empty URL")
+		}
+		*l = append(*l, u)
+	}
+	return nil
+}
+
+// pidList is the value of -pid: process ids, from repeated or
+// comma-separated flags.
+type pidList []int
+
+func (l *pidList) String() string {
+	s := make([]string, len(*l))
+	for i, p := range *l {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *pidList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		p, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || p <= 0 {
+			return fmt.Errorf("bad process id %q", s)
+		}
+		*l = append(*l, p)
+	}
+	return nil
+}
+
+// spread chooses, for request k, one of n targets (conversations, paths)
+// and one of m servers: target k mod n as with a single server, and the
+// servers in turn, each target moving on to the next server at each round,
+// so that every server sees every target and the load is spread evenly.
+func spread(k, n, m int) (target, server int) {
+	target = k % n
+	return target, (target + k/n) % m
 }
 
 // usage prints the command's help.
@@ -155,18 +221,23 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.scenario, err)
 	}
+	return emit(o, res, res.ErrorSamples, out, log)
+}
+
+// emit appends res as a JSON line to -out, if set, and prints it.
+func emit(o options, res fmt.Stringer, samples []string, out, log io.Writer) error {
 	if err := appendJSON(o.out, res); err != nil {
 		return err
 	}
-	return report(res, o.json, out, log)
+	return report(res, samples, o.json, out, log)
 }
 
 // appendJSON appends res as one JSON line to the file at path, if any.
-func appendJSON(path string, res *loadgen.Result) error {
+func appendJSON(path string, res any) error {
 	if path == "" {
 		return nil
 	}
-	js, err := res.JSON()
+	js, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
@@ -189,22 +260,37 @@ func warmUp(ctx context.Context, cfg loadgen.Config, d time.Duration) error {
 }
 
 // report prints res as a text line (error samples to log) or as JSON.
-func report(res *loadgen.Result, asJSON bool, out, log io.Writer) error {
+func report(res fmt.Stringer, samples []string, asJSON bool, out, log io.Writer) error {
 	if asJSON {
-		js, err := res.JSON()
+		js, err := json.Marshal(res)
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(out, "%s\n", js)
 		return err
 	}
-	if _, err := fmt.Fprintln(out, res); err != nil {
+	line := res.String()
+	if _, err := fmt.Fprintln(out, line); err != nil {
 		return err
 	}
-	for _, s := range res.ErrorSamples {
-		fmt.Fprintf(log, "  %s error: %s\n", res.Name, s)
+	name, _, _ := strings.Cut(line, " ")
+	for _, s := range samples {
+		fmt.Fprintf(log, "  %s error: %s\n", name, s)
 	}
 	return nil
+}
+
+// checkedResult is a load's result with the scenario's own count of what
+// went wrong across the servers: effects (replies) that did not arrive,
+// and effects that arrived more than once.
+type checkedResult struct {
+	*loadgen.Result
+	Missing    int64 `json:"missing"`
+	Duplicates int64 `json:"duplicates"`
+}
+
+func (r checkedResult) String() string {
+	return fmt.Sprintf("%s missing=%d duplicates=%d", r.Result, r.Missing, r.Duplicates)
 }
 
 // scenario is one named load.
@@ -237,8 +323,8 @@ var scenarios = map[string]scenario{
 		run:   runDelivery,
 	},
 	"inbound-ack": {
-		about:   "signed Telegram updates POSTed to a channel's hook (expects 200); the bot answers to a fake Bot API",
-		prepare: prepareInboundAck,
+		about: "signed Telegram updates POSTed to a channel's hook (expects 200); the bot answers to a fake Bot API, which counts missing and duplicate replies",
+		run:   runInboundAck,
 	},
 	"end-to-end": {
 		about: "inbound-ack, also timing each update until the bot's reply reaches the fake Bot API (use -rate)",

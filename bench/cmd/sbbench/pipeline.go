@@ -26,8 +26,9 @@ import (
 
 // hookTarget is what the setup of a pipeline scenario made.
 type hookTarget struct {
-	url   string // the channel's webhook URL
-	token string // its secret token
+	bases []string // the servers of -url
+	path  string   // the channel's webhook path
+	token string   // its secret token
 	tg    *telegramtest.Server
 	texts []string // what the updates say, in turn
 }
@@ -78,25 +79,34 @@ func setupTelegram(ctx context.Context, c *apiClient, tg *telegramtest.Server, o
 		return nil, fmt.Errorf("POST /api/v1/channels: status %d: %.300s", resp.StatusCode, raw)
 	}
 	// The server's PUBLIC_URL may differ from -url; the hook is the same path.
-	return &hookTarget{url: c.base + "/hooks/channels/" + ch.ID, token: ch.Config.SecretToken, tg: tg, texts: bot.texts}, nil
+	return &hookTarget{bases: o.urls, path: "/hooks/channels/" + ch.ID, token: ch.Config.SecretToken, tg: tg, texts: bot.texts}, nil
 }
+
+// chatHeader carries an update's chat id on the request, so that the
+// acknowledgement can be counted for its chat.
+const chatHeader = "X-Bench-Chat"
 
 // updates returns a RequestFunc posting a new update each time, and calls
 // sent(chatID, at) just before each request is handed to the load
-// generator. update ids keep growing across the warm-up and the run.
+// generator. update ids keep growing across the warm-up and the run. The
+// updates come from the users in turn, spread over the servers: each
+// user's successive updates go to the servers in turn.
 func (h *hookTarget) updates(users int, sent func(chat int64, at time.Time)) loadgen.RequestFunc {
 	var next atomic.Int64
 	base := time.Now().UnixNano() % 1_000_000_000 // distinct across runs on one database
+	users = max(users, 1)
 	return func(int) (*http.Request, error) {
 		n := next.Add(1)
-		user := 1_000_000 + n%int64(max(users, 1))
+		u, server := spread(int(n), users, len(h.bases))
+		user := 1_000_000 + int64(u)
 		body := telegramtest.Update(base*1000+n, user, "Bench", h.texts[n%int64(len(h.texts))])
-		req, err := http.NewRequest(http.MethodPost, h.url, bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPost, h.bases[server]+h.path, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", h.token)
+		req.Header.Set(chatHeader, strconv.FormatInt(user, 10))
 		if sent != nil {
 			sent(user, time.Now())
 		}
@@ -104,81 +114,179 @@ func (h *hookTarget) updates(users int, sent func(chat int64, at time.Time)) loa
 	}
 }
 
-// prepareInboundAck measures how fast the hook acknowledges updates: the
-// load's latency is the time to the 200.
-func prepareInboundAck(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error) {
+// runInboundAck measures how fast the hook acknowledges updates: the
+// load's latency is the time to the 200. With the bot, it then waits for
+// the replies (up to -drain) and counts, per chat, the acknowledged
+// updates left unanswered (missing) and the replies beyond the updates
+// sent (duplicates).
+func runInboundAck(ctx context.Context, o options, out, log io.Writer) error {
 	c, err := newAPIClient(o.url, o.key, o.timeout)
 	if err != nil {
-		return loadgen.Config{}, nil, err
+		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
 	tg := telegramtest.NewServer()
+	defer tg.Close()
 	h, err := setupTelegram(ctx, c, tg, o)
 	if err != nil {
-		tg.Close()
-		return loadgen.Config{}, nil, err
+		return fmt.Errorf("%s: setup: %w", o.scenario, err)
 	}
-	fmt.Fprintf(log, "inbound-ack: channel ready (bot: %v), updates from %d users to %s\n", !o.noBot, o.users, h.url)
-	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: h.updates(o.users, nil)}
-	return cfg, tg.Close, nil
+	fmt.Fprintf(log, "inbound-ack: channel ready (bot: %v), updates from %d users to %s on %d server(s)\n", !o.noBot, o.users, h.path, len(h.bases))
+	cfg := loadgen.Config{Name: o.scenario, ExpectStatus: http.StatusOK, Request: h.updates(o.users, nil),
+		Concurrency: o.concurrency, Rate: o.rate, Timeout: o.timeout}
+	rc := newReplyClock()
+	if !o.noBot { // no reply is expected without the bot
+		tg.OnCall(rc.replied)
+		cfg.Request, cfg.Check = h.updates(o.users, rc.sentAt), rc.ackCheck
+	}
+	if err := warmUp(ctx, cfg, o.warmup); err != nil {
+		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
+	}
+	cfg.Duration, cfg.Requests = o.duration, o.requests
+	res, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.scenario, err)
+	}
+	if o.noBot {
+		return emit(o, res, res.ErrorSamples, out, log)
+	}
+	if err := rc.wait(ctx, 10*time.Second, o.drain, o.linger); err != nil {
+		return err
+	}
+	missing, dups := rc.check()
+	return emit(o, checkedResult{Result: res, Missing: missing, Duplicates: dups}, res.ErrorSamples, out, log)
 }
 
-// replyClock times each update from its send until the bot's reply for
-// that chat reaches the fake Bot API. Replies of one chat arrive in the
-// order of its updates (the pipeline runs a conversation's jobs in order),
-// so each reply answers the oldest unanswered update of its chat.
+// replyClock follows each chat's updates and the bot's replies at the fake
+// Bot API. Replies of one chat arrive in the order of its updates (the
+// pipeline runs a conversation's jobs in order), so each reply answers the
+// oldest unanswered update of its chat; it times the updates of the
+// measured run from their send until that reply.
+//
+// It also counts, per chat, the updates sent, those acknowledged and the
+// replies, warm-up included: an acknowledged update without its reply is
+// missing, a reply beyond the chat's updates sent is a duplicate. The
+// replies carry no trace of the update they answer, so these are counts per
+// chat: a lost and a doubled reply in the same chat cancel out.
 type replyClock struct {
-	mu      sync.Mutex
-	waiting map[string][]time.Time // chat → send times of unanswered updates
-	hist    *loadgen.Histogram
-	sent    atomic.Int64
-	got     atomic.Int64
-	first   time.Time
-	last    time.Time
-	done    chan struct{} // signalled when a reply arrives
+	mu        sync.Mutex
+	chats     map[string]*chatReplies
+	measuring bool // updates sent from now on are timed
+	acked     int64
+	matched   int64 // the sum over chats of min(acked, replies)
+	dups      int64 // the sum over chats of max(replies - sent, 0)
+	hist      *loadgen.Histogram
+	sent      atomic.Int64 // measured updates sent
+	got       atomic.Int64 // replies to measured updates
+	first     time.Time
+	last      time.Time
+	done      chan struct{} // signalled when a reply or an acknowledgement arrives
+}
+
+// chatReplies is what a replyClock knows of one chat.
+type chatReplies struct {
+	waiting []pendingUpdate // sent and not yet answered, oldest first
+	sent    int64
+	acked   int64
+	replies int64
+}
+
+// pendingUpdate is an update waiting for its reply.
+type pendingUpdate struct {
+	at       time.Time
+	measured bool
 }
 
 func newReplyClock() *replyClock {
-	return &replyClock{waiting: map[string][]time.Time{}, hist: loadgen.NewHistogram(), done: make(chan struct{}, 1)}
+	return &replyClock{chats: map[string]*chatReplies{}, hist: loadgen.NewHistogram(), done: make(chan struct{}, 1)}
+}
+
+// chat returns the state of a chat (under rc.mu).
+func (rc *replyClock) chat(key string) *chatReplies {
+	c := rc.chats[key]
+	if c == nil {
+		c = &chatReplies{}
+		rc.chats[key] = c
+	}
+	return c
 }
 
 func (rc *replyClock) sentAt(chat int64, at time.Time) {
-	key := strconv.FormatInt(chat, 10)
 	rc.mu.Lock()
-	rc.waiting[key] = append(rc.waiting[key], at)
-	if rc.first.IsZero() {
+	c := rc.chat(strconv.FormatInt(chat, 10))
+	c.sent++
+	c.waiting = append(c.waiting, pendingUpdate{at: at, measured: rc.measuring})
+	measured := rc.measuring
+	if measured && rc.first.IsZero() {
 		rc.first = at
 	}
 	rc.mu.Unlock()
-	rc.sent.Add(1)
+	if measured {
+		rc.sent.Add(1)
+	}
+}
+
+// ackCheck is the load's Check: it counts the acknowledgement (a 200) of
+// an update for its chat.
+func (rc *replyClock) ackCheck(resp *http.Response) error {
+	key := resp.Request.Header.Get(chatHeader)
+	if key == "" {
+		return fmt.Errorf("no %s on the request", chatHeader)
+	}
+	rc.mu.Lock()
+	c := rc.chat(key)
+	c.acked++
+	rc.acked++
+	if c.acked <= c.replies {
+		rc.matched++
+	}
+	rc.mu.Unlock()
+	rc.signal()
+	return nil
 }
 
 func (rc *replyClock) replied(call telegramtest.Call) {
 	if call.Method != "sendMessage" {
 		return
 	}
-	key := call.ChatID()
 	rc.mu.Lock()
-	q := rc.waiting[key]
-	if len(q) == 0 {
-		rc.mu.Unlock()
-		return
+	c := rc.chat(call.ChatID())
+	c.replies++
+	if c.replies <= c.acked {
+		rc.matched++
 	}
-	at := q[0]
-	rc.waiting[key] = q[1:]
-	rc.last = call.At
+	if c.replies > c.sent {
+		rc.dups++
+	}
+	var u pendingUpdate
+	answered := len(c.waiting) > 0
+	if answered {
+		u = c.waiting[0]
+		c.waiting = c.waiting[1:]
+	}
+	timed := answered && u.measured
+	if timed {
+		rc.last = call.At
+	}
 	rc.mu.Unlock()
-	rc.hist.Record(call.At.Sub(at))
-	rc.got.Add(1)
+	if timed {
+		rc.hist.Record(call.At.Sub(u.at))
+		rc.got.Add(1)
+	}
+	rc.signal()
+}
+
+func (rc *replyClock) signal() {
 	select {
 	case rc.done <- struct{}{}:
 	default:
 	}
 }
 
-// reset forgets the warm-up.
-func (rc *replyClock) reset() {
+// startMeasuring forgets the warm-up's timings: the updates sent from now
+// on are the measured ones. The counts per chat go on.
+func (rc *replyClock) startMeasuring() {
 	rc.mu.Lock()
-	rc.waiting = map[string][]time.Time{}
+	rc.measuring = true
 	rc.hist = loadgen.NewHistogram()
 	rc.first, rc.last = time.Time{}, time.Time{}
 	rc.mu.Unlock()
@@ -186,16 +294,41 @@ func (rc *replyClock) reset() {
 	rc.got.Store(0)
 }
 
-// wait waits until every update sent has its reply, or nothing arrived for
-// quiet.
-func (rc *replyClock) wait(quiet time.Duration) {
-	for rc.got.Load() < rc.sent.Load() {
+// wait waits until every update acknowledged has its reply, nothing
+// arrived for quiet, drain passed or ctx is done; once all are in, it goes
+// on counting for linger (duplicates).
+func (rc *replyClock) wait(ctx context.Context, quiet, drain, linger time.Duration) error {
+	deadline := time.NewTimer(drain)
+	defer deadline.Stop()
+	for {
+		rc.mu.Lock()
+		all := rc.matched >= rc.acked
+		rc.mu.Unlock()
+		if all {
+			return sleep(ctx, linger)
+		}
+		silence := time.NewTimer(quiet)
 		select {
 		case <-rc.done:
-		case <-time.After(quiet):
-			return
+			silence.Stop()
+		case <-silence.C:
+			return nil
+		case <-deadline.C:
+			silence.Stop()
+			return nil
+		case <-ctx.Done():
+			silence.Stop()
+			return ctx.Err()
 		}
 	}
+}
+
+// check returns the acknowledged updates left unanswered and the replies
+// beyond the updates sent, summed over the chats.
+func (rc *replyClock) check() (missing, duplicates int64) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.acked - rc.matched, rc.dups
 }
 
 // runEndToEnd is inbound-ack plus the time from each update's send to the
@@ -203,8 +336,9 @@ func (rc *replyClock) wait(quiet time.Duration) {
 // "e2e-reply" (requests = updates sent, ok = replies, err = updates left
 // unanswered; in open loop the time starts when the update is sent, not
 // when it was due, since the reply's arrival is seen apart from the
-// request). Replies still on their way when the load ends are waited for
-// (until none arrives for 10 s).
+// request), with the missing and duplicate replies (as inbound-ack's).
+// Replies still on their way when the load ends are waited for (until
+// none arrives for 10 s, or -drain).
 func runEndToEnd(ctx context.Context, o options, out, log io.Writer) error {
 	c, err := newAPIClient(o.url, o.key, o.timeout)
 	if err != nil {
@@ -219,33 +353,33 @@ func runEndToEnd(ctx context.Context, o options, out, log io.Writer) error {
 	}
 	rc := newReplyClock()
 	tg.OnCall(rc.replied)
-	fmt.Fprintf(log, "end-to-end: channel ready, updates from %d users to %s\n", o.users, h.url)
-	cfg := loadgen.Config{Name: o.scenario, ExpectStatus: http.StatusOK, Request: h.updates(o.users, rc.sentAt),
+	fmt.Fprintf(log, "end-to-end: channel ready, updates from %d users to %s on %d server(s)\n", o.users, h.path, len(h.bases))
+	cfg := loadgen.Config{Name: o.scenario, ExpectStatus: http.StatusOK, Request: h.updates(o.users, rc.sentAt), Check: rc.ackCheck,
 		Concurrency: o.concurrency, Rate: o.rate, Timeout: o.timeout}
 	if err := warmUp(ctx, cfg, o.warmup); err != nil {
 		return fmt.Errorf("%s: warm-up: %w", o.scenario, err)
 	}
-	rc.wait(5 * time.Second) // let the warm-up's replies in, then forget it
-	rc.reset()
+	if err := rc.wait(ctx, 5*time.Second, o.drain, 0); err != nil { // let the warm-up's replies in
+		return err
+	}
+	rc.startMeasuring()
 	cfg.Duration, cfg.Requests = o.duration, o.requests
 	ack, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.scenario, err)
 	}
-	rc.wait(10 * time.Second)
-	reply := rc.result(o)
-	for _, res := range []*loadgen.Result{ack, reply} {
-		if err := appendJSON(o.out, res); err != nil {
-			return err
-		}
-		if err := report(res, o.json, out, log); err != nil {
-			return err
-		}
+	if err := rc.wait(ctx, 10*time.Second, o.drain, o.linger); err != nil {
+		return err
 	}
-	return nil
+	missing, dups := rc.check()
+	if err := emit(o, ack, ack.ErrorSamples, out, log); err != nil {
+		return err
+	}
+	reply := checkedResult{Result: rc.result(o), Missing: missing, Duplicates: dups}
+	return emit(o, reply, nil, out, log)
 }
 
-// result summarises the replies as a load result.
+// result summarises the replies to the measured updates as a load result.
 func (rc *replyClock) result(o options) *loadgen.Result {
 	res := &loadgen.Result{Name: "e2e-reply", Mode: loadgen.ModeClosed, Concurrency: o.concurrency}
 	if o.rate > 0 {

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,7 +61,7 @@ func switchboardServer(t *testing.T) string {
 }
 
 // TestInboundAck runs inbound-ack against the real server: every update is
-// acknowledged.
+// acknowledged and answered once.
 func TestInboundAck(t *testing.T) {
 	url := switchboardServer(t)
 	o, err := parseFlags([]string{"-scenario", "inbound-ack", "-url", url, "-key", testKey, "-n", "60", "-c", "4", "-users", "7", "-json"})
@@ -68,8 +72,9 @@ func TestInboundAck(t *testing.T) {
 	if err := run(context.Background(), o, &out, &log); err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
-	var res loadgen.Result
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.OK != 60 || res.Errors != 0 {
+	var res checkedResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.Result == nil || res.OK != 60 || res.Errors != 0 ||
+		res.Missing != 0 || res.Duplicates != 0 || !strings.Contains(out.String(), `"missing":0`) {
 		t.Fatalf("result %s (%v)\n%s", out.String(), err, log.String())
 	}
 }
@@ -92,11 +97,157 @@ func TestEndToEnd(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("output %q", out.String())
 	}
-	var ack, reply loadgen.Result
-	if json.Unmarshal([]byte(lines[0]), &ack) != nil || json.Unmarshal([]byte(lines[1]), &reply) != nil {
+	var ack loadgen.Result
+	var reply checkedResult
+	if json.Unmarshal([]byte(lines[0]), &ack) != nil || json.Unmarshal([]byte(lines[1]), &reply) != nil || reply.Result == nil {
 		t.Fatalf("output %q", out.String())
 	}
-	if ack.OK != 40 || reply.Name != "e2e-reply" || reply.Requests != 40 || reply.OK != 40 || reply.Errors != 0 || reply.Latency.Max <= 0 {
+	if ack.OK != 40 || reply.Name != "e2e-reply" || reply.Requests != 40 || reply.OK != 40 || reply.Errors != 0 || reply.Latency.Max <= 0 ||
+		reply.Missing != 0 || reply.Duplicates != 0 {
 		t.Fatalf("ack %+v\nreply %+v\n%s", ack, reply, log.String())
+	}
+}
+
+// fakeHub imitates what the pipeline scenarios use of Switchboard, for
+// several servers sharing it: creating a bot and a Telegram channel, and
+// the channel's hook, which answers each update at once through the
+// channel's Bot API, as the bot would, except that the drop-th update (in
+// the order they arrive, from 1) is never answered and the dup-th twice.
+type fakeHub struct {
+	mu        sync.Mutex
+	apiBase   string
+	updates   int
+	drop, dup int
+}
+
+func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Method == "POST" && r.URL.Path == "/api/v1/bots":
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"bot_1"}`)
+	case r.Method == "POST" && r.URL.Path == "/api/v1/channels":
+		var ch struct {
+			Config struct {
+				APIBaseURL string `json:"api_base_url"`
+			} `json:"config"`
+		}
+		if json.NewDecoder(r.Body).Decode(&ch) != nil || ch.Config.APIBaseURL == "" {
+			http.Error(w, `{"code":"invalid_request"}`, http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.apiBase = ch.Config.APIBaseURL
+		h.mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"ch_1","webhook_url":"http://sb.invalid/hooks/channels/ch_1","config":{"secret_token":"s3cret"}}`)
+	case r.Method == "POST" && r.URL.Path == "/hooks/channels/ch_1":
+		var u struct {
+			Message struct {
+				Chat struct {
+					ID int64 `json:"id"`
+				} `json:"chat"`
+			} `json:"message"`
+		}
+		if r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != "s3cret" || json.NewDecoder(r.Body).Decode(&u) != nil {
+			http.Error(w, `{"code":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		h.mu.Lock()
+		h.updates++
+		n, base := h.updates, h.apiBase
+		h.mu.Unlock()
+		times := 1
+		switch n {
+		case h.drop:
+			times = 0
+		case h.dup:
+			times = 2
+		}
+		for range times {
+			body := fmt.Sprintf(`{"chat_id":%d,"text":"Hello! How can I help?"}`, u.Message.Chat.ID)
+			resp, err := http.Post(base+"/bot123:BENCH/sendMessage", "application/json", strings.NewReader(body))
+			if err != nil {
+				http.Error(w, `{"code":"internal"}`, http.StatusInternalServerError)
+				return
+			}
+			resp.Body.Close()
+		}
+		io.WriteString(w, `{}`)
+	default:
+		http.Error(w, `{"code":"not_found"}`, http.StatusNotFound)
+	}
+}
+
+// hubServers starts n servers sharing hub and returns their URLs and
+// counters of the updates each received.
+func hubServers(t *testing.T, n int, hub *fakeHub) ([]string, []*atomic.Int64) {
+	t.Helper()
+	var urls []string
+	var counts []*atomic.Int64
+	for range n {
+		var c atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/hooks/") {
+				c.Add(1)
+			}
+			hub.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		urls = append(urls, srv.URL)
+		counts = append(counts, &c)
+	}
+	return urls, counts
+}
+
+// TestReplyChecks runs inbound-ack and end-to-end over two servers that
+// answer every update once, except one never and one twice: the scenarios
+// count one missing and one duplicate reply, and spread the updates over
+// both servers.
+func TestReplyChecks(t *testing.T) {
+	for _, scenario := range []string{"inbound-ack", "end-to-end"} {
+		t.Run(scenario, func(t *testing.T) {
+			urls, counts := hubServers(t, 2, &fakeHub{drop: 9, dup: 17})
+			o, err := parseFlags([]string{"-scenario", scenario, "-url", urls[0], "-url", urls[1], "-key", testKey, "-json",
+				"-n", "30", "-c", "4", "-rate", "500", "-users", "100", "-drain", "300ms", "-linger", "0s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out, log bytes.Buffer
+			if err := run(context.Background(), o, &out, &log); err != nil {
+				t.Fatalf("run: %v\n%s", err, log.String())
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			var res checkedResult
+			if json.Unmarshal([]byte(lines[len(lines)-1]), &res) != nil || res.Result == nil {
+				t.Fatalf("output %q", out.String())
+			}
+			if res.Requests != 30 || res.Missing != 1 || res.Duplicates != 1 {
+				t.Errorf("result %s, want 30 updates, 1 missing and 1 duplicate reply", lines[len(lines)-1])
+			}
+			if scenario == "end-to-end" && (res.Name != "e2e-reply" || res.OK != 29) {
+				t.Errorf("replies %s, want 29 of 30 answered", lines[len(lines)-1])
+			}
+			if a, b := counts[0].Load(), counts[1].Load(); a != 15 || b != 15 {
+				t.Errorf("the servers got %d and %d updates, want 15 each", a, b)
+			}
+		})
+	}
+}
+
+// TestNoReplyCheckWithoutBot checks that inbound-ack -no-bot reports no
+// missing replies: without a bot none is expected.
+func TestNoReplyCheckWithoutBot(t *testing.T) {
+	urls, _ := hubServers(t, 1, &fakeHub{})
+	o, err := parseFlags([]string{"-scenario", "inbound-ack", "-no-bot", "-url", urls[0], "-key", testKey, "-n", "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), o, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ok=5 ") || strings.Contains(out.String(), "missing=") {
+		t.Errorf("output %q", out.String())
 	}
 }

@@ -21,7 +21,7 @@ func nothing() {}
 func prepareCeiling(_ context.Context, o options, log io.Writer) (loadgen.Config, func(), error) {
 	cfg := loadgen.Config{ExpectStatus: http.StatusOK}
 	if o.urlSet {
-		cfg.Request = getRequest(o.url+"/", "")
+		cfg.Request = getRequests(o.urls, []string{"/"}, "")
 		return cfg, nothing, nil
 	}
 	srv, err := ceiling.Start("127.0.0.1:0")
@@ -29,7 +29,7 @@ func prepareCeiling(_ context.Context, o options, log io.Writer) (loadgen.Config
 		return cfg, nil, err
 	}
 	fmt.Fprintf(log, "ceiling: in-process server at %s (shares the CPU with the load generator)\n", srv.URL)
-	cfg.Request = getRequest(srv.URL+"/", "")
+	cfg.Request = getRequests([]string{srv.URL}, []string{"/"}, "")
 	stop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -38,16 +38,22 @@ func prepareCeiling(_ context.Context, o options, log io.Writer) (loadgen.Config
 	return cfg, stop, nil
 }
 
-// getRequest returns a RequestFunc for GET url, with auth as the
-// Authorization header if it is not empty.
-func getRequest(url, auth string) loadgen.RequestFunc {
-	return getRequests([]string{url}, auth)
+// spreadURL returns the URL of request k: one of paths on one of the
+// servers at bases, as spread chooses them.
+func spreadURL(bases, paths []string) func(k int) string {
+	return func(k int) string {
+		path, server := spread(k, len(paths), len(bases))
+		return bases[server] + paths[path]
+	}
 }
 
-// getRequests returns a RequestFunc for GET urls[i % len(urls)].
-func getRequests(urls []string, auth string) loadgen.RequestFunc {
+// getRequests returns a RequestFunc for GET of paths in turn, spread over
+// the servers at bases, with auth as the Authorization header if it is not
+// empty.
+func getRequests(bases, paths []string, auth string) loadgen.RequestFunc {
+	url := spreadURL(bases, paths)
 	return func(i int) (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodGet, urls[i%len(urls)], nil)
+		req, err := http.NewRequest(http.MethodGet, url(i), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +66,8 @@ func getRequests(urls []string, auth string) loadgen.RequestFunc {
 }
 
 // prepareAPIWrite creates a channel and -convs conversations, and loads
-// POST /api/v1/conversations/{id}/messages over them in turn.
+// POST /api/v1/conversations/{id}/messages over them in turn (spread over
+// the servers of -url).
 func prepareAPIWrite(ctx context.Context, o options, log io.Writer) (loadgen.Config, func(), error) {
 	c, err := newAPIClient(o.url, o.key, o.timeout)
 	if err != nil {
@@ -76,19 +83,20 @@ func prepareAPIWrite(ctx context.Context, o options, log io.Writer) (loadgen.Con
 		return loadgen.Config{}, nil, err
 	}
 	fmt.Fprintf(log, "api-write: %d conversations ready\n", len(convs))
-	urls := make([]string, len(convs))
+	paths := make([]string, len(convs))
 	for i, id := range convs {
-		urls[i] = c.base + messagesPath(id)
+		paths[i] = messagesPath(id)
 	}
-	cfg := loadgen.Config{ExpectStatus: http.StatusAccepted, Request: postRequests(urls, c.auth)}
+	cfg := loadgen.Config{ExpectStatus: http.StatusAccepted, Request: postRequests(o.urls, paths, c.auth)}
 	return cfg, stop, nil
 }
 
-// postRequests returns a RequestFunc for POST urls[i % len(urls)] with the
-// message body.
-func postRequests(urls []string, auth string) loadgen.RequestFunc {
+// postRequests returns a RequestFunc for POST of the message body to paths
+// in turn, spread over the servers at bases.
+func postRequests(bases, paths []string, auth string) loadgen.RequestFunc {
+	url := spreadURL(bases, paths)
 	return func(i int) (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodPost, urls[i%len(urls)], bytes.NewReader(messageBody))
+		req, err := http.NewRequest(http.MethodPost, url(i), bytes.NewReader(messageBody))
 		if err != nil {
 			return nil, err
 		}
@@ -140,11 +148,11 @@ func prepareAPIRead(ctx context.Context, o options, log io.Writer) (loadgen.Conf
 		}
 	}
 	fmt.Fprintf(log, "api-read: conversation %s with %d messages ready\n", convs[0], o.messages)
-	urls := []string{
-		c.base + messagesPath(convs[0]) + "?limit=50",
-		c.base + "/api/v1/conversations?limit=50",
+	paths := []string{
+		messagesPath(convs[0]) + "?limit=50",
+		"/api/v1/conversations?limit=50",
 	}
-	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: getRequests(urls, c.auth)}
+	cfg := loadgen.Config{ExpectStatus: http.StatusOK, Request: getRequests(o.urls, paths, c.auth)}
 	return cfg, stop, nil
 }
 
