@@ -150,6 +150,9 @@ type ContactQueries interface {
 	// CreateContact fails with EConflict if the channel already has a contact
 	// with the same external id.
 	CreateContact(ctx context.Context, c *Contact) error
+	// GetContact reads a contact; in a transaction on PostgreSQL it also
+	// holds the row until the transaction ends (FOR UPDATE), so that a
+	// read-modify-write in one process never undoes another's.
 	GetContact(ctx context.Context, workspaceID, id string) (*Contact, error)
 	GetContactByExternalID(ctx context.Context, channelID, externalID string) (*Contact, error)
 	ListContacts(ctx context.Context, workspaceID string, f ContactFilter, p Page) ([]*Contact, error)
@@ -159,6 +162,8 @@ type ContactQueries interface {
 // ConversationQueries store conversations.
 type ConversationQueries interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
+	// GetConversation reads a conversation; in a transaction on PostgreSQL
+	// it also holds the row until the transaction ends, as GetContact does.
 	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
 	// GetConversationStatus returns a conversation's status and last
 	// activity only.

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"log/slog"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,9 +75,14 @@ var ErrStopped = errors.New("groupcommit: stopped")
 // always go to the same writer, so that the writes of one conversation
 // never wait across writers: a busy conversation's writes share that
 // writer's batches instead of locking each other out. Writes without a key
-// go to whichever writer is free. As a last resort, a batch waits at most
-// batchLockWait for a row lock, and if it gives up its items are written
-// one by one (a single item cannot deadlock with another's).
+// go to whichever writer is free. Across processes, which share no
+// writers, a batch writes its items in the order of their keys (each key's
+// own in the order they arrived), so two processes' batches take the rows
+// of the keys they share in the same order: one waits for the other's
+// commit instead of each holding a row the other needs until one gives up.
+// As a last resort, a batch waits at most batchLockWait for a row lock, and
+// if it gives up its items are written one by one (a single item cannot
+// deadlock with another's).
 type Committer struct {
 	store    Store
 	items    chan *txItem   // writes without a key: any writer
@@ -93,6 +100,7 @@ type Committer struct {
 const batchLockWait = 200 * time.Millisecond
 
 type txItem struct {
+	key  string
 	fn   func(q sb.Queries) error
 	done chan error
 }
@@ -136,7 +144,7 @@ func (c *Committer) Do(ctx context.Context, fn func(q sb.Queries) error) error {
 // writes of one key are written by one writer, in the order they arrive,
 // and never wait for each other's row locks. An empty key is Do.
 func (c *Committer) DoKey(ctx context.Context, key string, fn func(q sb.Queries) error) error {
-	it := &txItem{fn: fn, done: make(chan error, 1)}
+	it := &txItem{key: key, fn: fn, done: make(chan error, 1)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -228,6 +236,7 @@ func (c *Committer) write(batch []*txItem) {
 		batch[0].done <- c.store.Tx(ctx, batch[0].fn)
 		return
 	}
+	slices.SortStableFunc(batch, func(a, b *txItem) int { return strings.Compare(a.key, b.key) })
 	err := c.store.Tx(ctx, func(q sb.Queries) error {
 		if err := q.BoundLockWait(ctx, batchLockWait); err != nil {
 			return err

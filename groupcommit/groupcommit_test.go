@@ -9,6 +9,7 @@ import (
 
 	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/groupcommit"
+	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/store/pgtest"
 )
 
@@ -87,86 +88,108 @@ func TestGroupCommit(t *testing.T) {
 // write is applied once.
 func TestKeyedWritesDoNotContend(t *testing.T) {
 	pgtest.EachDatabase(t, func(t *testing.T, url string) {
-		ctx := context.Background()
 		db := pgtest.Open(t, url)
-		ws := &sb.Workspace{Name: "hot"}
-		ch := &sb.Channel{Type: "api", Name: "hot", Status: "connected"}
-		var contacts []*sb.Contact
-		err := db.Tx(ctx, func(q sb.Queries) error {
-			if err := q.CreateWorkspace(ctx, ws); err != nil {
-				return err
-			}
-			ch.WorkspaceID = ws.ID
-			if err := q.CreateChannel(ctx, ch); err != nil {
-				return err
-			}
-			for i := range 8 {
-				c := &sb.Contact{WorkspaceID: ws.ID, ChannelID: ch.ID, ExternalID: fmt.Sprint("user-", i)}
-				if err := q.CreateContact(ctx, c); err != nil {
-					return err
-				}
-				contacts = append(contacts, c)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		hotRows(t, db, 1)
+	})
+}
+
+// TestKeyedWritesAcrossProcesses: two committers on one PostgreSQL (two
+// processes, which share no writers) writing the same hot rows under their
+// keys take the rows in the same order, so neither gives up on a lock the
+// other holds (no split), and every write is applied once.
+func TestKeyedWritesAcrossProcesses(t *testing.T) {
+	url := pgtest.URL(t)
+	hotRows(t, pgtest.Open(t, url), 2)
+}
+
+// hotRows runs 32 workers × 25 read-modify-writes of 8 hot rows, each
+// under its row's key, through the given number of committers of 4 writers
+// on db, and checks that every write was applied once and that no grouped
+// transaction was split.
+func hotRows(t *testing.T, db *store.DB, committers int) {
+	ctx := context.Background()
+	ws := &sb.Workspace{Name: "hot"}
+	ch := &sb.Channel{Type: "api", Name: "hot", Status: "connected"}
+	var contacts []*sb.Contact
+	err := db.Tx(ctx, func(q sb.Queries) error {
+		if err := q.CreateWorkspace(ctx, ws); err != nil {
+			return err
 		}
-		var mu sync.Mutex
-		splits := 0
+		ch.WorkspaceID = ws.ID
+		if err := q.CreateChannel(ctx, ch); err != nil {
+			return err
+		}
+		for i := range 8 {
+			c := &sb.Contact{WorkspaceID: ws.ID, ChannelID: ch.ID, ExternalID: fmt.Sprint("user-", i)}
+			if err := q.CreateContact(ctx, c); err != nil {
+				return err
+			}
+			contacts = append(contacts, c)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	splits := 0
+	var cs []*groupcommit.Committer
+	for range committers {
 		c := groupcommit.New(db, groupcommit.Options{Writers: 4, MaxBatch: 64, Split: func(int) {
 			mu.Lock()
 			splits++
 			mu.Unlock()
 		}})
 		defer c.Close()
-		const workers, rounds = 32, 25
-		var wg sync.WaitGroup
-		errs := make(chan error, workers)
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for r := range rounds {
-					// Rows in an order that differs between workers:
-					// batches of unkeyed writes lock them in crossing
-					// orders.
-					ct := contacts[(w*3+r*(1+w%3))%len(contacts)]
-					err := c.DoKey(ctx, ct.ID, func(q sb.Queries) error {
-						got, err := q.GetContact(ctx, ws.ID, ct.ID)
-						if err != nil {
-							return err
-						}
-						n, _ := got.Attributes["n"].(float64)
-						got.Attributes = map[string]any{"n": n + 1}
-						return q.UpdateContact(ctx, got)
-					})
+		cs = append(cs, c)
+	}
+	const workers, rounds = 32, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := cs[w%len(cs)]
+			for r := range rounds {
+				// Rows in an order that differs between workers:
+				// batches of unkeyed writes lock them in crossing
+				// orders.
+				ct := contacts[(w*3+r*(1+w%3))%len(contacts)]
+				err := c.DoKey(ctx, ct.ID, func(q sb.Queries) error {
+					got, err := q.GetContact(ctx, ws.ID, ct.ID)
 					if err != nil {
-						errs <- err
-						return
+						return err
 					}
+					n, _ := got.Attributes["n"].(float64)
+					got.Attributes = map[string]any{"n": n + 1}
+					return q.UpdateContact(ctx, got)
+				})
+				if err != nil {
+					errs <- err
+					return
 				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, ct := range contacts {
+		got, err := db.GetContact(ctx, ws.ID, ct.ID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		total := 0.0
-		for _, ct := range contacts {
-			got, err := db.GetContact(ctx, ws.ID, ct.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, _ := got.Attributes["n"].(float64)
-			total += n
-		}
-		if total != workers*rounds {
-			t.Fatalf("%v updates applied; want %d", total, workers*rounds)
-		}
-		if splits != 0 {
-			t.Fatalf("%d grouped transactions were split; want none for keyed writes", splits)
-		}
-	})
+		n, _ := got.Attributes["n"].(float64)
+		total += n
+	}
+	if total != workers*rounds {
+		t.Fatalf("%v updates applied; want %d", total, workers*rounds)
+	}
+	if splits != 0 {
+		t.Fatalf("%d grouped transactions were split; want none for keyed writes", splits)
+	}
 }

@@ -44,7 +44,7 @@ func (q *queries) CreateContact(ctx context.Context, c *switchboard.Contact) err
 // GetContact finds a contact of a workspace.
 func (q *queries) GetContact(ctx context.Context, workspaceID, id string) (*switchboard.Contact, error) {
 	return getOne(ctx, q, "contact", scanContact,
-		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`+q.hold(), workspaceID, id)
 }
 
 // GetContactByExternalID finds a contact by its platform id on a channel.
@@ -113,7 +113,7 @@ func (q *queries) CreateConversation(ctx context.Context, c *switchboard.Convers
 // GetConversation finds a conversation of a workspace.
 func (q *queries) GetConversation(ctx context.Context, workspaceID, id string) (*switchboard.Conversation, error) {
 	return getOne(ctx, q, "conversation", scanConversation,
-		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`+q.hold(), workspaceID, id)
 }
 
 // ListConversations lists the conversations of a workspace, newest first.

@@ -183,12 +183,19 @@ func (q *queries) LockContact(ctx context.Context, workspaceID, id string) error
 // and, on PostgreSQL in a transaction, holds it until the transaction ends
 // (FOR UPDATE), as LockContact does.
 func (q *queries) HoldContactByExternalID(ctx context.Context, channelID, externalID string) (*switchboard.Contact, error) {
-	lock := ""
-	if q.dialect == DialectPostgres && q.committed != nil {
-		lock = " FOR UPDATE"
-	}
 	return getOne(ctx, q, "contact", scanContact,
-		`SELECT `+contactCols+` FROM contacts WHERE channel_id = ? AND external_id = ?`+lock, channelID, externalID)
+		`SELECT `+contactCols+` FROM contacts WHERE channel_id = ? AND external_id = ?`+q.hold(), channelID, externalID)
+}
+
+// hold is the clause that makes a read of one row hold it until the
+// transaction ends: FOR UPDATE on PostgreSQL in a transaction; nothing on
+// SQLite, whose write transactions already take turns, nor outside a
+// transaction.
+func (q *queries) hold() string {
+	if q.dialect == DialectPostgres && q.committed != nil {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // TouchConversation sets a conversation's last activity.
