@@ -62,7 +62,7 @@ func ExecSQL(t testing.TB, db *DB, statements ...string) {
 // MigrateTo applies the migrations up to version and no further.
 func MigrateTo(t testing.TB, db *DB, version int64) {
 	t.Helper()
-	p, err := db.provider()
+	p, err := db.provider(db.writer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,10 @@ import (
 )
 
 // listener keeps a PostgreSQL DB's route caches current across processes
-// (targets.go): on a connection of its own it LISTENs for the
-// notifications writers send when they change endpoints or automations,
+// (targets.go): on a connection of its own, to the direct URL
+// (Options.DirectURL: a pooler in transaction mode would hand the
+// notifications to no client), it LISTENs for the notifications writers
+// send when they change endpoints or automations,
 // and bumps the cache named. While it is not listening (before it first
 // connects, after the connection drops, until it is back) the caches are
 // off, so a change it could miss is never served from a cache.

@@ -31,10 +31,12 @@ func (db *DB) migrations() fs.FS {
 	return sub
 }
 
-// provider returns a goose provider for the DB's dialect. On PostgreSQL it
-// holds an advisory lock while migrating, so that several processes starting
-// at once apply each migration once.
-func (db *DB) provider() (*goose.Provider, error) {
+// provider returns a goose provider for the DB's dialect, migrating
+// through conns. On PostgreSQL it holds a session-level advisory lock while
+// migrating, so that several processes starting at once apply each
+// migration once: conns must then reach the server itself, not a pooler in
+// transaction mode, which would not keep the lock's session.
+func (db *DB) provider(conns *sql.DB) (*goose.Provider, error) {
 	opts := []goose.ProviderOption{
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithSlog(db.logger),
@@ -48,12 +50,27 @@ func (db *DB) provider() (*goose.Provider, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(dialect, db.writer, db.migrations(), opts...)
+	return goose.NewProvider(dialect, conns, db.migrations(), opts...)
 }
 
-// Migrate applies every migration not yet applied.
+// Migrate applies every migration not yet applied. On PostgreSQL with a
+// direct URL (Options.DirectURL) other than the database URL, it migrates
+// on a connection of its own to that URL.
 func (db *DB) Migrate(ctx context.Context) error {
-	p, err := db.provider()
+	conns := db.writer
+	if db.dialect == DialectPostgres && db.directURL != db.url {
+		direct, err := sql.Open("pgx", db.directURL)
+		if err != nil {
+			return fmt.Errorf("store: open the direct URL: %w", err)
+		}
+		defer direct.Close()
+		direct.SetMaxOpenConns(4)
+		if err := direct.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: connect to the direct URL: %w", err)
+		}
+		conns = direct
+	}
+	p, err := db.provider(conns)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -77,7 +94,7 @@ func (db *DB) Ready(ctx context.Context) error {
 	if db.full.isFull(db.clock.Now()) {
 		return errors.New("store: the database has no room left: writes are refused until there is room")
 	}
-	p, err := db.provider()
+	p, err := db.provider(db.reader) // only to list the migrations
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
@@ -19,10 +18,11 @@ var ErrNotShared = errors.New("store: rate-limit buckets are shared on PostgreSQ
 // TakeTokens takes up to t.Want whole tokens from the named bucket shared by
 // every process on the database (switchboard.TokenBuckets), in one
 // statement: the row is created full, or locked, refilled for the time
-// since the last take and taken from. It runs on a pool of its own whose
-// commits do not wait for the disk (synchronous_commit off): a crash
-// forgets at most the last moments of a rate limit, not worth an fsync
-// per take. On SQLite it returns ErrNotShared.
+// since the last take and taken from. It runs on a pool of its own, and its
+// commit does not wait for the disk (the statement sets synchronous_commit
+// off for its own transaction, which works through a pooler in transaction
+// mode too): a crash forgets at most the last moments of a rate limit, not
+// worth an fsync per take. On SQLite it returns ErrNotShared.
 func (db *DB) TakeTokens(ctx context.Context, t switchboard.TokenTake) (got int, left float64, err error) {
 	if db.dialect != DialectPostgres {
 		return 0, 0, ErrNotShared
@@ -33,8 +33,9 @@ func (db *DB) TakeTokens(ctx context.Context, t switchboard.TokenTake) (got int,
 	}
 	now := float64(t.Now.UnixNano()) / 1e9
 	err = pool.QueryRowContext(ctx, `
+		WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
 		INSERT INTO rate_limits AS r (name, tokens, updated_at, taken)
-		VALUES ($1, $2::float8 - LEAST($5::int, $2::int), $4::float8, LEAST($5::int, $2::int))
+		SELECT $1::text, $2::float8 - LEAST($5::int, $2::int), $4::float8, LEAST($5::int, $2::int) FROM async
 		ON CONFLICT (name) DO UPDATE SET
 			taken = LEAST($5::int, GREATEST(0, floor(LEAST($2::float8, r.tokens + GREATEST(0, $4::float8 - r.updated_at) * $3::float8))))::int,
 			tokens = LEAST($2::float8, r.tokens + GREATEST(0, $4::float8 - r.updated_at) * $3::float8)
@@ -59,17 +60,10 @@ func (db *DB) PurgeRateLimits(ctx context.Context, before time.Time) (int64, err
 	return res.RowsAffected()
 }
 
-// openLimitsPool opens the rate limits' pool: a few connections whose
-// commits do not wait for the disk.
+// openLimitsPool opens the rate limits' pool: a few connections, so that
+// takes do not queue behind the main pool's work.
 func openLimitsPool(ctx context.Context, databaseURL string) (*sql.DB, error) {
-	u, err := url.Parse(databaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	q := u.Query()
-	q.Set("synchronous_commit", "off")
-	u.RawQuery = q.Encode()
-	pool, err := sql.Open("pgx", u.String())
+	pool, err := sql.Open("pgx", databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}

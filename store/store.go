@@ -66,9 +66,11 @@ type DB struct {
 	// full remembers a write refused for want of room, for Ready.
 	full fullness
 	// On PostgreSQL, the small pool of the shared rate-limit buckets
-	// (ratelimits.go), opened at the first take.
-	url    string
-	limits lazyPool
+	// (ratelimits.go), opened at the first take, and the URL reaching
+	// PostgreSQL itself (Options.DirectURL, or url) for the migrations.
+	url       string
+	directURL string
+	limits    lazyPool
 	// On PostgreSQL with SharedCaches, what keeps the route caches
 	// current (listen.go).
 	listener *listener
@@ -87,9 +89,15 @@ type Options struct {
 	// SharedCaches, on PostgreSQL, caches each workspace's enabled webhook
 	// endpoints and automations (read for every event) and keeps them
 	// current across processes through LISTEN/NOTIFY on a connection of
-	// its own (targets.go). The URL must then reach PostgreSQL itself, not
-	// a pooler in transaction mode. SQLite always caches them.
+	// its own (targets.go), opened on DirectURL. SQLite always caches them.
 	SharedCaches bool
+	// DirectURL, on PostgreSQL, reaches the server itself rather than a
+	// pooler in transaction mode (PgBouncer) that the database URL may
+	// name: the migrations (which hold a session-level advisory lock) and
+	// the LISTEN connection of SharedCaches use it, everything else the
+	// database URL. Empty: the database URL serves for both. It must name
+	// the same database.
+	DirectURL string
 }
 
 // Open connects to the database named by databaseURL: "sqlite://PATH" (a
@@ -105,6 +113,9 @@ func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
 	if clock == nil {
 		clock = switchboard.SystemClock{}
 	}
+	if o.DirectURL != "" && (!isPostgresURL(databaseURL) || !isPostgresURL(o.DirectURL)) {
+		return nil, errors.New("store: a direct URL must be postgres://…, with a postgres:// database URL")
+	}
 	var (
 		writer, reader, checkpoints *sql.DB
 		dialect                     string
@@ -114,7 +125,7 @@ func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
 	case strings.HasPrefix(databaseURL, "sqlite:"):
 		dialect = DialectSQLite
 		writer, reader, checkpoints, err = openSQLite(ctx, databaseURL)
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+	case isPostgresURL(databaseURL):
 		dialect = DialectPostgres
 		writer, err = openPostgres(ctx, databaseURL)
 		reader = writer
@@ -124,7 +135,11 @@ func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{writer: writer, reader: reader, logger: logger, url: databaseURL}
+	directURL := o.DirectURL
+	if directURL == "" {
+		directURL = databaseURL
+	}
+	db := &DB{writer: writer, reader: reader, logger: logger, url: databaseURL, directURL: directURL}
 	db.queries = queries{core: &core{dialect: dialect, sealer: o.Sealer, clock: clock}, r: reader, w: writer}
 	if dialect == DialectSQLite {
 		db.writerStmts, db.readerStmts = &stmtCache{db: writer}, &stmtCache{db: reader}
@@ -134,9 +149,14 @@ func Open(ctx context.Context, databaseURL string, o Options) (*DB, error) {
 	}
 	if dialect == DialectPostgres && o.SharedCaches {
 		db.routes = newRouteCaches(sharedRouteTTL)
-		db.listener = startListener(databaseURL, db.routes, logger)
+		db.listener = startListener(directURL, db.routes, logger)
 	}
 	return db, nil
+}
+
+// isPostgresURL reports whether u names a PostgreSQL database.
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // Dialect returns "sqlite" or "postgres".

@@ -27,6 +27,7 @@ type Config struct {
 	Addr                string         // listen address
 	DataDir             string         // embedded database and generated keys
 	DatabaseURL         string         // sqlite://PATH or postgres://…; default sqlite://$DATA_DIR/switchboard.db
+	DatabaseDirectURL   string         // postgres://… reaching PostgreSQL itself, for migrations and LISTEN; default DatabaseURL
 	PublicURL           string         // base of inbound webhook URLs; default http://$ADDR
 	BootstrapKey        string         // an admin API key with exactly this value exists after start
 	SecretKey           string         // master key for secrets at rest; default generated into the data dir
@@ -68,6 +69,7 @@ func (c *Config) settings() []setting {
 		{"addr", "listen address", (*stringValue)(&c.Addr)},
 		{"data-dir", "where the embedded database and generated keys live", (*stringValue)(&c.DataDir)},
 		{"database-url", "sqlite://PATH (default: sqlite://$DATA_DIR/switchboard.db) or postgres://…", (*stringValue)(&c.DatabaseURL)},
+		{"database-direct-url", "postgres://… reaching PostgreSQL itself when database-url goes through a pooler in transaction mode (PgBouncer): the migrations and the connection listening for changes use it (default: database-url)", (*stringValue)(&c.DatabaseDirectURL)},
 		{"public-url", "base URL of the inbound webhook URLs shown to users (default: http://$ADDR)", (*stringValue)(&c.PublicURL)},
 		{"bootstrap-key", "if set, an admin API key with exactly this value exists in the default workspace", (*stringValue)(&c.BootstrapKey)},
 		{"secret-key", "master key encrypting stored secrets (default: generated into the data dir)", (*stringValue)(&c.SecretKey)},
@@ -158,8 +160,16 @@ func (c *Config) Finish() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q must be host:port", c.Addr))
 	}
-	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !isPostgresURL(c.DatabaseURL) {
 		errs = append(errs, errors.New("database-url must start with sqlite:// or postgres://"))
+	}
+	if c.DatabaseDirectURL != "" {
+		switch {
+		case !isPostgresURL(c.DatabaseDirectURL):
+			errs = append(errs, errors.New("database-direct-url must start with postgres://"))
+		case !isPostgresURL(c.DatabaseURL):
+			errs = append(errs, errors.New("database-direct-url needs a postgres:// database-url"))
+		}
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("public-url %q must be an absolute http(s) URL", c.PublicURL))
@@ -193,6 +203,11 @@ func (c *Config) Finish() error {
 	}
 	errs = append(errs, c.checkDelivery())
 	return errors.Join(errs...)
+}
+
+// isPostgresURL reports whether u names a PostgreSQL database.
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 type stringValue string

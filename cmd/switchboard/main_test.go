@@ -237,3 +237,34 @@ func TestTrustedProxiesConfig(t *testing.T) {
 		t.Fatalf("a bad CIDR must be refused, naming the variable: %v", err)
 	}
 }
+
+func TestDatabaseDirectURLConfig(t *testing.T) {
+	parse := func(env map[string]string, args ...string) (Config, error) {
+		cfg, _, err := parseConfig("serve", args, func(k string) string { return env[k] }, io.Discard, nil)
+		return cfg, err
+	}
+	env := map[string]string{
+		"SWITCHBOARD_DATABASE_URL":        "postgres://sb@pgbouncer:6432/sb",
+		"SWITCHBOARD_DATABASE_DIRECT_URL": "postgres://sb@db:5432/sb",
+	}
+	cfg, err := parse(env)
+	if err != nil || cfg.DatabaseDirectURL != "postgres://sb@db:5432/sb" {
+		t.Fatalf("direct URL from the environment: %q, %v", cfg.DatabaseDirectURL, err)
+	}
+	cfg, err = parse(env, "--database-direct-url", "postgresql://sb@db2/sb")
+	if err != nil || cfg.DatabaseDirectURL != "postgresql://sb@db2/sb" {
+		t.Fatalf("the flag wins: %q, %v", cfg.DatabaseDirectURL, err)
+	}
+	if cfg, err := parse(map[string]string{"SWITCHBOARD_DATABASE_URL": "postgres://sb@db/sb"}); err != nil || cfg.DatabaseDirectURL != "" {
+		t.Fatalf("unset by default: %q, %v", cfg.DatabaseDirectURL, err)
+	}
+	for _, bad := range []map[string]string{
+		{"SWITCHBOARD_DATABASE_URL": "postgres://sb@db/sb", "SWITCHBOARD_DATABASE_DIRECT_URL": "mysql://sb@db/sb"},
+		{"SWITCHBOARD_DATABASE_URL": "sqlite:///tmp/sb.db", "SWITCHBOARD_DATABASE_DIRECT_URL": "postgres://sb@db/sb"},
+		{"SWITCHBOARD_DATA_DIR": "/tmp/x", "SWITCHBOARD_DATABASE_DIRECT_URL": "postgres://sb@db/sb"}, // the default SQLite
+	} {
+		if _, err := parse(bad); err == nil || !strings.Contains(err.Error(), "database-direct-url") {
+			t.Errorf("%v must be refused naming database-direct-url: %v", bad, err)
+		}
+	}
+}

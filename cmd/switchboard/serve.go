@@ -82,7 +82,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.DB, err = store.Open(ctx, m.Config.DatabaseURL, store.Options{Sealer: box, Logger: m.Logger, Clock: m.clock(), SharedCaches: true})
+	m.DB, err = store.Open(ctx, m.Config.DatabaseURL, store.Options{Sealer: box, Logger: m.Logger, Clock: m.clock(),
+		SharedCaches: true, DirectURL: m.Config.DatabaseDirectURL})
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
