@@ -150,10 +150,12 @@ type ContactQueries interface {
 	// CreateContact fails with EConflict if the channel already has a contact
 	// with the same external id.
 	CreateContact(ctx context.Context, c *Contact) error
-	// GetContact reads a contact; in a transaction on PostgreSQL it also
-	// holds the row until the transaction ends (FOR UPDATE), so that a
-	// read-modify-write in one process never undoes another's.
 	GetContact(ctx context.Context, workspaceID, id string) (*Contact, error)
+	// HoldContact is GetContact for a read-modify-write: in a transaction
+	// on PostgreSQL it holds the row until the transaction ends (FOR
+	// UPDATE), so that another process's change in between is never
+	// undone. SQLite's write transactions already take turns.
+	HoldContact(ctx context.Context, workspaceID, id string) (*Contact, error)
 	GetContactByExternalID(ctx context.Context, channelID, externalID string) (*Contact, error)
 	ListContacts(ctx context.Context, workspaceID string, f ContactFilter, p Page) ([]*Contact, error)
 	UpdateContact(ctx context.Context, c *Contact) error
@@ -162,9 +164,10 @@ type ContactQueries interface {
 // ConversationQueries store conversations.
 type ConversationQueries interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
-	// GetConversation reads a conversation; in a transaction on PostgreSQL
-	// it also holds the row until the transaction ends, as GetContact does.
 	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
+	// HoldConversation is GetConversation for a read-modify-write, holding
+	// the row as HoldContact does.
+	HoldConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
 	// GetConversationStatus returns a conversation's status and last
 	// activity only.
 	GetConversationStatus(ctx context.Context, workspaceID, id string) (status string, lastActivity time.Time, err error)

@@ -32,7 +32,7 @@ func (s *Service) UpdateContact(ctx context.Context, ws, id string, req *UpdateC
 		return nil, err
 	}
 	return writeResult(ctx, s, func(q sb.Queries) (*sb.Contact, error) {
-		c, err := q.GetContact(ctx, ws, id)
+		c, err := q.HoldContact(ctx, ws, id)
 		if err != nil {
 			return nil, err
 		}

@@ -86,7 +86,7 @@ func (s *Service) UpdateConversation(ctx context.Context, ws, id string, req *Up
 		patch.Assignee = &req.Assignee.Value
 	}
 	return writeResultKey(ctx, s, id, func(q sb.Queries) (*sb.Conversation, error) {
-		conv, err := q.GetConversation(ctx, ws, id)
+		conv, err := q.HoldConversation(ctx, ws, id)
 		if err != nil {
 			return nil, err
 		}

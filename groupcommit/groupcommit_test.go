@@ -157,7 +157,7 @@ func hotRows(t *testing.T, db *store.DB, committers int) {
 				// orders.
 				ct := contacts[(w*3+r*(1+w%3))%len(contacts)]
 				err := c.DoKey(ctx, ct.ID, func(q sb.Queries) error {
-					got, err := q.GetContact(ctx, ws.ID, ct.ID)
+					got, err := q.HoldContact(ctx, ws.ID, ct.ID)
 					if err != nil {
 						return err
 					}

@@ -184,7 +184,7 @@ func (p *Pipeline) answer(ctx context.Context, q sb.Queries, j *sb.Job, in *turn
 		return err
 	}
 	if a.Handoff {
-		full, err := q.GetConversation(ctx, conv.WorkspaceID, conv.ID)
+		full, err := q.HoldConversation(ctx, conv.WorkspaceID, conv.ID)
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func (p *Pipeline) EndIdle(ctx context.Context) (int, error) {
 			done := false
 			err := p.commit.Do(ctx, func(q sb.Queries) error {
 				done = false
-				conv, err := q.GetConversation(ctx, c.WorkspaceID, c.ID)
+				conv, err := q.HoldConversation(ctx, c.WorkspaceID, c.ID)
 				if sb.ErrorCode(err) == sb.ENotFound {
 					return nil
 				}

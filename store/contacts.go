@@ -44,6 +44,13 @@ func (q *queries) CreateContact(ctx context.Context, c *switchboard.Contact) err
 // GetContact finds a contact of a workspace.
 func (q *queries) GetContact(ctx context.Context, workspaceID, id string) (*switchboard.Contact, error) {
 	return getOne(ctx, q, "contact", scanContact,
+		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// HoldContact reads a contact and, on PostgreSQL in a transaction, holds it
+// until the transaction ends.
+func (q *queries) HoldContact(ctx context.Context, workspaceID, id string) (*switchboard.Contact, error) {
+	return getOne(ctx, q, "contact", scanContact,
 		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`+q.hold(), workspaceID, id)
 }
 
@@ -112,6 +119,13 @@ func (q *queries) CreateConversation(ctx context.Context, c *switchboard.Convers
 
 // GetConversation finds a conversation of a workspace.
 func (q *queries) GetConversation(ctx context.Context, workspaceID, id string) (*switchboard.Conversation, error) {
+	return getOne(ctx, q, "conversation", scanConversation,
+		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
+
+// HoldConversation reads a conversation and, on PostgreSQL in a
+// transaction, holds it until the transaction ends.
+func (q *queries) HoldConversation(ctx context.Context, workspaceID, id string) (*switchboard.Conversation, error) {
 	return getOne(ctx, q, "conversation", scanConversation,
 		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`+q.hold(), workspaceID, id)
 }

@@ -19,6 +19,26 @@ func testContacts(t *testing.T, f *fixture) {
 	got, err = f.s.GetContactByExternalID(f.ctx, f.ch.ID, "user-1")
 	must(t, err)
 	same(t, got, c)
+	// HoldContact and HoldConversation read as their Get twins, in a
+	// transaction (where PostgreSQL holds the row) and outside.
+	must(t, f.s.Tx(f.ctx, func(q switchboard.Queries) error {
+		got, err := q.HoldContact(f.ctx, f.ws.ID, c.ID)
+		must(t, err)
+		same(t, got, c)
+		conv, err := q.HoldConversation(f.ctx, f.ws.ID, f.conv.ID)
+		must(t, err)
+		want, err := q.GetConversation(f.ctx, f.ws.ID, f.conv.ID)
+		must(t, err)
+		same(t, conv, want)
+		_, err = q.HoldContact(f.ctx, f.ws.ID, "ct_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+		wantNotFound(t, err)
+		_, err = q.HoldConversation(f.ctx, f.ws.ID, "conv_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+		wantNotFound(t, err)
+		return nil
+	}))
+	got, err = f.s.HoldContact(f.ctx, f.ws.ID, c.ID)
+	must(t, err)
+	same(t, got, c)
 	_, err = f.s.GetContactByExternalID(f.ctx, f.ch.ID, "user-2")
 	wantNotFound(t, err)
 
