@@ -14,12 +14,6 @@ import (
 	"github.com/switchboardhq/switchboard/store/storetest"
 )
 
-// bouncedQueryMode is what a database URL through a PgBouncer without
-// protocol-level prepared statements (before 1.21, or with
-// max_prepared_statements at 0) needs: pgx's named prepared statements
-// would live on one server connection and be looked for on another.
-const bouncedQueryMode = "&default_query_exec_mode=cache_describe"
-
 // TestPgBouncerConformance runs the store's conformance suite with the
 // database URL through PgBouncer in transaction mode and the direct URL to
 // PostgreSQL: every query of the store works when consecutive
@@ -29,7 +23,7 @@ func TestPgBouncerConformance(t *testing.T) {
 	bouncer := pgtest.StartBouncer(t, first)
 	storetest.Run(t, func(t *testing.T) switchboard.Store {
 		direct := pgtest.URL(t)
-		return pgtest.OpenWith(t, bouncer.URL(direct)+bouncedQueryMode,
+		return pgtest.OpenWith(t, bouncer.URL(direct),
 			store.Options{Sealer: newSealer(), DirectURL: direct, SharedCaches: true})
 	})
 }
@@ -43,7 +37,7 @@ func TestPgBouncerConformance(t *testing.T) {
 func TestPgBouncer(t *testing.T) {
 	direct := pgtest.URL(t)
 	bouncer := pgtest.StartBouncer(t, direct)
-	bounced := bouncer.URL(direct) + bouncedQueryMode
+	bounced := bouncer.URL(direct)
 	ctx := context.Background()
 
 	admin, err := sql.Open("pgx", direct)

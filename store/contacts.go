@@ -43,15 +43,19 @@ func (q *queries) CreateContact(ctx context.Context, c *switchboard.Contact) err
 
 // GetContact finds a contact of a workspace.
 func (q *queries) GetContact(ctx context.Context, workspaceID, id string) (*switchboard.Contact, error) {
-	return getOne(ctx, q, "contact", scanContact,
-		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	return q.contact(ctx, workspaceID, id, "")
 }
 
 // HoldContact reads a contact and, on PostgreSQL in a transaction, holds it
 // until the transaction ends.
 func (q *queries) HoldContact(ctx context.Context, workspaceID, id string) (*switchboard.Contact, error) {
+	return q.contact(ctx, workspaceID, id, q.hold())
+}
+
+// contact reads a contact by id, with lock (hold's clause, or "").
+func (q *queries) contact(ctx context.Context, workspaceID, id, lock string) (*switchboard.Contact, error) {
 	return getOne(ctx, q, "contact", scanContact,
-		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`+q.hold(), workspaceID, id)
+		`SELECT `+contactCols+` FROM contacts WHERE workspace_id = ? AND id = ?`+lock, workspaceID, id)
 }
 
 // GetContactByExternalID finds a contact by its platform id on a channel.
@@ -119,15 +123,19 @@ func (q *queries) CreateConversation(ctx context.Context, c *switchboard.Convers
 
 // GetConversation finds a conversation of a workspace.
 func (q *queries) GetConversation(ctx context.Context, workspaceID, id string) (*switchboard.Conversation, error) {
-	return getOne(ctx, q, "conversation", scanConversation,
-		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+	return q.conversation(ctx, workspaceID, id, "")
 }
 
 // HoldConversation reads a conversation and, on PostgreSQL in a
 // transaction, holds it until the transaction ends.
 func (q *queries) HoldConversation(ctx context.Context, workspaceID, id string) (*switchboard.Conversation, error) {
+	return q.conversation(ctx, workspaceID, id, q.hold())
+}
+
+// conversation reads a conversation by id, with lock (hold's clause, or "").
+func (q *queries) conversation(ctx context.Context, workspaceID, id, lock string) (*switchboard.Conversation, error) {
 	return getOne(ctx, q, "conversation", scanConversation,
-		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`+q.hold(), workspaceID, id)
+		`SELECT `+conversationCols+` FROM conversations WHERE workspace_id = ? AND id = ?`+lock, workspaceID, id)
 }
 
 // ListConversations lists the conversations of a workspace, newest first.

@@ -28,7 +28,7 @@ func TestServeThroughPgBouncer(t *testing.T) {
 	bouncer := pgtest.StartBouncer(t, direct)
 	// PgBouncer before 1.21 (Debian 12 has 1.18) keeps no prepared
 	// statements across transactions: pgx must not prepare named ones.
-	bounced := bouncer.URL(direct) + "&default_query_exec_mode=cache_describe"
+	bounced := bouncer.URL(direct)
 	admin, err := sql.Open("pgx", direct)
 	must(t, err)
 	defer admin.Close()

@@ -144,7 +144,10 @@ func StartBouncer(t testing.TB, databaseURL string) *Bouncer {
 
 // URL returns the URL of the database of databaseURL (a database of the
 // bouncer's server) through the bouncer, with the query parameters of
-// databaseURL other than host and port.
+// databaseURL other than host and port, and the query mode a PgBouncer
+// without protocol-level prepared statements (before 1.21, or with
+// max_prepared_statements at 0) needs: pgx's named prepared statements
+// would live on one server connection and be looked for on another.
 func (b *Bouncer) URL(databaseURL string) string {
 	orig, err := url.Parse(databaseURL)
 	if err != nil {
@@ -154,6 +157,7 @@ func (b *Bouncer) URL(databaseURL string) string {
 	q.Del("host")
 	q.Del("port")
 	q.Set("sslmode", "disable")
+	q.Set("default_query_exec_mode", "cache_describe")
 	return (&url.URL{
 		Scheme:   "postgres",
 		User:     url.User(b.user),
